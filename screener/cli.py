@@ -1,0 +1,315 @@
+"""The `screener` command: serve, worker, demo, lines, lists, simulated calls, verification."""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import io
+import secrets
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from screener.config import ConfigError, Settings, load_settings
+from screener.model import BlockMode, Line
+from screener.numbers import InvalidNumber, parse_entry, parse_number
+from screener.services import Services
+from screener.store.blocklist import EntryMeta, now
+from screener.store.connection import UNREACHABLE
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _services() -> Services:
+    settings = _settings()
+    try:
+        svc = Services.build(settings)
+        svc.client.ping()
+    except UNREACHABLE as exc:
+        where = settings.redis_url or "the embedded Redis"
+        raise click.ClickException(f"cannot reach Redis at {where}: {exc}") from None
+    return svc
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _number(text: str, region: str | None, what: str) -> str:
+    try:
+        return parse_number(text, region)
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{text!r}: {exc}", param_hint=what) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Call screening for people under threat. Configuration comes from the environment (see README)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app (webhooks and pages) under gunicorn."""
+    from screener.config import require_secrets
+    from screener.server import serve as run
+
+    settings = _settings()
+    try:
+        require_secrets(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if settings.embedded_redis:
+        from screener.embedded_redis import ensure_running
+
+        click.echo(f"REDIS_URL is unset: using the embedded Redis at {ensure_running(settings.instance_path)}", err=True)
+    run(host, port, workers=workers)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Drain the queues and exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker that delivers alerts."""
+    from workers.main import run_worker
+
+    _settings()
+    run_worker(burst=burst)
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(port: int) -> None:
+    """Embedded Redis, web app, worker and a local SMS outbox, with demo data. Ctrl-C stops it all."""
+    from screener.demo import run_demo
+
+    run_demo(port)
+
+
+# --- lines -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def line() -> None:
+    """Protected lines: the Twilio number a public line is forwarded to, and what to do with calls."""
+
+
+@line.command("add")
+@click.option("--number", required=True, help="The Twilio number (E.164) the public line is forwarded to.")
+@click.option("--forward-to", required=True, help="Where ordinary calls ring (the press secretary's phone).")
+@click.option("--country", required=True, help="Two-letter country code for national-format numbers.")
+@click.option("--alert-sms", multiple=True, help="A number that gets an SMS when a blocked caller calls (repeatable).")
+@click.option("--label", default="", help="A name for the line in alerts and pages.")
+@click.option("--block-mode", type=click.Choice([m.value for m in BlockMode]), default="reject", show_default=True)
+@click.option("--block-message", default=None, help="What a blocked caller hears with --block-mode message.")
+@click.option("--record/--no-record", default=False, show_default=True, help="Record forwarded calls (with a notice).")
+@click.option("--policy", "policies", multiple=True, metavar="CLASS=ACTION", help="e.g. ordinary=screen (repeatable).")
+def line_add(number, forward_to, country, alert_sms, label, block_mode, block_message, record, policies) -> None:
+    """Add a line, or replace its settings."""
+    country = country.upper()
+    import phonenumbers
+
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise click.BadParameter(f"{country!r} is not a country code such as BY, PL, GB", param_hint="--country")
+    line_obj = Line(
+        number=_number(number, country, "--number"),
+        forward_to=_number(forward_to, country, "--forward-to"),
+        country=country,
+        alert_sms=tuple(_number(n, country, "--alert-sms") for n in alert_sms),
+        block_mode=BlockMode(block_mode),
+        recording=record,
+        label=label,
+    )
+    if block_message:
+        line_obj = replace(line_obj, block_message=block_message)
+    try:
+        changes = dict(p.split("=", 1) for p in policies)
+        line_obj = line_obj.with_policy(**changes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc) or "use CLASS=ACTION", param_hint="--policy") from None
+    svc = _services()
+    before = svc.lines.get(line_obj.number)
+    svc.lines.save(line_obj)
+    svc.audit.append(_actor(), "line.save", line_obj.number, before.to_json() if before else None, line_obj.to_json())
+    click.echo(f"{'updated' if before else 'added'} line {line_obj.number} -> {line_obj.forward_to}")
+
+
+@line.command("list")
+def line_list() -> None:
+    """List the lines."""
+    for number, item in sorted(_services().lines.all().items()):
+        click.echo(f"{number}\t-> {item.forward_to}\t{item.country}\t{item.label}")
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def blocklist() -> None:
+    """The shared blocklist of intimidation numbers and prefixes."""
+
+
+@blocklist.command("add")
+@click.argument("entry")
+@click.option("--reason", required=True, help="Why this number is on the list.")
+@click.option("--category", default="intimidation", show_default=True)
+@click.option("--evidence", default="", help="A note on the evidence (not the recording itself).")
+@click.option("--source", default="manual", show_default=True)
+@click.option("--region", default=None, help="Country for a number in national format, e.g. BY.")
+def blocklist_add(entry, reason, category, evidence, source, region) -> None:
+    """Add a number (any common format) or a prefix ending in * (e.g. +37517*)."""
+    try:
+        normalised = parse_entry(entry, region)
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{entry!r}: {exc}", param_hint="ENTRY") from None
+    svc = _services()
+    meta = EntryMeta(category=category, reason=reason, evidence=evidence, source=source, added_by=_actor(), added_at=now())
+    if not svc.blocklist.add_many([normalised], meta):
+        click.echo(f"{normalised} is already on the blocklist")
+        return
+    svc.audit.append(_actor(), "blocklist.add", normalised, None, meta.to_json())
+    click.echo(f"added {normalised}")
+
+
+@blocklist.command("remove")
+@click.argument("entry")
+@click.option("--region", default=None)
+def blocklist_remove(entry, region) -> None:
+    """Take an entry off the list (its last state stays in the audit log)."""
+    try:
+        normalised = parse_entry(entry, region)
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{entry!r}: {exc}", param_hint="ENTRY") from None
+    svc = _services()
+    removed = svc.blocklist.remove(normalised)
+    if removed is None:
+        raise click.ClickException(f"{normalised} is not on the blocklist")
+    svc.audit.append(_actor(), "blocklist.remove", normalised, removed.meta.to_json(), None)
+    click.echo(f"removed {normalised}")
+
+
+@blocklist.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--region", default=None, help="Country for numbers in national format, e.g. BY.")
+@click.option("--source", default=None, help="Source recorded on each entry (default: the file name).")
+def blocklist_import(file: Path, region, source) -> None:
+    """Import a CSV of number[,reason,category]: land every valid row, report every rejected one."""
+    from screener.listfile import read_rows
+
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text") from None
+    parsed = read_rows(io.StringIO(text, newline=""), region)
+    svc = _services()
+    stamp, actor = now(), _actor()
+    added = 0
+    for (reason, category), entries in parsed.groups.items():
+        meta = EntryMeta(category=category, reason=reason, source=source or f"import:{file.name}", added_by=actor, added_at=stamp)
+        added += svc.blocklist.add_many(entries, meta)
+    svc.audit.append(
+        actor,
+        "blocklist.import",
+        file.name,
+        None,
+        {"sha256": hashlib.sha256(data).hexdigest(), "rows": parsed.rows, "valid": parsed.valid,
+         "added": added, "rejected": len(parsed.rejected)},
+    )
+    for bad in parsed.rejected:
+        click.echo(f"{file.name}:{bad.line}: rejected {bad.text!r}: {bad.reason}", err=True)
+    click.echo(
+        f"{parsed.rows} rows: {added} added, {parsed.valid - added} already on the list, {len(parsed.rejected)} rejected"
+    )
+    if parsed.rejected:
+        sys.exit(3)
+
+
+@blocklist.command("export")
+def blocklist_export() -> None:
+    """Write the whole list as CSV to stdout (formula-safe)."""
+    from screener.listfile import export_rows
+
+    svc = _services()
+    out = click.get_text_stream("stdout")
+    for chunk in export_rows(svc.blocklist):
+        out.write(chunk)
+
+
+@main.group()
+def allowlist() -> None:
+    """Trusted callers of one line: always forwarded, even if the blocklist matches."""
+
+
+@allowlist.command("add")
+@click.argument("number")
+@click.option("--line", "line_number", required=True, help="The line's Twilio number.")
+def allowlist_add(number, line_number) -> None:
+    """Put a caller on a line's allowlist."""
+    svc = _services()
+    line_e164 = _number(line_number, None, "--line")
+    line_obj = svc.lines.get(line_e164)
+    if line_obj is None:
+        raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`")
+    caller = _number(number, line_obj.country, "NUMBER")
+    if svc.lines.allow(line_e164, caller):
+        svc.audit.append(_actor(), "allowlist.add", f"{line_e164}:{caller}", None, caller)
+        click.echo(f"allowlisted {caller} on {line_e164}")
+    else:
+        click.echo(f"{caller} is already on the allowlist of {line_e164}")
+
+
+# --- simulated calls and checks ----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--from", "from_", required=True, help="Caller ID as Twilio would send it (a number, anonymous, ...).")
+@click.option("--to", default=None, help="The line's Twilio number (default: the only configured line).")
+@click.option("--url", default=None, help="Where the server runs (default http://127.0.0.1:5000).")
+@click.option("--status", "status_", default=None, help="Then post this CallStatus callback (e.g. completed).")
+def call(from_, to, url, status_) -> None:
+    """Post a correctly signed simulated Twilio call to a running server and print its TwiML answer."""
+    from screener.simulate import SimulatedCall, post_signed
+
+    settings = _settings()
+    if not settings.twilio_auth_token:
+        raise click.ClickException("TWILIO_AUTH_TOKEN is not set (the server's token signs the request)")
+    if to is None:
+        numbers = sorted(_services().lines.all())
+        if len(numbers) != 1:
+            raise click.ClickException("give --to: " + (f"lines are {', '.join(numbers)}" if numbers else "no line is configured"))
+        to = numbers[0]
+    base = (url or "http://127.0.0.1:5000").rstrip("/")
+    sim = SimulatedCall(from_=from_, to=to, account_sid=settings.twilio_account_sid or "AC" + "0" * 32)
+    try:
+        response = post_signed(base, "/voice/incoming", sim.incoming_form(), settings.twilio_auth_token, settings.public_url)
+        click.echo(response.text)
+        if status_:
+            post_signed(base, "/voice/status", sim.status_form(status_), settings.twilio_auth_token, settings.public_url)
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach {base}: {exc}") from None
+    if response.status_code != 200:
+        raise click.ClickException(f"server answered {response.status_code}")
+
+
+@main.command()
+def verify() -> None:
+    """Check the hash chain of the audit log; exit 1 if an entry was altered or removed."""
+    report = _services().audit.verify()
+    if report.ok:
+        click.echo(f"audit log: {report.entries} entries, chain verifies")
+        return
+    click.echo(f"audit log: chain BROKEN at entry {report.first_bad} of {report.entries}", err=True)
+    sys.exit(1)
+
+
+def new_secret() -> str:
+    """A random secret for generated local configuration."""
+    return secrets.token_urlsafe(48)

@@ -1,0 +1,104 @@
+"""Settings read from the environment once at start, validated, and frozen."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
+ENV_FILE_NAME = "screener.env"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the processes read from the environment."""
+
+    instance_path: Path
+    redis_url: str | None
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_api_base: str
+    public_url: str | None
+    secret_key: str
+    key_prefix: str = "scr:"
+    trust_proxy: bool = False
+    redis_timeout: float = 0.25
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when no REDIS_URL is configured and the embedded Redis is used."""
+        return not self.redis_url
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines written by `screener demo`; blank lines and # comments are skipped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment, falling back to the instance folder's screener.env."""
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get("SCREENER_INSTANCE") or Path.cwd() / "instance").resolve()
+    fallback = read_env_file(instance / ENV_FILE_NAME)
+
+    def get(name: str, default: str = "") -> str:
+        value = env.get(name)
+        if value is None or value == "":
+            value = fallback.get(name, default)
+        return value
+
+    public_url = get("SCREENER_PUBLIC_URL").rstrip("/") or None
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError("SCREENER_PUBLIC_URL must start with http:// or https://")
+    api_base = get("TWILIO_API_BASE", DEFAULT_TWILIO_API_BASE).rstrip("/")
+    if not api_base.startswith(("http://", "https://")):
+        raise ConfigError("TWILIO_API_BASE must start with http:// or https://")
+    try:
+        timeout = float(get("SCREENER_REDIS_TIMEOUT", "0.25"))
+    except ValueError as exc:
+        raise ConfigError("SCREENER_REDIS_TIMEOUT must be a number of seconds") from exc
+    return Settings(
+        instance_path=instance,
+        redis_url=get("REDIS_URL") or None,
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_api_base=api_base,
+        public_url=public_url,
+        secret_key=get("SCREENER_SECRET_KEY"),
+        key_prefix=get("SCREENER_KEY_PREFIX", "scr:"),
+        trust_proxy=get("SCREENER_TRUST_PROXY", "0").lower() in {"1", "true", "yes"},
+        redis_timeout=timeout,
+    )
+
+
+def require_secrets(settings: Settings) -> None:
+    """Refuse to serve webhooks without the secrets that make them safe."""
+    missing = [
+        name
+        for name, value in (
+            ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
+            ("SCREENER_SECRET_KEY", settings.secret_key),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            "missing required setting(s): " + ", ".join(missing)
+            + " (set them in the environment; `screener demo` generates local ones)"
+        )
+    if len(settings.secret_key) < 32:
+        raise ConfigError("SCREENER_SECRET_KEY must be at least 32 characters")

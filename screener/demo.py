@@ -1,0 +1,124 @@
+"""`screener demo`: everything on one machine, with local secrets and demo data, for a first look."""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import redis
+
+from screener.config import ENV_FILE_NAME, load_settings, read_env_file
+from screener.model import BlockMode, Line
+from screener.services import Services
+from screener.sms_outbox import Outbox, start as start_outbox
+from screener.store.blocklist import EntryMeta, now
+
+DEMO_LINE = "+12025550143"
+DEMO_DESTINATION = "+48601234567"
+DEMO_ALERT = "+4915112345678"
+DEMO_BLOCKED = "+375291234567"
+DEMO_PREFIX = "+37517*"
+DEMO_FRIEND = "+33612345678"
+
+
+def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
+    """Generate local secrets once (kept in instance/screener.env, mode 600) and point Twilio at the outbox."""
+    path = instance / ENV_FILE_NAME
+    values = read_env_file(path)
+    values.setdefault("TWILIO_ACCOUNT_SID", "AC" + secrets.token_hex(16))
+    values.setdefault("TWILIO_AUTH_TOKEN", secrets.token_hex(16))
+    values.setdefault("SCREENER_SECRET_KEY", secrets.token_urlsafe(48))
+    values["TWILIO_API_BASE"] = f"http://127.0.0.1:{outbox_port}"
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text("# written by `screener demo`: local secrets, never commit\n"
+                    + "".join(f"{k}={v}\n" for k, v in sorted(values.items())), encoding="utf-8")
+    path.chmod(0o600)
+    return values
+
+
+def seed(svc: Services) -> None:
+    """A line, a blocked number, a blocked prefix and a trusted caller (idempotent)."""
+    if svc.lines.get(DEMO_LINE) is None:
+        line = Line(DEMO_LINE, DEMO_DESTINATION, "US", alert_sms=(DEMO_ALERT,), label="Press office (demo)",
+                    block_mode=BlockMode.REJECT)
+        svc.lines.save(line)
+        svc.audit.append("demo", "line.save", DEMO_LINE, None, line.to_json())
+    meta = EntryMeta(category="intimidation", reason="threatening calls to the press office", source="demo",
+                     added_by="demo", added_at=now())
+    if svc.blocklist.add_many([DEMO_BLOCKED, DEMO_PREFIX], meta):
+        svc.audit.append("demo", "blocklist.import", "demo seed", None, {"added": [DEMO_BLOCKED, DEMO_PREFIX]})
+    if svc.lines.allow(DEMO_LINE, DEMO_FRIEND):
+        svc.audit.append("demo", "allowlist.add", f"{DEMO_LINE}:{DEMO_FRIEND}", None, DEMO_FRIEND)
+
+
+def run_demo(port: int) -> None:
+    """Start it all, print what to try, and stop it all on Ctrl-C."""
+    instance = load_settings().instance_path
+    outbox = Outbox(account_sid="", auth_token="")
+    server = start_outbox(outbox)
+    values = _write_env(instance, server.server_address[1])
+    outbox.account_sid, outbox.auth_token = values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"]
+    outbox.on_message = lambda m: click.secho(f"\n[SMS outbox] to {m['to']}: {m['body']}\n", fg="yellow")
+
+    settings = load_settings()
+    started_redis = False
+    if settings.embedded_redis:
+        from screener.embedded_redis import ensure_running, is_running
+
+        started_redis = not is_running(instance)
+        ensure_running(instance)
+    svc = Services.build(settings)
+    try:
+        svc.client.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis: {exc}") from None
+    seed(svc)
+
+    env = {**os.environ, "SCREENER_INSTANCE": str(instance)}
+    exe = [sys.executable, "-m", "screener"]
+    children = [
+        subprocess.Popen(exe + ["worker"], env=env),
+        subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
+    ]
+    _print_welcome(port, instance)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        click.secho("a demo process exited; stopping", fg="red", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        server.shutdown()
+        if started_redis:
+            from screener.embedded_redis import stop
+
+            stop(instance)
+
+
+def _print_welcome(port: int, instance: Path) -> None:
+    url = f"http://127.0.0.1:{port}"
+    here = "" if instance == (Path.cwd() / "instance").resolve() else f"SCREENER_INSTANCE={instance} "
+    click.secho(f"\nscreener demo is running on {url} (Ctrl-C stops it)\n", fg="green", bold=True)
+    click.echo(f"Demo line {DEMO_LINE} forwards to {DEMO_DESTINATION}; alerts go to {DEMO_ALERT} (shown here as [SMS outbox]).")
+    click.echo(f"Blocklist: {DEMO_BLOCKED} and every number under {DEMO_PREFIX}. Allowlist: {DEMO_FRIEND}.\n")
+    click.echo("In another terminal (same folder, with the venv's screener on PATH: . .venv/bin/activate):")
+    click.echo(f"  {here}screener call --from {DEMO_BLOCKED}        # blocked: <Reject reason=\"busy\"/>, SMS alert")
+    click.echo(f"  {here}screener call --from '+375 17 200 12 34'  # blocked by the prefix {DEMO_PREFIX}")
+    click.echo(f"  {here}screener call --from +442079460123        # ordinary caller: <Dial> to {DEMO_DESTINATION}")
+    click.echo(f"  {here}screener call --from anonymous            # withheld ID: screened (<Record> the name)")
+    click.echo(f"  {here}screener blocklist add +442079460123 --reason 'demo'   # then call again: blocked")
+    click.echo(f"  {here}screener blocklist export | head")
+    click.echo(f"  curl -s {url}/metrics | grep screener_calls_total\n")

@@ -1,0 +1,23 @@
+"""Prometheus counters for the webhook; served in text format at /metrics."""
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest, multiprocess
+
+CALLS = Counter("screener_calls_total", "Calls decided, by action and rule", ["action", "rule"])
+SIGNATURE_FAILURES = Counter("screener_signature_failures_total", "Webhook requests refused for a bad or missing signature")
+STORE_UNREACHABLE = Counter("screener_store_unreachable_total", "Requests answered while Redis could not be reached")
+ALERTS_ENQUEUED = Counter("screener_alerts_enqueued_total", "Alert jobs put on the queue", ["kind"])
+CALLBACKS = Counter("screener_callbacks_total", "Status callbacks, by whether they were new or repeats", ["result"])
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics page; aggregates gunicorn workers when PROMETHEUS_MULTIPROC_DIR is set."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

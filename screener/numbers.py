@@ -1,0 +1,146 @@
+"""Raw caller-ID text -> Caller (E.164 or a typed non-number), and list-entry parsing, via phonenumbers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import phonenumbers
+
+MAX_RAW_LENGTH = 64
+
+
+class CallerKind(str, Enum):
+    """What a caller ID turned out to be."""
+
+    NUMBER = "number"
+    ANONYMOUS = "anonymous"
+    WITHHELD = "withheld"
+    RESTRICTED = "restricted"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A normalised caller: `e164` is set only for kind NUMBER."""
+
+    kind: CallerKind
+    e164: str | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind is CallerKind.NUMBER
+
+
+class InvalidNumber(ValueError):
+    """Text that is not a valid phone number or prefix."""
+
+
+# Twilio spells withheld IDs as words or as their keypad digits (ANONYMOUS = 266696687 ...).
+_SPECIAL_IDS: dict[str, CallerKind] = {
+    "anonymous": CallerKind.ANONYMOUS,
+    "+266696687": CallerKind.ANONYMOUS,
+    "266696687": CallerKind.ANONYMOUS,
+    "restricted": CallerKind.RESTRICTED,
+    "+7378742833": CallerKind.RESTRICTED,
+    "7378742833": CallerKind.RESTRICTED,
+    "blocked": CallerKind.WITHHELD,
+    "+2562533": CallerKind.WITHHELD,
+    "private": CallerKind.WITHHELD,
+    "+7748283": CallerKind.WITHHELD,
+    "withheld": CallerKind.WITHHELD,
+    "unknown": CallerKind.UNKNOWN,
+    "+8656696": CallerKind.UNKNOWN,
+    "unavailable": CallerKind.UNKNOWN,
+    "+86282452253": CallerKind.UNKNOWN,
+    "": CallerKind.UNKNOWN,
+}
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_PREFIX_CHARS = re.compile(r"[\s().\-/]")
+
+
+def _clean(text: str) -> str:
+    text = text.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    return text
+
+
+def parse_number(text: str, region: str | None = None) -> str:
+    """Normalise a number typed the way people paste it to E.164, or raise InvalidNumber."""
+    cleaned = _clean(text)
+    if not cleaned:
+        raise InvalidNumber("empty number")
+    if len(cleaned) > MAX_RAW_LENGTH:
+        raise InvalidNumber("too long to be a phone number")
+    try:
+        parsed = phonenumbers.parse(cleaned, region.upper() if region else None)
+    except phonenumbers.NumberParseException as exc:
+        hint = "" if region or cleaned.startswith("+") else " (give --region for national numbers)"
+        raise InvalidNumber(f"not a phone number: {exc}{hint}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber("not a valid number for its country")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_prefix(text: str) -> str:
+    """Normalise a prefix entry such as `+375 17*` to `+37517*`, or raise InvalidNumber."""
+    cleaned = _PREFIX_CHARS.sub("", _clean(text))
+    if not cleaned.endswith("*"):
+        raise InvalidNumber("a prefix ends with *")
+    digits = cleaned[:-1]
+    if not digits.startswith("+") or not digits[1:].isdigit():
+        raise InvalidNumber("a prefix is + and digits in international format, then *")
+    body = digits[1:]
+    if not any(
+        phonenumbers.region_code_for_country_code(int(body[:n])) != "ZZ"
+        for n in range(1, min(3, len(body)) + 1)
+    ):
+        raise InvalidNumber("a prefix must start with a country calling code")
+    if len(body) < 3 or len(body) > 14:
+        raise InvalidNumber("a prefix has 3 to 14 digits")
+    return "+" + body + "*"
+
+
+def parse_entry(text: str, region: str | None = None) -> str:
+    """Normalise a list entry: an E.164 number, or a prefix ending in `*`."""
+    if _clean(text).endswith("*"):
+        return parse_prefix(text)
+    return parse_number(text, region)
+
+
+def is_prefix(entry: str) -> bool:
+    """True for a normalised prefix entry (`+37517*`)."""
+    return entry.endswith("*")
+
+
+def normalise(raw: str | None, region: str | None = None) -> Caller:
+    """Classify the `From` value Twilio sent: a valid E.164 number or a typed non-number."""
+    text = (raw or "").strip()
+    special = _SPECIAL_IDS.get(text.lower())
+    if special is not None:
+        return Caller(special)
+    if len(text) > MAX_RAW_LENGTH:
+        return Caller(CallerKind.INVALID)
+    if _E164.fullmatch(text):
+        # Fast path: Twilio nearly always sends E.164; still check it is a real number.
+        try:
+            parsed = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return Caller(CallerKind.INVALID)
+        if phonenumbers.is_valid_number(parsed):
+            return Caller(CallerKind.NUMBER, text)
+        return Caller(CallerKind.INVALID)
+    try:
+        return Caller(CallerKind.NUMBER, parse_number(text, region))
+    except InvalidNumber:
+        return Caller(CallerKind.INVALID)
+
+
+def mask(e164: str) -> str:
+    """A display form that hides the middle of a number: +375 29 ••• •• 67 -> `+3752•••••67`."""
+    if len(e164) <= 6:
+        return e164[:2] + "•" * (len(e164) - 2)
+    return e164[:5] + "•" * (len(e164) - 7) + e164[-2:]

@@ -1,0 +1,60 @@
+"""The per-process objects the views share: one Redis client, the stores, the queue. Built once."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+from rq import Queue
+
+from screener.config import Settings
+from screener.privacy import NumberVault
+from screener.store.audit import AuditLog
+from screener.store.blocklist import Blocklist
+from screener.store.calls import CallLog
+from screener.store.connection import connect
+from screener.store.keys import Keys
+from screener.store.lines import Lines
+from screener.store.lookup import CallLookup
+
+ALERT_QUEUE = "alerts"
+
+
+@dataclass
+class Services:
+    """Stores and clients bound to one Redis connection pool."""
+
+    settings: Settings
+    client: redis.Redis
+    keys: Keys
+    lookup: CallLookup
+    calls: CallLog
+    blocklist: Blocklist
+    lines: Lines
+    audit: AuditLog
+    alerts: Queue
+    vault: NumberVault
+
+    @classmethod
+    def build(cls, settings: Settings, client: redis.Redis | None = None) -> "Services":
+        client = client or connect(settings)
+        keys = Keys(settings.key_prefix)
+        return cls(
+            settings=settings,
+            client=client,
+            keys=keys,
+            lookup=CallLookup(client, keys),
+            calls=CallLog(client, keys),
+            blocklist=Blocklist(client, keys),
+            lines=Lines(client, keys),
+            audit=AuditLog(client, keys),
+            alerts=Queue(ALERT_QUEUE, connection=client),
+            # CLI commands that never link calls may run without a secret: a throw-away key then.
+            vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
+        )
+
+
+def services() -> Services:
+    """The Services of the current Flask app."""
+    return current_app.extensions["screener"]

@@ -1,0 +1,26 @@
+"""Check Twilio's X-Twilio-Signature against the URL Twilio called."""
+from __future__ import annotations
+
+from flask import Request
+from twilio.request_validator import RequestValidator
+
+
+class SignatureError(Exception):
+    """The request is not signed by Twilio with our auth token for this URL."""
+
+
+def called_url(request: Request, public_url: str | None) -> str:
+    """The URL Twilio signed: SCREENER_PUBLIC_URL + path and query when set, else the request's own."""
+    if public_url:
+        query = request.query_string.decode("latin-1")
+        return public_url + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def verify(validator: RequestValidator, request: Request, public_url: str | None) -> None:
+    """Raise SignatureError unless the form body carries a valid signature for the called URL."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        raise SignatureError("missing X-Twilio-Signature")
+    if not validator.validate(called_url(request, public_url), request.form, signature):
+        raise SignatureError("signature does not match")

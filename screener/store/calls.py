@@ -1,0 +1,121 @@
+"""The call log: one record per CallSid, a stream for order, an index per caller (by keyed hash)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import redis
+
+from screener.store.keys import Keys
+
+# KEYS: call hash, stream, by-caller zset, encrypted-number key
+# ARGV: ttl seconds, encrypted number ('' for none), at, link hash ('' for none), then field/value pairs
+_RECORD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('XADD', KEYS[2], '*', 'sid', ARGV[5 + 1])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5 + 1]) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[1]) end
+return 1
+"""
+
+# KEYS: call hash, stream. ARGV: status, duration ('' for none), at, sid
+_STATUS = """
+local created = redis.call('EXISTS', KEYS[1]) == 0
+if redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[3])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'duration', ARGV[2]) end
+if created then
+  redis.call('HSET', KEYS[1], 'sid', ARGV[4], 'at', ARGV[3], 'action', 'unknown',
+             'reason', 'no decision logged (store was unreachable when the call arrived)')
+  redis.call('XADD', KEYS[2], '*', 'sid', ARGV[4])
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What the call log keeps about one call at the moment of decision."""
+
+    sid: str
+    line: str
+    at: int
+    caller_kind: str
+    action: str
+    rule: str
+    reason: str
+    entry: str = ""
+    caller: str = ""  # the full number: only for blocked callers, whose numbers are evidence
+    caller_masked: str = ""
+    caller_hash: str = ""
+    degraded: bool = False
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "sid": self.sid,
+            "line": self.line,
+            "at": str(self.at),
+            "caller_kind": self.caller_kind,
+            "action": self.action,
+            "rule": self.rule,
+            "reason": self.reason,
+            "entry": self.entry,
+            "caller": self.caller,
+            "caller_masked": self.caller_masked,
+            "caller_hash": self.caller_hash,
+            "degraded": "1" if self.degraded else "0",
+            "status": "ringing",
+        }
+
+
+class CallLog:
+    """Writes and reads the call log."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+        self._record = client.register_script(_RECORD)
+        self._status = client.register_script(_STATUS)
+
+    def record(self, call: CallRecord, encrypted_number: str = "", retention_seconds: int = 0) -> bool:
+        """Log a decision once per CallSid, atomically; False when this CallSid was logged already."""
+        flat: list[str] = []
+        for key, value in call.fields().items():
+            flat += [key, value]
+        k = self.keys
+        created = self._record(
+            keys=[k.call(call.sid), k.call_stream(), k.calls_by_caller(call.caller_hash or "-"), k.call_number(call.sid)],
+            args=[max(retention_seconds, 1), encrypted_number, call.at, call.caller_hash, *flat],
+        )
+        return bool(created)
+
+    def update_status(self, sid: str, status: str, duration: str, at: int) -> bool:
+        """Apply a status callback once; False for a repeat of one already applied."""
+        return bool(self._status(keys=[self.keys.call(sid), self.keys.call_stream()], args=[status, duration, at, sid]))
+
+    def set_fields(self, sid: str, values: Mapping[str, str]) -> None:
+        """Add facts to an existing call record (alert delivery, screening outcome)."""
+        self.client.hset(self.keys.call(sid), mapping=dict(values))
+
+    def get(self, sid: str) -> dict[str, str] | None:
+        raw = self.client.hgetall(self.keys.call(sid))
+        return {k.decode(): v.decode() for k, v in raw.items()} or None
+
+    def encrypted_number(self, sid: str) -> str | None:
+        raw = self.client.get(self.keys.call_number(sid))
+        return raw.decode() if raw else None
+
+    def recent(self, count: int = 50) -> list[dict[str, str]]:
+        """The newest calls first."""
+        entries = self.client.xrevrange(self.keys.call_stream(), count=count)
+        pipe = self.client.pipeline(transaction=False)
+        for _, fields in entries:
+            pipe.hgetall(self.keys.call(fields[b"sid"].decode()))
+        return [{k.decode(): v.decode() for k, v in raw.items()} for raw in pipe.execute() if raw]
+
+    def history(self, link_hash: str, count: int = 50) -> list[str]:
+        """CallSids of one caller's calls, newest first."""
+        return [s.decode() for s in self.client.zrevrange(self.keys.calls_by_caller(link_hash), 0, count - 1)]

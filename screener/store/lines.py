@@ -1,0 +1,47 @@
+"""Lines (Twilio number -> destination and policy) and each line's allowlist."""
+from __future__ import annotations
+
+import redis
+
+from screener.model import Line
+from screener.store.keys import Keys
+
+
+class Lines:
+    """Reads and writes line settings; every change bumps a version the webhook's cache watches."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    def save(self, line: Line) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(self.keys.lines(), line.number, line.to_json())
+        pipe.incr(self.keys.lines_version())
+        pipe.execute()
+
+    def get(self, number: str) -> Line | None:
+        raw = self.client.hget(self.keys.lines(), number)
+        return Line.from_json(raw) if raw else None
+
+    def all(self) -> dict[str, Line]:
+        """Every line by its Twilio number."""
+        return {k.decode(): Line.from_json(v) for k, v in self.client.hgetall(self.keys.lines()).items()}
+
+    def snapshot(self) -> tuple[int, dict[str, Line]]:
+        """The version and every line, read atomically."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.get(self.keys.lines_version())
+        pipe.hgetall(self.keys.lines())
+        version, raw = pipe.execute()
+        return int(version or 0), {k.decode(): Line.from_json(v) for k, v in raw.items()}
+
+    def allow(self, line_number: str, caller: str) -> bool:
+        """Put a caller on a line's allowlist; False when already there."""
+        return bool(self.client.sadd(self.keys.allowlist(line_number), caller))
+
+    def disallow(self, line_number: str, caller: str) -> bool:
+        return bool(self.client.srem(self.keys.allowlist(line_number), caller))
+
+    def allowlist(self, line_number: str) -> set[str]:
+        return {m.decode() for m in self.client.smembers(self.keys.allowlist(line_number))}
