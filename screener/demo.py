@@ -86,6 +86,8 @@ def run_demo(port: int) -> None:
         subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
     ]
     _print_welcome(port, instance)
+    # A SIGTERM (systemd, timeout, a closed terminal) cleans up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -106,6 +108,10 @@ def run_demo(port: int) -> None:
             from screener.embedded_redis import stop
 
             stop(instance)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_welcome(port: int, instance: Path) -> None:

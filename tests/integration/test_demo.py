@@ -1,0 +1,89 @@
+"""`screener demo` from an empty folder: embedded Redis, web, worker, and the calls it suggests."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from screener.embedded_redis import ensure_running, is_running, stop
+from tests.conftest import free_port
+
+CONFIG_VARS = ("REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE", "SCREENER_SECRET_KEY",
+               "SCREENER_PUBLIC_URL", "SCREENER_INSTANCE")
+
+
+def test_embedded_redis_starts_under_the_instance_folder_with_aof(tmp_path):
+    instance = tmp_path / "instance"
+    url = ensure_running(instance)
+    try:
+        assert url == f"unix://{instance / 'redis.sock'}"
+        assert ensure_running(instance) == url  # a second call reuses the running server
+        import redis
+
+        client = redis.Redis.from_url(url)
+        assert client.config_get("appendonly")["appendonly"] == "yes"
+        assert oct((instance / "redis.sock").stat().st_mode & 0o777) == "0o600"
+    finally:
+        stop(instance)
+    assert not is_running(instance)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """`screener demo` started the way the README says, in an empty folder with no configuration."""
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    port = free_port()
+    log = (tmp_path / "demo.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "screener", "demo", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if requests.get(base + "/readyz", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield base, tmp_path, env
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def screener(cwd: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "screener", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=30)
+
+
+def wait_for(path: Path, text: str, seconds: float = 15) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        content = path.read_text()
+        if text in content:
+            return content
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} not in {path}:\n{path.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+def test_demo_shows_block_forward_and_screen_and_sends_the_alert(demo):
+    base, folder, env = demo
+    welcome = wait_for(folder / "demo.log", "screener call --from")
+    assert "Ctrl-C" in welcome
+    blocked = screener(folder, env, "call", "--from", "+375291234567", "--url", base)
+    assert blocked.returncode == 0 and '<Reject reason="busy" />' in blocked.stdout
+    forwarded = screener(folder, env, "call", "--from", "+442079460123", "--url", base)
+    assert "<Number>+48601234567</Number>" in forwarded.stdout
+    screened = screener(folder, env, "call", "--from", "anonymous", "--url", base)
+    assert "<Record" in screened.stdout and "<Dial" not in screened.stdout
+    log = wait_for(folder / "demo.log", "[SMS outbox] to +4915112345678")
+    assert "+375291234567" in log.split("[SMS outbox]")[1]
+    assert (folder / "instance" / "appendonly.aof").exists() or (folder / "instance" / "appendonlydir").exists()
+    assert oct((folder / "instance" / "screener.env").stat().st_mode & 0o777) == "0o600"
