@@ -22,3 +22,23 @@ def enqueue_blocked_call(queue: Queue, call_sid: str, line_number: str) -> str:
         description=f"alert: blocked call {call_sid}",
     )
     return job.id
+
+
+ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
+ARCHIVE_RETRY = Retry(max=8, interval=[30, 60, 300, 900, 1800, 3600, 7200, 14400])
+
+
+def enqueue_recording_archive(queue: Queue, call_sid: str, recording_sid: str) -> str:
+    """Queue the fetch-encrypt-verify-delete job for one recording (one job per recording)."""
+    job = queue.enqueue(
+        ARCHIVE_RECORDING_JOB,
+        call_sid,
+        recording_sid,
+        retry=ARCHIVE_RETRY,
+        job_timeout=300,
+        result_ttl=86400,
+        failure_ttl=90 * 86400,
+        job_id=f"archive-{recording_sid}",
+        description=f"archive recording {recording_sid}",
+    )
+    return job.id

@@ -4,7 +4,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import io
-import secrets
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -300,15 +299,25 @@ def call(from_, to, url, status_) -> None:
 
 @main.command()
 def verify() -> None:
-    """Check the hash chain of the audit log; exit 1 if an entry was altered or removed."""
-    report = _services().audit.verify()
-    if report.ok:
-        click.echo(f"audit log: {report.entries} entries, chain verifies")
-        return
-    click.echo(f"audit log: chain BROKEN at entry {report.first_bad} of {report.entries}", err=True)
-    sys.exit(1)
+    """Check the audit log and the evidence chain (sealed calls, archived recordings); exit 1 on any break."""
+    from screener.recording_files import RecordingFiles
 
-
-def new_secret() -> str:
-    """A random secret for generated local configuration."""
-    return secrets.token_urlsafe(48)
+    svc = _services()
+    broken = False
+    audit = svc.audit.verify()
+    if audit.ok:
+        click.echo(f"audit log: {audit.entries} entries, chain verifies")
+    else:
+        click.echo(f"audit log: chain BROKEN at entry {audit.first_bad} of {audit.entries}", err=True)
+        broken = True
+    evidence = svc.evidence.verify(RecordingFiles.from_settings(svc.settings))
+    if evidence.chain.ok:
+        click.echo(f"evidence: {evidence.chain.entries} entries ({evidence.calls} calls, "
+                   f"{evidence.recordings} recordings), chain verifies")
+    else:
+        click.echo(f"evidence: chain BROKEN at entry {evidence.chain.first_bad} of {evidence.chain.entries}", err=True)
+        broken = True
+    for problem in evidence.problems:
+        click.echo(f"evidence: {problem}", err=True)
+    if broken or evidence.problems:
+        sys.exit(1)

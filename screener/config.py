@@ -28,6 +28,13 @@ class Settings:
     key_prefix: str = "scr:"
     trust_proxy: bool = False
     redis_timeout: float = 0.25
+    recording_keys: tuple[str, ...] = ()
+    recordings_dir: Path | None = None
+
+    @property
+    def recordings_path(self) -> Path:
+        """Where encrypted recordings are kept (SCREENER_RECORDINGS_DIR, else instance/recordings)."""
+        return self.recordings_dir or self.instance_path / "recordings"
 
     @property
     def embedded_redis(self) -> bool:
@@ -82,6 +89,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         key_prefix=get("SCREENER_KEY_PREFIX", "scr:"),
         trust_proxy=get("SCREENER_TRUST_PROXY", "0").lower() in {"1", "true", "yes"},
         redis_timeout=timeout,
+        recording_keys=tuple(k.strip() for k in get("SCREENER_RECORDING_KEYS").split(",") if k.strip()),
+        recordings_dir=Path(get("SCREENER_RECORDINGS_DIR")).resolve() if get("SCREENER_RECORDINGS_DIR") else None,
     )
 
 

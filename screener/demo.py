@@ -15,7 +15,7 @@ import redis
 from screener.config import ENV_FILE_NAME, load_settings, read_env_file
 from screener.model import BlockMode, Line
 from screener.services import Services
-from screener.sms_outbox import Outbox, start as start_outbox
+from screener.twilio_standin import TwilioStandIn, start as start_outbox
 from screener.store.blocklist import EntryMeta, now
 
 DEMO_LINE = "+12025550143"
@@ -59,7 +59,7 @@ def seed(svc: Services) -> None:
 def run_demo(port: int) -> None:
     """Start it all, print what to try, and stop it all on Ctrl-C."""
     instance = load_settings().instance_path
-    outbox = Outbox(account_sid="", auth_token="")
+    outbox = TwilioStandIn(account_sid="", auth_token="")
     server = start_outbox(outbox)
     values = _write_env(instance, server.server_address[1])
     outbox.account_sid, outbox.auth_token = values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"]

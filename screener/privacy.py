@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
-def _derive(secret: str, label: bytes) -> bytes:
+def derive_key(secret: str, label: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from the server secret with HKDF-SHA256."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"screener", info=label).derive(secret.encode())
 
 
@@ -24,8 +25,8 @@ class NumberVault:
 
     @classmethod
     def from_secret(cls, secret: str) -> "NumberVault":
-        enc_key = base64.urlsafe_b64encode(_derive(secret, b"caller-number-encryption"))
-        return cls(hash_key=_derive(secret, b"caller-number-hmac"), fernet=Fernet(enc_key))
+        enc_key = base64.urlsafe_b64encode(derive_key(secret, b"caller-number-encryption"))
+        return cls(hash_key=derive_key(secret, b"caller-number-hmac"), fernet=Fernet(enc_key))
 
     def link_hash(self, e164: str) -> str:
         """A stable keyed hash of a number, to link a caller's calls without storing the number."""

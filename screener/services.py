@@ -16,9 +16,12 @@ from screener.store.calls import CallLog
 from screener.store.connection import connect
 from screener.store.keys import Keys
 from screener.store.lines import Lines
+from screener.store.evidence import Evidence
 from screener.store.lookup import CallLookup
+from screener.store.recordings import Recordings
 
 ALERT_QUEUE = "alerts"
+RECORDING_QUEUE = "recordings"
 
 
 @dataclass
@@ -34,6 +37,9 @@ class Services:
     lines: Lines
     audit: AuditLog
     alerts: Queue
+    recording_jobs: Queue
+    recordings: Recordings
+    evidence: Evidence
     vault: NumberVault
 
     @classmethod
@@ -50,6 +56,9 @@ class Services:
             lines=Lines(client, keys),
             audit=AuditLog(client, keys),
             alerts=Queue(ALERT_QUEUE, connection=client),
+            recording_jobs=Queue(RECORDING_QUEUE, connection=client),
+            recordings=Recordings(client, keys),
+            evidence=Evidence(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
         )

@@ -10,18 +10,20 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from screener import metrics, policy, twiml
-from screener.alerts import enqueue_blocked_call
+from screener.alerts import enqueue_blocked_call, enqueue_recording_archive
 from screener.model import Action, Decision, Line
 from screener.numbers import Caller, CallerKind, mask, normalise
 from screener.services import services
 from screener.signature import SignatureError, verify
 from screener.store.calls import CallRecord
 from screener.store.connection import UNREACHABLE
+from screener.store.evidence import TERMINAL_STATUSES
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("screener.voice")
 
 _SID = re.compile(r"CA[0-9a-fA-F]{32}")
+_RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 _TWILIO_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"}
 STEP_PATHS = {
     "recording": "/voice/recording",
@@ -152,22 +154,38 @@ def status() -> Response:
         # 503 makes Twilio's callback retry later rather than losing the update.
         return _xml(twiml.empty(), 503)
     metrics.CALLBACKS.labels("applied" if applied else "repeat").inc()
+    if applied and call_status in TERMINAL_STATUSES:
+        _seal(sid)
     return _xml(twiml.empty())
+
+
+def _seal(sid: str) -> None:
+    """Link the finished call into the evidence chain. A failure here is logged, never fatal: the
+    call record itself is already stored."""
+    svc = services()
+    try:
+        svc.evidence.seal_call(sid)
+    except UNREACHABLE:
+        log.error("call_unsealed sid=%s", sid)
 
 
 @bp.post("/recording")
 def recording() -> Response:
-    """Recording status callback: note the recording on the call (fetching it is a worker's job)."""
+    """Recording status callback: note the recording and queue its archiving (once per recording)."""
     sid = _call_sid()
-    fields = {
-        "recording_sid": request.form.get("RecordingSid", "")[:64],
-        "recording_status": request.form.get("RecordingStatus", "")[:32],
-    }
+    recording_sid = request.form.get("RecordingSid", "")
+    if not _RECORDING_SID.fullmatch(recording_sid):
+        abort(400, description="RecordingSid missing or malformed")
+    status = request.form.get("RecordingStatus", "completed")
+    kind = request.args.get("kind", "call")[:16]
+    svc = services()
     try:
-        services().calls.set_fields(sid, fields)
+        svc.calls.set_fields(sid, {"recording_sid": recording_sid, "recording_status": status[:32]})
+        if status == "completed" and svc.recordings.notify(recording_sid, sid, kind, request.form.get("RecordingDuration", "")[:8]):
+            enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
-        return _xml(twiml.empty(), 503)
+        return _xml(twiml.empty(), 503)  # Twilio retries the callback: the recording is not forgotten
     return _xml(twiml.empty())
 
 

@@ -23,7 +23,7 @@ from screener.config import Settings
 from screener.model import Line
 from screener.services import Services
 from screener.simulate import SimulatedCall, signature
-from screener.sms_outbox import Outbox, start as start_outbox
+from screener.twilio_standin import TwilioStandIn, start as start_outbox
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32
@@ -96,17 +96,19 @@ def redis_client(redis_server) -> redis_lib.Redis:
 
 @pytest.fixture(scope="session")
 def outbox_server():
-    outbox = Outbox(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    outbox = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
     server = start_outbox(outbox)
     yield outbox, server
     server.shutdown()
 
 
 @pytest.fixture
-def outbox(outbox_server) -> Outbox:
+def outbox(outbox_server) -> TwilioStandIn:
     box, _ = outbox_server
     box.messages.clear()
-    box.fail_next = 0
+    box.recordings.clear()
+    box.deleted.clear()
+    box.fail_next = box.fail_media_next = 0
     return box
 
 

@@ -62,3 +62,83 @@ class Keys:
 
     def audit_head(self) -> str:
         return f"{self.prefix}audit:head"
+
+    def evidence_log(self) -> str:
+        return f"{self.prefix}evidence"
+
+    def evidence_head(self) -> str:
+        return f"{self.prefix}evidence:head"
+
+    def recording(self, recording_sid: str) -> str:
+        return f"{self.prefix}rec:{recording_sid}"
+
+    def recordings(self) -> str:
+        return f"{self.prefix}recs"
+
+    def call_recordings(self, call_sid: str) -> str:
+        return f"{self.prefix}call:{call_sid}:recs"
+
+    def campaign_window(self, link: str) -> str:
+        return f"{self.prefix}win:{link}"
+
+    def campaign_flag(self, link: str) -> str:
+        return f"{self.prefix}campaign:{link}"
+
+    def screening(self, call_sid: str) -> str:
+        return f"{self.prefix}screening:{call_sid}"
+
+    def alert_settings(self) -> str:
+        return f"{self.prefix}alerts:curators"
+
+    # --- volunteers' web page: accounts, sessions, search index, reviews, imports ---
+
+    def users(self) -> str:
+        return f"{self.prefix}users"
+
+    def login_failures(self, name: str) -> str:
+        return f"{self.prefix}login:fail:{name}"
+
+    def web_session(self, token_hash: str) -> str:
+        return f"{self.prefix}sess:{token_hash}"
+
+    def user_sessions(self, name: str) -> str:
+        return f"{self.prefix}sess:user:{name}"
+
+    def totp_last_step(self, name: str) -> str:
+        return f"{self.prefix}totp:last:{name}"
+
+    def limiter_prefix(self) -> str:
+        return f"{self.prefix}limits"
+
+    def blocklist_index(self) -> str:
+        """Every entry's digits (prefixes end in *), for ordered listing and prefix search."""
+        return f"{self.prefix}bl:ix:n"
+
+    def blocklist_index_reversed(self) -> str:
+        """Every entry's digits reversed, for search by the last digits of a number."""
+        return f"{self.prefix}bl:ix:r"
+
+    def blocklist_index_facets(self) -> str:
+        """`category \\x1f source \\x1f digits` members, for filtered listing."""
+        return f"{self.prefix}bl:ix:f"
+
+    def blocklist_facet_counts(self) -> str:
+        return f"{self.prefix}bl:ix:fc"
+
+    def reviews(self) -> str:
+        return f"{self.prefix}reviews"
+
+    def reviews_open(self) -> str:
+        return f"{self.prefix}reviews:open"
+
+    def reviews_closed(self) -> str:
+        return f"{self.prefix}reviews:closed"
+
+    def reviews_seq(self) -> str:
+        return f"{self.prefix}reviews:seq"
+
+    def list_import(self, import_id: str) -> str:
+        return f"{self.prefix}import:{import_id}"
+
+    def list_import_file(self, import_id: str) -> str:
+        return f"{self.prefix}import:{import_id}:file"

@@ -1,0 +1,123 @@
+"""A local stand-in for the parts of Twilio's REST API we call: Messages (send SMS) and Recordings
+(fetch media, delete). `screener demo` points TWILIO_API_BASE here so that alerts are visible without
+a Twilio account; the tests and benchmarks use it to see exactly what the workers sent and fetched.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import parse_qs
+
+_ACCOUNT = r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})"
+_MESSAGES = re.compile(_ACCOUNT + r"/Messages\.json$")
+_RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3|\.json)?$")
+
+
+@dataclass
+class TwilioStandIn:
+    """What the stand-in received and serves. `fail_next` / `fail_media_next` make the next n
+    message sends / media fetches answer 500."""
+
+    account_sid: str
+    auth_token: str
+    messages: list[dict[str, str]] = field(default_factory=list)
+    recordings: dict[str, bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    fail_next: int = 0
+    fail_media_next: int = 0
+    on_message: Callable[[dict[str, str]], None] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature from the base class
+            return
+
+        def _send(self, status: int, body: dict | bytes | None, content_type: str = "application/json") -> None:
+            data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, code: int, message: str) -> None:
+            self._send(status, {"code": code, "message": message, "status": status})
+
+        def _account(self, pattern: re.Pattern) -> re.Match | None:
+            match = pattern.match(self.path)
+            if not match or match.group(1) != state.account_sid:
+                self._error(404, 20404, "The requested resource was not found")
+                return None
+            expected = base64.b64encode(f"{state.account_sid}:{state.auth_token}".encode()).decode()
+            if self.headers.get("Authorization", "") != f"Basic {expected}":
+                self._error(401, 20003, "Authenticate")
+                return None
+            return match
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            if not self._account(_MESSAGES):
+                return
+            length = int(self.headers.get("Content-Length", "0"))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            with state.lock:
+                if state.fail_next > 0:
+                    state.fail_next -= 1
+                    self._error(500, 20500, "Internal Server Error")
+                    return
+                sid = "SM" + secrets.token_hex(16)
+                message = {"sid": sid, "to": form.get("To", ""), "from": form.get("From", ""), "body": form.get("Body", "")}
+                state.messages.append(message)
+            if state.on_message:
+                state.on_message(message)
+            self._send(201, {
+                "sid": sid, "account_sid": state.account_sid, "to": message["to"], "from": message["from"],
+                "body": message["body"], "status": "queued", "direction": "outbound-api", "num_segments": "1",
+                "uri": f"/2010-04-01/Accounts/{state.account_sid}/Messages/{sid}.json",
+            })
+
+        def do_GET(self) -> None:  # noqa: N802
+            match = self._account(_RECORDING)
+            if not match:
+                return
+            sid, suffix = match.group(2), match.group(3) or ".json"
+            with state.lock:
+                if suffix != ".json" and state.fail_media_next > 0:
+                    state.fail_media_next -= 1
+                    self._error(500, 20500, "Internal Server Error")
+                    return
+                media = state.recordings.get(sid)
+            if media is None:
+                self._error(404, 20404, "The requested resource was not found")
+            elif suffix == ".json":
+                self._send(200, {"sid": sid, "account_sid": state.account_sid, "status": "completed"})
+            else:
+                self._send(200, media, "audio/x-wav" if suffix == ".wav" else "audio/mpeg")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            match = self._account(_RECORDING)
+            if not match:
+                return
+            sid = match.group(2)
+            with state.lock:
+                if state.recordings.pop(sid, None) is None:
+                    self._error(404, 20404, "The requested resource was not found")
+                    return
+                state.deleted.append(sid)
+            self._send(204, None)
+
+    return Handler
+
+
+def start(state: TwilioStandIn, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """Serve on a background thread; returns the server (its port is server_address[1])."""
+    server = ThreadingHTTPServer((host, port), _handler(state))
+    threading.Thread(target=server.serve_forever, daemon=True, name="twilio-standin").start()
+    return server
