@@ -40,4 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    from screener import web
+
+    web.init_app(app)  # the volunteers' pages
     return app

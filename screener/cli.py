@@ -321,3 +321,8 @@ def verify() -> None:
         click.echo(f"evidence: {problem}", err=True)
     if broken or evidence.problems:
         sys.exit(1)
+
+
+from screener.web.cli import user  # noqa: E402 - the web page's `screener user` group, registered last
+
+main.add_command(user)

@@ -6,6 +6,7 @@ import logging
 from rq import Queue, Worker
 
 from screener.config import load_settings
+from screener.imports import IMPORT_QUEUE
 from screener.services import ALERT_QUEUE, RECORDING_QUEUE
 from screener.store.connection import connect
 
@@ -17,6 +18,6 @@ def run_worker(burst: bool = False) -> bool:
     settings = load_settings()
     connection = connect(settings, for_worker=True)
     # Alerts first: a person waits for them; recordings can wait a little.
-    queues = [Queue(name, connection=connection) for name in (ALERT_QUEUE, RECORDING_QUEUE)]
+    queues = [Queue(name, connection=connection) for name in (ALERT_QUEUE, RECORDING_QUEUE, IMPORT_QUEUE)]
     worker = Worker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=True)

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 import redis
 
 from screener.numbers import is_prefix
+from screener.store.blocklist_index import BlocklistIndex
 from screener.store.keys import Keys
 
 _INTERN = """
@@ -71,6 +72,7 @@ class Blocklist:
         self.client = client
         self.keys = keys
         self._intern = client.register_script(_INTERN)
+        self.index = BlocklistIndex(client, keys)
 
     def intern_meta(self, meta: EntryMeta) -> str:
         """The id of a metadata record, creating it once."""
@@ -88,20 +90,23 @@ class Blocklist:
         for entry in entries:
             chunk.append(entry)
             if len(chunk) >= batch:
-                added += self._add_chunk(chunk, meta_id)
+                added += self._add_chunk(chunk, meta_id, meta)
                 chunk = []
         if chunk:
-            added += self._add_chunk(chunk, meta_id)
+            added += self._add_chunk(chunk, meta_id, meta)
         return added
 
-    def _add_chunk(self, chunk: list[str], meta_id: str) -> int:
+    def _add_chunk(self, chunk: list[str], meta_id: str, meta: EntryMeta) -> int:
         pipe = self.client.pipeline(transaction=True)
         for entry in chunk:
             pipe.hsetnx(*self._location(entry), meta_id)
-        added = sum(pipe.execute())
-        if added:
-            self.client.incrby(self.keys.blocklist_count(), added)
-        return added
+        new = [entry for entry, created in zip(chunk, pipe.execute()) if created]
+        if new:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incrby(self.keys.blocklist_count(), len(new))
+            self.index.stage_add(pipe, new, meta)
+            pipe.execute()
+        return len(new)
 
     def _location(self, entry: str) -> tuple[str, str]:
         digits = _digits(entry)
@@ -116,6 +121,17 @@ class Blocklist:
             return None
         return BlocklistEntry(entry, self.meta(meta_id.decode()))
 
+    def get_many(self, entries: list[str]) -> list[BlocklistEntry]:
+        """The listed ones among `entries`, in the same order, in two round trips."""
+        pipe = self.client.pipeline(transaction=False)
+        for entry in entries:
+            pipe.hget(*self._location(entry))
+        found = [(e, m.decode()) for e, m in zip(entries, pipe.execute()) if m is not None]
+        ids = sorted({m for _, m in found})
+        raws = dict(zip(ids, self.client.hmget(self.keys.blocklist_meta(), ids))) if ids else {}
+        missing = EntryMeta(reason="(metadata missing)")
+        return [BlocklistEntry(e, EntryMeta.from_json(raws[m]) if raws.get(m) else missing) for e, m in found]
+
     def meta(self, meta_id: str) -> EntryMeta:
         raw = self.client.hget(self.keys.blocklist_meta(), meta_id)
         return EntryMeta.from_json(raw) if raw else EntryMeta(reason="(metadata missing)")
@@ -126,7 +142,23 @@ class Blocklist:
         if existing is None:
             return None
         if self.client.hdel(*self._location(entry)):
-            self.client.decr(self.keys.blocklist_count())
+            pipe = self.client.pipeline(transaction=True)
+            pipe.decr(self.keys.blocklist_count())
+            self.index.stage_remove(pipe, entry, existing.meta)
+            pipe.execute()
+        return existing
+
+    def update(self, entry: str, meta: EntryMeta) -> BlocklistEntry | None:
+        """Give an entry new metadata; return what it was (for the audit log), or None when not listed."""
+        existing = self.get(entry)
+        if existing is None:
+            return None
+        meta_id = self.intern_meta(meta)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(*self._location(entry), meta_id)
+        self.index.stage_remove(pipe, entry, existing.meta)
+        self.index.stage_add(pipe, [entry], meta)
+        pipe.execute()
         return existing
 
     def count(self) -> int:

@@ -1,0 +1,82 @@
+"""Blocklist CSV imports: parse to a preview, then commit the valid rows; small files in the request,
+large ones as RQ jobs (enqueued by import path, so the web process never imports worker code)."""
+from __future__ import annotations
+
+import io
+import time
+
+from rq import Queue
+
+from screener.listfile import read_rows
+from screener.store.audit import AuditLog
+from screener.store.blocklist import Blocklist, EntryMeta
+from screener.store.imports import ListImport, ListImports
+
+IMPORT_QUEUE = "imports"
+PARSE_JOB = "workers.imports.parse_import"
+COMMIT_JOB = "workers.imports.commit_import"
+REINDEX_JOB = "workers.imports.rebuild_blocklist_index"
+JOB_TIMEOUT = 30 * 60
+PREVIEW_REJECTED = 500
+CHUNK = 5000
+
+
+class ImportFileError(ValueError):
+    """The upload is not a text file we can read."""
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError("the file is not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def parse(imports: ListImports, blocklist: Blocklist, item: ListImport) -> ListImport:
+    """Read the file, count rows that are valid, new, or rejected (and why); keep a preview."""
+    item = imports.update(item, status="parsing", progress=0)
+    data = imports.file(item.id)
+    if data is None:
+        return imports.update(item, status="failed", error="the uploaded file expired; upload it again")
+    try:
+        parsed = read_rows(io.StringIO(decode(data), newline=""), item.region or None)
+    except ImportFileError as exc:
+        return imports.update(item, status="failed", error=str(exc))
+    entries = [e for group in parsed.groups.values() for e in group]
+    listed = 0
+    for start in range(0, len(entries), CHUNK):
+        listed += len(blocklist.get_many(entries[start:start + CHUNK]))
+        item = imports.update(item, progress=min(99, (start + CHUNK) * 100 // max(len(entries), 1)))
+    rejected = [{"line": r.line, "text": r.text, "reason": r.reason} for r in parsed.rejected[:PREVIEW_REJECTED]]
+    return imports.update(
+        item, status="parsed", progress=100, rows=parsed.rows, valid=parsed.valid, new=len(entries) - listed,
+        rejected_count=len(parsed.rejected), rejected=rejected, sample=entries[:10],
+    )
+
+
+def commit(imports: ListImports, blocklist: Blocklist, audit: AuditLog, item: ListImport) -> ListImport:
+    """Add every valid row (already-listed ones are left as they are) and record it in the audit log."""
+    data = imports.file(item.id)
+    if data is None:
+        return imports.update(item, status="failed", error="the uploaded file expired; upload it again")
+    parsed = read_rows(io.StringIO(decode(data), newline=""), item.region or None)
+    stamp, added, done = int(time.time()), 0, 0
+    for (reason, category), entries in parsed.groups.items():
+        meta = EntryMeta(category=category, reason=reason, source=item.source or f"import:{item.filename}",
+                         added_by=item.owner, added_at=stamp)
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start:start + CHUNK]
+            added += blocklist.add_many(chunk, meta)
+            done += len(chunk)
+            item = imports.update(item, progress=min(99, done * 100 // max(parsed.valid, 1)), added=added)
+    audit.append(item.owner, "blocklist.import", item.filename, None,
+                 {"sha256": item.sha256, "rows": parsed.rows, "valid": parsed.valid, "added": added,
+                  "rejected": len(parsed.rejected)})
+    imports.drop_file(item.id)
+    return imports.update(item, status="committed", progress=100, added=added, committed_at=int(time.time()))
+
+
+def enqueue(queue: Queue, job: str, *args: str) -> str:
+    """Queue a parse or commit job for a large file; the page polls the import's progress."""
+    return queue.enqueue(job, *args, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 86400,
+                         description=f"blocklist import: {job.rsplit('.', 1)[-1]} {' '.join(args)}").id

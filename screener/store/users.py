@@ -1,0 +1,251 @@
+"""Volunteer accounts: argon2 password hashes, roles, optional TOTP, lockout counters, sessions."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, replace
+from enum import Enum
+
+import pyotp
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from screener.store.keys import Keys
+
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+LOCKOUT_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+LOCALES = ("en", "ru", "be")
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Role(str, Enum):
+    """What an account may do; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    CURATOR = "curator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: "Role") -> bool:
+        return self.rank >= needed.rank
+
+
+class AccountError(ValueError):
+    """A name, password, role or code that cannot be accepted."""
+
+
+@dataclass(frozen=True)
+class User:
+    """One volunteer's account."""
+
+    name: str
+    role: Role
+    password_hash: str
+    totp_secret: str = ""
+    locale: str = "en"
+    created_at: int = 0
+    disabled: bool = False
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["role"] = self.role.value
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "User":
+        data = json.loads(text)
+        data["role"] = Role(data["role"])
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def public(self) -> dict[str, object]:
+        """What the audit log records about an account: never the hash or the TOTP secret."""
+        return {"name": self.name, "role": self.role.value, "totp": self.has_totp, "disabled": self.disabled,
+                "locale": self.locale}
+
+
+def check_name(name: str) -> str:
+    name = name.strip().lower()
+    if not NAME_PATTERN.fullmatch(name):
+        raise AccountError("a user name is 2-40 lower-case letters, digits, '.', '_' or '-'")
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def new_password() -> str:
+    """A one-time password to hand to a new volunteer."""
+    return secrets.token_urlsafe(15)
+
+
+class Users:
+    """Reads and writes accounts and counts failed sign-ins."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    def get(self, name: str) -> User | None:
+        raw = self.client.hget(self.keys.users(), name)
+        return User.from_json(raw) if raw else None
+
+    def all(self) -> list[User]:
+        return sorted((User.from_json(v) for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
+
+    def create(self, name: str, role: Role, password: str) -> User:
+        """A new account; AccountError when the name is taken or the password too short."""
+        user = User(check_name(name), Role(role), _hasher.hash(check_password(password)), created_at=int(time.time()))
+        if not self.client.hsetnx(self.keys.users(), user.name, user.to_json()):
+            raise AccountError(f"user {user.name!r} exists already")
+        return user
+
+    def save(self, user: User) -> None:
+        self.client.hset(self.keys.users(), user.name, user.to_json())
+
+    def set_password(self, user: User, password: str) -> User:
+        changed = replace(user, password_hash=_hasher.hash(check_password(password)))
+        self.save(changed)
+        return changed
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The account when the password matches and it is enabled; None otherwise, in similar time."""
+        user = self.get(name) if NAME_PATTERN.fullmatch(name or "") else None
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if user is None or user.disabled:
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user = replace(user, password_hash=_hasher.hash(password))
+            self.save(user)
+        return user
+
+    # --- lockout -------------------------------------------------------------------------------
+
+    def failures(self, name: str) -> int:
+        return int(self.client.get(self.keys.login_failures(name)) or 0)
+
+    def is_locked(self, name: str) -> bool:
+        return self.failures(name) >= LOCKOUT_FAILURES
+
+    def record_failure(self, name: str) -> int:
+        """Count a failed sign-in for a name (existing or not); the count expires after the lockout."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incr(self.keys.login_failures(name))
+        pipe.expire(self.keys.login_failures(name), LOCKOUT_SECONDS)
+        return int(pipe.execute()[0])
+
+    def clear_failures(self, name: str) -> None:
+        self.client.delete(self.keys.login_failures(name))
+
+    # --- TOTP ----------------------------------------------------------------------------------
+
+    def verify_totp(self, user: User, code: str, secret: str | None = None) -> bool:
+        """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
+        secret = secret or user.totp_secret
+        code = (code or "").replace(" ", "")
+        if not secret or not (code.isdigit() and len(code) == 6):
+            return False
+        totp = pyotp.TOTP(secret)
+        now = time.time()
+        for drift in (0, -1, 1):
+            at = now + drift * totp.interval
+            if secrets.compare_digest(totp.at(at), code):
+                step = int(at // totp.interval)
+                key = self.keys.totp_last_step(user.name)
+                last = int(self.client.get(key) or -1)
+                if step <= last:
+                    return False  # replay of a code already used
+                self.client.set(key, step, ex=totp.interval * 3)
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser: the account, when it signed in, whether the second factor was passed."""
+
+    name: str
+    started: int
+    totp_ok: bool
+
+
+class WebSessions:
+    """Server-side sessions: the browser holds a random token, Redis holds its hash with an idle expiry."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, idle_seconds: int, max_seconds: int) -> None:
+        self.client = client
+        self.keys = keys
+        self.idle_seconds = idle_seconds
+        self.max_seconds = max_seconds
+
+    @staticmethod
+    def _hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def start(self, name: str, totp_ok: bool) -> str:
+        token = secrets.token_urlsafe(32)
+        digest = self._hash(token)
+        record = json.dumps({"name": name, "started": int(time.time()), "totp_ok": totp_ok})
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self.keys.web_session(digest), record, ex=self.idle_seconds)
+        pipe.sadd(self.keys.user_sessions(name), digest)
+        pipe.expire(self.keys.user_sessions(name), self.max_seconds)
+        pipe.execute()
+        return token
+
+    def resolve(self, token: str) -> WebSession | None:
+        """The session for a token, extending its idle expiry; None when expired, ended or too old."""
+        if not token or len(token) > 100:
+            return None
+        key = self.keys.web_session(self._hash(token))
+        raw = self.client.get(key)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        if time.time() - data["started"] > self.max_seconds:
+            self.client.delete(key)
+            return None
+        self.client.expire(key, self.idle_seconds)
+        return WebSession(data["name"], data["started"], data["totp_ok"])
+
+    def end(self, token: str) -> None:
+        digest = self._hash(token)
+        raw = self.client.get(self.keys.web_session(digest))
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(self.keys.web_session(digest))
+        if raw:
+            pipe.srem(self.keys.user_sessions(json.loads(raw)["name"]), digest)
+        pipe.execute()
+
+    def end_all(self, name: str) -> None:
+        """Sign an account out everywhere (password reset, role change, disabled)."""
+        digests = [d.decode() for d in self.client.smembers(self.keys.user_sessions(name))]
+        pipe = self.client.pipeline(transaction=True)
+        for digest in digests:
+            pipe.delete(self.keys.web_session(digest))
+        pipe.delete(self.keys.user_sessions(name))
+        pipe.execute()

@@ -1,0 +1,132 @@
+"""The volunteers' web page: blueprints, CSRF, sign-in rate limits, translations, security headers."""
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from screener.web import filters
+
+from screener.store.users import LOCALES
+from screener.web.config import limiter_storage_uri, load_web_settings
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
+babel = Babel()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Endpoints that take a file upload larger than the app-wide request limit.
+UPLOAD_ENDPOINTS = {"lists.import_upload"}
+
+
+def select_locale() -> str:
+    user = g.get("user")
+    if user is not None:
+        return user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def init_app(app: Flask) -> None:
+    """Register the web page on an app built by create_app()."""
+    from screener.services import Services
+    from screener.web import account, admin, audit, auth, calls, dashboard, lists, reviews
+    from screener.web.access import can, current_user
+    from screener.web.stores import WebStores
+
+    svc: Services = app.extensions["screener"]
+    web_settings = load_web_settings(svc.settings)
+    app.extensions["screener.web"] = WebStores.build(svc, web_settings)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", web_settings.session_max_seconds)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(svc.settings))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", svc.keys.limiter_prefix())
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/web/translations"))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", web_settings.session_max_seconds)
+
+    @app.before_request
+    def allow_uploads() -> None:
+        # Before anything reads the form: only the import view accepts a large body.
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = web_settings.upload_max_bytes
+            request.max_form_memory_size = web_settings.upload_max_bytes
+
+    # CSRF is checked by the web blueprints themselves (access.enforce): webhooks and the API are
+    # authenticated by signatures and tokens, not by a browser's cookies.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    for module in (auth, account, dashboard, lists, calls, reviews, admin, audit):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals.update(can=can, current_user=current_user, locales=LOCALES)
+    app.jinja_env.filters.update(isotime=filters.isotime, shorttime=filters.shorttime, duration=filters.duration,
+                                 pretty=filters.pretty)
+    app.context_processor(navigation)
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, error_page)
+    app.after_request(security_headers)
+
+
+WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "admin", "audit"}
+
+
+def navigation() -> dict[str, object]:
+    from flask_babel import get_locale
+
+    from screener.web.stores import stores
+
+    section = request.blueprint or ""
+    if section == "admin":
+        section = "users" if (request.endpoint or "").startswith("admin.user") else "lines"
+    user = g.get("user")
+    return {
+        "nav_section": section,
+        "nav_open_reviews": stores().reviews.open_count() if user is not None else 0,
+        "current_locale": str(get_locale() or "en"),
+    }
+
+
+def error_page(error: HTTPException) -> Response | HTTPException:
+    """Web pages get a page in the product's style; webhooks and APIs keep their plain answers."""
+    if request.blueprint not in WEB_BLUEPRINTS:
+        return error
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    if "user" not in g:
+        from screener.web.access import load_user
+
+        load_user()
+    titles = {400: _("The request could not be read"), 403: _("You may not do this"), 404: _("Not found"),
+              405: _("Not allowed"), 413: _("The file is too large"), 429: _("Too many attempts")}
+    messages = {400: _("Reload the page and try again. If you waited long, your session may have expired."),
+                403: _("Your role does not allow this. Ask an admin if you need it."),
+                404: _("This page or entry does not exist (any more)."), 405: _("This address does not take that request."),
+                413: _("Upload a smaller file, or split it into parts."),
+                429: _("Wait a few minutes before trying again.")}
+    code = error.code or 500
+    body = render_template("error.html", code=code, title=titles.get(code, error.name),
+                           message=messages.get(code, error.description))
+    return Response(body, status=code, mimetype="text/html")
+
+
+def security_headers(response: Response) -> Response:
+    """Headers a bank's admin panel sends: no framing, no sniffing, no referrer, only our own code."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    if request.scheme == "https" or current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if g.get("user") is not None and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,237 @@
+"""Admin pages: accounts, and lines with their allowlists (allowlists are curated by curators)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from screener.model import DEFAULT_POLICY, BlockMode, Line, PolicyError, validate_policy
+from screener.numbers import InvalidNumber, parse_number
+from screener.services import services
+from screener.store.users import AccountError, Role, new_password
+from screener.web.access import audit, current_user, enforce, requires
+from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
+                                policy_field_name)
+from screener.web.stores import stores
+
+bp = Blueprint("admin", __name__)
+bp.before_request(enforce)
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def users() -> Response | str:
+    form = UserForm()
+    issued = None
+    if form.validate_on_submit():
+        password = new_password()
+        try:
+            user = stores().users.create(form.name.data, Role(form.role.data), password)
+        except AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            audit("user.add", user.name, None, user.public())
+            issued = (user.name, password)
+            form = UserForm(formdata=None)
+    status = 400 if form.errors else 200
+    return render_template("users.html", users=stores().users.all(), form=form, issued=issued,
+                           confirm=ConfirmForm()), status
+
+
+def _user_or_404(name: str):
+    user = stores().users.get(name)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<name>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def user_edit(name: str) -> Response | str:
+    user = _user_or_404(name)
+    form = UserEditForm(data={"role": user.role.value, "disabled": user.disabled})
+    if form.validate_on_submit():
+        if user.name == current_user().name:
+            flash(_("You cannot change your own role or disable yourself; ask another admin."), "error")
+            return redirect(url_for("admin.user_edit", name=name))
+        changed = replace(user, role=Role(form.role.data), disabled=form.disabled.data)
+        if changed != user:
+            stores().users.save(changed)
+            stores().sessions.end_all(user.name)
+            audit("user.edit", user.name, user.public(), changed.public())
+            flash(_("%(name)s is updated and was signed out everywhere.", name=user.name), "info")
+        return redirect(url_for("admin.users"))
+    return render_template("user_edit.html", user=user, form=form, confirm=ConfirmForm(), issued=None)
+
+
+@bp.post("/users/<name>/password")
+@requires(Role.ADMIN)
+def user_password(name: str) -> str:
+    user = _user_or_404(name)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    password = new_password()
+    stores().users.set_password(user, password)
+    stores().sessions.end_all(user.name)
+    audit("user.password_reset", user.name)
+    form = UserEditForm(data={"role": user.role.value, "disabled": user.disabled})
+    return render_template("user_edit.html", user=user, form=form, confirm=ConfirmForm(), issued=(user.name, password))
+
+
+@bp.post("/users/<name>/code")
+@requires(Role.ADMIN)
+def user_totp_reset(name: str) -> Response:
+    user = _user_or_404(name)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    stores().users.save(replace(user, totp_secret=""))
+    stores().sessions.end_all(user.name)
+    audit("user.totp_reset", user.name, user.public(), replace(user, totp_secret="").public())
+    flash(_("Two-step sign-in of %(name)s is off; they can set it up again.", name=user.name), "info")
+    return redirect(url_for("admin.user_edit", name=name))
+
+
+# --- lines ----------------------------------------------------------------------------------------
+
+
+def _line_or_404(digits: str) -> Line:
+    line = services().lines.get("+" + digits) if digits.isdigit() else None
+    if line is None:
+        abort(404)
+    return line
+
+
+@bp.get("/lines")
+@requires(Role.VIEWER)
+def lines() -> str:
+    svc = services()
+    all_lines = sorted(svc.lines.all().values(), key=lambda item: item.label or item.number)
+    allow_counts = {line.number: len(svc.lines.allowlist(line.number)) for line in all_lines}
+    return render_template("lines.html", lines=all_lines, allow_counts=allow_counts)
+
+
+def _line_form_data(line: Line) -> dict:
+    data = {"number": line.number, "label": line.label, "country": line.country, "forward_to": line.forward_to,
+            "recording": line.recording, "block_mode": line.block_mode.value, "block_message": line.block_message,
+            "retention_days": line.retention_days, "alert_sms": "\n".join(line.alert_sms)}
+    for caller_class in POLICY_CLASSES:
+        data[policy_field_name(caller_class)] = line.action_for(caller_class).value
+    return data
+
+
+def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
+    recipients = []
+    for raw in (form.alert_sms.data or "").splitlines():
+        if raw.strip():
+            try:
+                recipients.append(parse_number(raw, form.country.data))
+            except InvalidNumber as exc:
+                form.alert_sms.errors.append(f"{raw.strip()[:40]}: {exc}")
+    chosen = {c: form[policy_field_name(c)].data for c in POLICY_CLASSES}
+    overrides = {c: a for c, a in chosen.items() if a != DEFAULT_POLICY[c].value}
+    try:
+        policy = validate_policy(overrides)
+    except PolicyError as exc:
+        form.errors_extra = str(exc)  # type: ignore[attr-defined]
+        return None
+    if form.alert_sms.errors:
+        return None
+    base = existing or Line(form.number.data, form.forward_to.data, form.country.data)
+    return replace(
+        base, forward_to=form.forward_to.data, country=form.country.data, label=clean_text(form.label.data),
+        recording=form.recording.data, block_mode=BlockMode(form.block_mode.data),
+        block_message=clean_text(form.block_message.data) or base.block_message,
+        retention_days=form.retention_days.data, alert_sms=tuple(dict.fromkeys(recipients)), policy=policy,
+    )
+
+
+def _save_line_form(form: LineForm, existing: Line | None) -> Response | None:
+    if not form.validate_on_submit():
+        return None
+    line = _line_from_form(form, existing)
+    if line is None:
+        return None
+    if existing is None and services().lines.get(line.number):
+        form.number.errors.append(_("This line exists already."))
+        return None
+    services().lines.save(line)
+    audit("line.save", line.number, existing.to_json() if existing else None, line.to_json())
+    flash(_("Line %(number)s is saved.", number=line.number), "info")
+    return redirect(url_for("admin.lines"))
+
+
+@bp.route("/lines/new", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def line_new() -> Response | tuple[str, int]:
+    template = Line("+10000000000", "+10000000000", "US")
+    form = LineForm(data={k: v for k, v in _line_form_data(template).items() if k not in {"number", "forward_to"}})
+    saved = _save_line_form(form, None)
+    if saved is not None:
+        return saved
+    status = 400 if request.method == "POST" else 200
+    return render_template("line_form.html", form=form, line=None, classes=POLICY_CLASSES,
+                           field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None)), status
+
+
+@bp.route("/lines/<digits>/edit", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def line_edit(digits: str) -> Response | tuple[str, int]:
+    line = _line_or_404(digits)
+    form = LineForm(data=_line_form_data(line))
+    if request.method == "POST":
+        form.number.data = line.number  # the Twilio number is the line's identity: not editable
+    saved = _save_line_form(form, line)
+    if saved is not None:
+        return saved
+    status = 400 if request.method == "POST" else 200
+    return render_template("line_form.html", form=form, line=line, classes=POLICY_CLASSES,
+                           field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None)), status
+
+
+@bp.get("/lines/<digits>/allowlist")
+@requires(Role.VIEWER)
+def allowlist(digits: str) -> str:
+    return _allowlist_page(_line_or_404(digits), AllowForm())
+
+
+def _allowlist_page(line: Line, form: AllowForm) -> str:
+    members = sorted(services().lines.allowlist(line.number))
+    return render_template("allowlist.html", line=line, members=members, form=form, confirm=ConfirmForm())
+
+
+@bp.post("/lines/<digits>/allowlist")
+@requires(Role.CURATOR)
+def allowlist_add(digits: str) -> Response | tuple[str, int]:
+    line = _line_or_404(digits)
+    form = AllowForm()
+    if form.validate_on_submit():
+        try:
+            caller = parse_number(form.number.data, line.country)
+        except InvalidNumber as exc:
+            form.number.errors.append(str(exc))
+        else:
+            if services().lines.allow(line.number, caller):
+                audit("allowlist.add", f"{line.number}:{caller}", None, caller)
+                flash(_("%(number)s is trusted on this line.", number=caller), "info")
+            else:
+                flash(_("%(number)s was trusted on this line already.", number=caller), "info")
+            return redirect(url_for("admin.allowlist", digits=digits))
+    return _allowlist_page(line, form), 400
+
+
+@bp.post("/lines/<digits>/allowlist/remove")
+@requires(Role.CURATOR)
+def allowlist_remove(digits: str) -> Response:
+    line = _line_or_404(digits)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    caller = request.form.get("number", "")
+    if services().lines.disallow(line.number, caller):
+        audit("allowlist.remove", f"{line.number}:{caller}", caller, None)
+        flash(_("%(number)s is no longer trusted on this line.", number=caller), "info")
+    return redirect(url_for("admin.allowlist", digits=digits))

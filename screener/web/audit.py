@@ -1,0 +1,26 @@
+"""The audit log page: who changed what, when, before and after; and whether the hash chain holds."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from screener.services import services
+from screener.store.users import Role
+from screener.web.access import enforce, requires
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.before_request(enforce)
+PAGE_SIZE = 100
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index() -> str:
+    log = services().audit
+    report = log.verify()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    end = report.entries - (page - 1) * PAGE_SIZE
+    start = max(end - PAGE_SIZE, 0)
+    entries = log.entries(start, end - 1)[::-1] if end > 0 else []
+    numbered = list(zip(range(end - 1, start - 1, -1), entries))
+    return render_template("audit.html", report=report, entries=numbered, page=page,
+                           has_next=start > 0)

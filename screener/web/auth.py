@@ -1,0 +1,122 @@
+"""Sign in (password, then the second factor when set up) and sign out."""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from screener.store.users import LOCALES, LOCKOUT_SECONDS, User
+from screener.web import limiter
+from screener.web.access import current_user, enforce, public
+from screener.web.forms import LoginForm, TotpForm
+from screener.web.stores import stores
+
+bp = Blueprint("auth", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/web")
+bp.before_request(enforce)
+log = logging.getLogger("screener.web.auth")
+PENDING_SECONDS = 300
+
+
+def _account_key() -> str:
+    """Rate-limit key for the account being tried (whether it exists or not)."""
+    return "acct:" + (request.form.get("username") or "").strip().lower()[:40]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute URL an attacker chose."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc \
+            and "\\" not in target:
+        return target
+    return url_for("dashboard.index")
+
+
+def _start(user: User, totp_ok: bool) -> Response:
+    next_path = session.get("next")
+    session.clear()
+    session.permanent = True
+    session["token"] = stores().sessions.start(user.name, totp_ok)
+    log.info("signed_in user=%s role=%s totp=%s", user.name, user.role.value, totp_ok)
+    return redirect(_safe_next(next_path))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 100 per hour", methods=["POST"])
+@limiter.limit("10 per 15 minutes", key_func=_account_key, methods=["POST"])
+@public
+def login() -> Response | str:
+    if current_user() is not None:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if request.args.get("lang") in LOCALES:
+        session["locale"] = request.args["lang"]
+    if request.method == "GET" and request.args.get("next"):
+        session["next"] = request.args["next"]
+    if form.validate_on_submit():
+        users = stores().users
+        name = form.username.data.strip().lower()
+        if users.is_locked(name):
+            log.warning("sign_in_locked name=%s", name[:40])
+            flash(_("Too many failed attempts. This account is locked for %(minutes)d minutes.",
+                    minutes=LOCKOUT_SECONDS // 60), "error")
+            return render_template("login.html", form=form), 429
+        user = users.authenticate(name, form.password.data)
+        if user is None:
+            failures = users.record_failure(name)
+            log.warning("sign_in_failed name=%s failures=%d", name[:40], failures)
+            flash(_("Wrong user name or password."), "error")
+            return render_template("login.html", form=form), 401
+        users.clear_failures(name)
+        if user.has_totp:
+            next_path = session.get("next")
+            session.clear()
+            session["pending"] = {"name": user.name, "at": int(time.time())}
+            session["next"] = next_path
+            return redirect(url_for("auth.login_totp"))
+        return _start(user, totp_ok=False)
+    return render_template("login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@public
+def login_totp() -> Response | str:
+    pending = session.get("pending")
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        session.pop("pending", None)
+        return redirect(url_for("auth.login"))
+    users = stores().users
+    user = users.get(pending["name"])
+    form = TotpForm()
+    if user is None or user.disabled:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    if form.validate_on_submit():
+        if users.is_locked(user.name):
+            session.clear()
+            flash(_("Too many failed attempts. This account is locked for %(minutes)d minutes.",
+                    minutes=LOCKOUT_SECONDS // 60), "error")
+            return redirect(url_for("auth.login"))
+        if users.verify_totp(user, form.code.data):
+            users.clear_failures(user.name)
+            return _start(user, totp_ok=True)
+        users.record_failure(user.name)
+        log.warning("totp_failed user=%s", user.name)
+        flash(_("That code is not right. Check your phone's clock and try the newest code."), "error")
+        return render_template("login_totp.html", form=form), 401
+    return render_template("login_totp.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    token = session.get("token")
+    if token:
+        stores().sessions.end(token)
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,111 @@
+"""The call log: newest first, filters, one caller's history, and "report this caller"."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from screener.model import Action
+from screener.numbers import InvalidNumber, parse_number
+from screener.services import services
+from screener.store.call_views import CallBrowser
+from screener.store.users import Role
+from screener.web.access import actor, audit, enforce, requires
+from screener.web.forms import ReportForm, clean_text
+from screener.web.stores import stores
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+bp.before_request(enforce)
+PAGE_SIZE = 50
+_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+_HASH = re.compile(r"[0-9a-f]{32}")
+_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+
+
+def _browser() -> CallBrowser:
+    svc = services()
+    return CallBrowser(svc.client, svc.keys)
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index() -> str:
+    svc = services()
+    lines = svc.lines.all()
+    line = request.args.get("line", "")
+    line = line if line in lines else ""
+    action = request.args.get("decision", "")
+    action = action if action in {a.value for a in Action} else ""
+    number = request.args.get("number", "")[:64].strip()
+    before = request.args.get("before", "")
+    before = before if _STREAM_ID.fullmatch(before) else ""
+    error = None
+    calls, next_before, scanned_out = [], None, False
+    if number:
+        try:
+            e164 = parse_number(number, lines[line].country if line else None)
+        except InvalidNumber as exc:
+            error = _("Not a number we can search for: %(why)s", why=str(exc))
+        else:
+            calls = [c for c in _browser().by_caller(svc.vault.link_hash(e164))
+                     if (not line or c.get("line") == line) and (not action or c.get("action") == action)]
+    else:
+        page = _browser().page(before, line, action, PAGE_SIZE)
+        calls, next_before, scanned_out = page.calls, page.next_before, page.scanned_out
+    return render_template("calls.html", calls=calls, lines=lines, line=line, decision=action, number=number,
+                           error=error, next_before=next_before, scanned_out=scanned_out,
+                           actions=[a.value for a in Action], first_page=not before)
+
+
+@bp.get("/caller/<caller_hash>")
+@requires(Role.VIEWER)
+def history(caller_hash: str) -> str:
+    if not _HASH.fullmatch(caller_hash):
+        abort(404)
+    calls = _browser().by_caller(caller_hash)
+    if not calls:
+        abort(404)
+    report = stores().reviews.open_for_caller(caller_hash)
+    return render_template("caller.html", calls=calls, caller_hash=caller_hash, report=report,
+                           lines=services().lines.all())
+
+
+def _number_of(call: dict[str, str]) -> str | None:
+    """The caller's full number: kept for blocked callers, else encrypted until the line's retention ends."""
+    if call.get("caller"):
+        return call["caller"]
+    token = services().calls.encrypted_number(call["sid"])
+    return services().vault.decrypt(token) if token else None
+
+
+@bp.route("/<sid>/report", methods=["GET", "POST"])
+@requires(Role.CURATOR)
+def report(sid: str) -> Response | str:
+    if not _SID.fullmatch(sid):
+        abort(404)
+    svc = services()
+    call = svc.calls.get(sid)
+    if call is None:
+        abort(404)
+    form = ReportForm()
+    problem = None
+    if not call.get("caller_hash"):
+        problem = _("This caller sent no number, so there is nothing to put on the blocklist.")
+    elif stores().reviews.open_for_caller(call["caller_hash"]):
+        problem = _("This caller is reported already and waits for review.")
+    if problem is None and form.validate_on_submit():
+        number = _number_of(call)
+        if number is None:
+            problem = _("The number of this call is no longer kept (the line's retention period has passed).")
+        else:
+            opened = stores().reviews.open(
+                number_encrypted=svc.vault.encrypt(number), number_masked=call.get("caller_masked", ""),
+                caller_hash=call["caller_hash"], call_sid=sid, line=call.get("line", ""),
+                note=clean_text(form.note.data), reported_by=actor())
+            audit("review.open", f"review:{opened.id}", None, opened.public())
+            flash(_("Thank you. The caller is in the review queue."), "info")
+            return redirect(url_for("calls.history", caller_hash=call["caller_hash"]))
+    status = 400 if (problem or form.errors) and request.method == "POST" else 200
+    return render_template("report.html", call=call, form=form, problem=problem), status

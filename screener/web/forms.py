@@ -1,0 +1,169 @@
+"""The web page's forms (Flask-WTF: every POST carries a CSRF token), with their validation."""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from screener.model import DEFAULT_POLICY, Action, BlockMode
+from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CATEGORIES = ("intimidation", "impersonation", "surveillance", "spam", "other")
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "be": "Беларуская"}
+
+
+def clean_text(value: str | None) -> str:
+    """Free text as stored: no control characters (they would break CSV and logs), trimmed."""
+    return _CONTROL.sub(" ", value or "").strip()
+
+
+def _countries() -> list[tuple[str, str]]:
+    return [("", _l("International format (+…)"))] + [(c, c) for c in sorted(phonenumbers.SUPPORTED_REGIONS)]
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(Role.VIEWER.value, _l("Viewer: reads everything, changes nothing")),
+            (Role.CURATOR.value, _l("Curator: edits the lists, decides reports")),
+            (Role.ADMIN.value, _l("Admin: also manages users and lines"))]
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    return [(Action.FORWARD.value, _l("Forward to the destination")),
+            (Action.SCREEN.value, _l("Screen: caller records their name")),
+            (Action.VOICEMAIL.value, _l("Voicemail")),
+            (Action.BLOCK.value, _l("Block"))]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class TotpForm(FlaskForm):
+    code = StringField(_l("6-digit code from your authenticator app"), validators=[DataRequired(), Length(max=8)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"})
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH)],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[EqualTo("new", _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LOCALES])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class EntryForm(FlaskForm):
+    entry = StringField(_l("Number or prefix"), validators=[DataRequired(), Length(max=64)],
+                        description=_l("Any common format, e.g. +375 29 123-45-67; a prefix ends in *, e.g. +37517*"),
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    region = SelectField(_l("Country, for a number without +"), choices=_countries, default="")
+    category = StringField(_l("Category"), validators=[DataRequired(), Length(max=40)], default="intimidation",
+                           render_kw={"list": "categories"})
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    evidence = TextAreaField(_l("Evidence note"), validators=[Optional(), Length(max=1000)],
+                             description=_l("Where the evidence is kept; not the recording itself."))
+    source = StringField(_l("Source"), validators=[DataRequired(), Length(max=80)], default="manual")
+
+
+class EditEntryForm(FlaskForm):
+    category = EntryForm.category
+    reason = EntryForm.reason
+    evidence = EntryForm.evidence
+    source = EntryForm.source
+
+
+class RemoveEntryForm(FlaskForm):
+    why = StringField(_l("Why is it removed?"), validators=[DataRequired(), Length(max=500)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()],
+                     description=_l("Columns: number, reason, category (a header row may name them)."))
+    region = SelectField(_l("Country, for numbers without +"), choices=_countries, default="")
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=80)],
+                         description=_l("Recorded on each entry; default: the file name."))
+
+
+class ReportForm(FlaskForm):
+    note = TextAreaField(_l("What happened on this call?"), validators=[DataRequired(), Length(max=1000)])
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note"), validators=[Length(max=500)])
+    category = StringField(_l("Category"), validators=[Length(max=40)], default="intimidation",
+                           render_kw={"list": "categories"})
+
+
+class RejectForm(FlaskForm):
+    note = StringField(_l("Why is it rejected?"), validators=[DataRequired(), Length(max=500)])
+
+
+def _phone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+    from screener.numbers import InvalidNumber, parse_number
+
+    try:
+        field.data = parse_number(field.data or "", getattr(form, "country").data or None)
+    except InvalidNumber as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class LineForm(FlaskForm):
+    number = StringField(_l("Twilio number"), validators=[DataRequired(), _phone],
+                         description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
+    label = StringField(_l("Name"), validators=[Length(max=80)])
+    country = SelectField(_l("Country"), choices=_countries, validators=[DataRequired()])
+    forward_to = StringField(_l("Destination"), validators=[DataRequired(), _phone],
+                             description=_l("Where ordinary calls ring."), render_kw={"inputmode": "tel"})
+    recording = BooleanField(_l("Record forwarded calls (callers hear a notice)"))
+    block_mode = SelectField(_l("Blocked callers"), choices=[
+        (BlockMode.REJECT.value, _l("Hear a busy tone")),
+        (BlockMode.MESSAGE.value, _l("Hear a message, then the call ends"))])
+    block_message = StringField(_l("Message for blocked callers"), validators=[Length(max=300)])
+    retention_days = IntegerField(_l("Keep callers' numbers for (days)"), default=30,
+                                  validators=[InputRequired(), NumberRange(1, 365)])
+    alert_sms = TextAreaField(_l("Alert recipients"), validators=[Length(max=1000)],
+                              description=_l("Numbers that get an SMS when a blocked caller calls; one per line."))
+
+
+POLICY_CLASSES = tuple(DEFAULT_POLICY)
+
+
+def policy_field_name(caller_class: str) -> str:
+    return f"policy_{caller_class}"
+
+
+for _class in POLICY_CLASSES:
+    setattr(LineForm, policy_field_name(_class), SelectField(_class, choices=_action_choices))
+
+
+class AllowForm(FlaskForm):
+    number = StringField(_l("Trusted caller's number"), validators=[DataRequired(), Length(max=64)],
+                         render_kw={"inputmode": "tel"})
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=_role_choices, default=Role.VIEWER.value)
+
+
+class UserEditForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=_role_choices)
+    disabled = BooleanField(_l("Disabled (cannot sign in)"))

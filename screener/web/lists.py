@@ -1,0 +1,256 @@
+"""Blocklist pages: search and filter, add, edit, remove, import (preview then commit), export."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from rq import Queue
+from werkzeug.utils import secure_filename
+
+from screener import imports
+from screener.listfile import export_rows
+from screener.numbers import InvalidNumber, is_prefix, parse_entry
+from screener.services import services
+from screener.store.blocklist import EntryMeta, now, prefix_fields
+from screener.store.blocklist_index import entry_from_member, member_digits
+from screener.store.imports import ListImport, ListImports
+from screener.store.users import Role
+from screener.web.access import actor, audit, current_user, enforce, requires
+from screener.web.forms import (CATEGORIES, ConfirmForm, EditEntryForm, EntryForm, ImportForm, RemoveEntryForm,
+                                clean_text)
+
+bp = Blueprint("lists", __name__, url_prefix="/blocklist")
+bp.before_request(enforce)
+PAGE_SIZE = 50
+SYNC_REINDEX_MAX = 50_000
+_ENTRY_PATH = re.compile(r"[0-9]{3,15}\*?")
+
+
+def _import_store() -> ListImports:
+    svc = services()
+    return ListImports(svc.client, svc.keys)
+
+
+def _import_queue() -> Queue:
+    return Queue(imports.IMPORT_QUEUE, connection=services().client)
+
+
+def _entry_from_path(digits: str) -> str:
+    if not _ENTRY_PATH.fullmatch(digits):
+        abort(404)
+    return "+" + digits
+
+
+def _search_digits(query: str) -> tuple[str, str | None, str | None]:
+    """(digits to search by, the normalised number or prefix if the query is one, an error)."""
+    query = query.strip()
+    if not query:
+        return "", None, None
+    try:
+        entry = parse_entry(query)
+        return member_digits(entry).rstrip("*"), entry, None
+    except InvalidNumber:
+        pass
+    digits = re.sub(r"\D", "", query)
+    if not digits:
+        return "", None, _("Search by digits of a number, e.g. 4567 or +375 29.")
+    return digits[:15], None, None
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index() -> str:
+    svc = services()
+    query = request.args.get("q", "")[:64]
+    category = request.args.get("category", "")[:40]
+    source = request.args.get("source", "")[:80]
+    after = request.args.get("after", "")[:20]
+    digits, normalised, error = _search_digits(query)
+    index = svc.blocklist.index
+    page = index.page(digits, category, source, after if re.fullmatch(r"[0-9]*\*?", after) else "", PAGE_SIZE)
+    entries = svc.blocklist.get_many([entry_from_member(m) for m in page.members])
+    covering = []
+    if normalised and not is_prefix(normalised) and not after:
+        covering = svc.blocklist.get_many(["+" + p + "*" for p in prefix_fields(normalised)])
+    facets = index.facets()
+    total = svc.blocklist.count()
+    filtered_total = sum(n for (c, s), n in facets.items()
+                         if (not category or c == category) and (not source or s == source))
+    return render_template(
+        "blocklist.html", entries=entries, covering=covering, next_after=page.next_after, query=query,
+        category=category, source=source, error=error, total=total,
+        shown_total=None if digits else (filtered_total if (category or source) else total),
+        categories=sorted({c for c, _ in facets}), sources=sorted({s for _, s in facets}),
+        stale=index.size() != total, first_page=not after, confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.CURATOR)
+def add() -> Response | str:
+    form = EntryForm()
+    if form.validate_on_submit():
+        try:
+            entry = parse_entry(form.entry.data, form.region.data or None)
+        except InvalidNumber as exc:
+            form.entry.errors.append(str(exc))
+        else:
+            meta = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
+                             evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
+                             added_by=actor(), added_at=now())
+            if services().blocklist.add_many([entry], meta):
+                audit("blocklist.add", entry, None, asdict(meta))
+                flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
+                return redirect(url_for("lists.index", q=entry))
+            form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=entry))
+    return render_template("entry_form.html", form=form, categories=CATEGORIES), 400 if form.errors else 200
+
+
+@bp.route("/<digits>/edit", methods=["GET", "POST"])
+@requires(Role.CURATOR)
+def edit(digits: str) -> Response | str:
+    svc = services()
+    entry = _entry_from_path(digits)
+    current = svc.blocklist.get(entry)
+    if current is None:
+        abort(404)
+    meta = current.meta
+    form = EditEntryForm(data={"category": meta.category, "reason": meta.reason, "evidence": meta.evidence,
+                               "source": meta.source})
+    if form.validate_on_submit():
+        changed = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
+                            evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
+                            added_by=meta.added_by, added_at=meta.added_at)
+        if changed != meta:
+            before = svc.blocklist.update(entry, changed)
+            if before is None:
+                abort(404)
+            audit("blocklist.edit", entry, asdict(before.meta), asdict(changed))
+            flash(_("%(entry)s is updated.", entry=entry), "info")
+        return redirect(url_for("lists.index", q=entry))
+    history = [e for e in svc.audit.entries(-2000) if e.get("target") == entry][::-1]
+    return render_template("entry_edit.html", form=form, entry=current, remove=RemoveEntryForm(),
+                           history=history, categories=CATEGORIES), 400 if form.errors else 200
+
+
+@bp.post("/<digits>/remove")
+@requires(Role.CURATOR)
+def remove(digits: str) -> Response:
+    entry = _entry_from_path(digits)
+    form = RemoveEntryForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the entry is removed: the note stays in the audit log."), "error")
+        return redirect(url_for("lists.edit", digits=digits))
+    removed = services().blocklist.remove(entry)
+    if removed is None:
+        abort(404)
+    audit("blocklist.remove", entry, asdict(removed.meta), {"removed": True, "why": clean_text(form.why.data)})
+    flash(_("%(entry)s is off the blocklist. Its last state is kept in the audit log.", entry=entry), "info")
+    return redirect(url_for("lists.index"))
+
+
+@bp.get("/export.csv")
+@requires(Role.CURATOR)
+def export() -> Response:
+    svc = services()
+    audit("blocklist.export", "blocklist", None, {"entries": svc.blocklist.count()})
+    response = Response(stream_with_context(export_rows(svc.blocklist)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{now()}.csv"'
+    return response
+
+
+@bp.post("/reindex")
+@requires(Role.ADMIN)
+def reindex() -> Response:
+    svc = services()
+    if svc.blocklist.count() <= SYNC_REINDEX_MAX:
+        count = svc.blocklist.index.rebuild(svc.blocklist)
+        flash(_("The search index is rebuilt (%(count)d entries).", count=count), "info")
+    else:
+        imports.enqueue(_import_queue(), imports.REINDEX_JOB)
+        flash(_("The search index is being rebuilt in the background."), "info")
+    audit("blocklist.reindex", "blocklist")
+    return redirect(url_for("lists.index"))
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+@bp.get("/import")
+@requires(Role.CURATOR)
+def import_form() -> str:
+    return render_template("import_form.html", form=ImportForm())
+
+
+@bp.post("/import")
+@requires(Role.CURATOR)
+def import_upload() -> Response | tuple[str, int]:
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("import_form.html", form=form), 400
+    data = form.file.data.read()
+    name = secure_filename(form.file.data.filename or "") or "upload.csv"
+    try:
+        imports.decode(data)
+    except imports.ImportFileError as exc:
+        form.file.errors.append(str(exc))
+        return render_template("import_form.html", form=form), 400
+    item = _import_store().create(owner=actor(), filename=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
+                                  region=form.region.data or "", source=clean_text(form.source.data))
+    if len(data) <= current_app_sync_limit():
+        imports.parse(_import_store(), services().blocklist, item)
+    else:
+        imports.enqueue(_import_queue(), imports.PARSE_JOB, item.id)
+    return redirect(url_for("lists.import_status", import_id=item.id))
+
+
+def current_app_sync_limit() -> int:
+    from screener.web.stores import stores
+
+    return stores().settings.sync_import_max_bytes
+
+
+def _own_import(import_id: str) -> ListImport:
+    item = _import_store().get(import_id)
+    user = current_user()
+    if item is None or (item.owner != actor() and user.role is not Role.ADMIN):
+        abort(404)
+    return item
+
+
+@bp.get("/import/<import_id>")
+@requires(Role.CURATOR)
+def import_status(import_id: str) -> str:
+    item = _own_import(import_id)
+    return render_template("import_status.html", item=item, confirm=ConfirmForm())
+
+
+@bp.post("/import/<import_id>/commit")
+@requires(Role.CURATOR)
+def import_commit(import_id: str) -> Response:
+    item = _own_import(import_id)
+    store = _import_store()
+    claimed = store.claim(item, "parsed", "committing")
+    if claimed is None:
+        flash(_("This import was committed already or is not ready."), "error")
+        return redirect(url_for("lists.import_status", import_id=import_id))
+    if claimed.size <= current_app_sync_limit():
+        done = imports.commit(store, services().blocklist, services().audit, claimed)
+        flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
+    else:
+        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id)
+    return redirect(url_for("lists.import_status", import_id=import_id))
+
+
+@bp.post("/import/<import_id>/discard")
+@requires(Role.CURATOR)
+def import_discard(import_id: str) -> Response:
+    item = _own_import(import_id)
+    store = _import_store()
+    if store.claim(item, "parsed", "failed"):
+        store.drop_file(item.id)
+        store.update(store.get(item.id), error="discarded")
+    return redirect(url_for("lists.import_form"))

@@ -1,0 +1,89 @@
+"""The review queue: curators accept a reported caller onto the blocklist, or reject the report."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from screener.numbers import InvalidNumber, parse_number
+from screener.services import services
+from screener.store.blocklist import EntryMeta, now
+from screener.store.reviews import ReviewError
+from screener.store.users import Role
+from screener.web.access import actor, audit, enforce, requires
+from screener.web.forms import CATEGORIES, DecisionForm, RejectForm, clean_text
+from screener.web.stores import stores
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+bp.before_request(enforce)
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index() -> str:
+    queue = stores().reviews
+    return render_template("reviews.html", open_reports=queue.open_reports(), closed=queue.closed_reports(20),
+                           accept_form=DecisionForm(), reject_form=RejectForm(), categories=CATEGORIES,
+                           lines=services().lines.all())
+
+
+def _open_report(review_id: str):
+    report = stores().reviews.get(review_id) if review_id.isdigit() else None
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.post("/<review_id>/accept")
+@requires(Role.CURATOR)
+def accept(review_id: str) -> Response:
+    report = _open_report(review_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("The decision could not be saved; check the form."), "error")
+        return redirect(url_for("reviews.index"))
+    svc = services()
+    number = svc.vault.decrypt(report.number_encrypted) if report.number_encrypted else None
+    try:
+        number = parse_number(number or "")
+    except InvalidNumber:
+        flash(_("The reported number cannot be read any more; reject the report instead."), "error")
+        return redirect(url_for("reviews.index"))
+    try:
+        decided = stores().reviews.decide(review_id, accepted=True, by=actor(), note=clean_text(form.note.data))
+    except ReviewError:
+        flash(_("This report was decided already."), "error")
+        return redirect(url_for("reviews.index"))
+    evidence = f"report #{report.id} by {report.reported_by} on call {report.call_sid}"
+    if decided.decision_note:
+        evidence += f"; reviewer: {decided.decision_note}"
+    meta = EntryMeta(category=clean_text(form.category.data) or "intimidation", reason=report.note,
+                     evidence=evidence, source="report", added_by=actor(), added_at=now())
+    added = svc.blocklist.add_many([number], meta)
+    audit("review.accept", f"review:{report.id}", report.public(), decided.public())
+    if added:
+        audit("blocklist.add", number, None, asdict(meta))
+        flash(_("%(number)s is on the blocklist.", number=number), "info")
+    else:
+        flash(_("%(number)s was on the blocklist already.", number=number), "info")
+    return redirect(url_for("reviews.index"))
+
+
+@bp.post("/<review_id>/reject")
+@requires(Role.CURATOR)
+def reject(review_id: str) -> Response:
+    report = _open_report(review_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the report is rejected."), "error")
+        return redirect(url_for("reviews.index"))
+    try:
+        decided = stores().reviews.decide(review_id, accepted=False, by=actor(), note=clean_text(form.note.data))
+    except ReviewError:
+        flash(_("This report was decided already."), "error")
+        return redirect(url_for("reviews.index"))
+    audit("review.reject", f"review:{report.id}", report.public(), decided.public())
+    flash(_("The report is rejected; the caller's number was erased from it."), "info")
+    return redirect(url_for("reviews.index"))

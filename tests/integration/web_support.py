@@ -1,0 +1,72 @@
+"""Fixtures for the web page tests: accounts of each role and a test client that signs in and posts
+forms with their CSRF token, the way a browser does."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from screener.store.users import Role, User
+from screener.web.stores import WebStores
+
+PASSWORD = "correct horse battery staple"
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class WebUser:
+    """A test client acting as one volunteer."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, name: str, password: str = PASSWORD, follow: bool = False):
+        page = self.client.get("/login")
+        return self.client.post("/login", data={"username": name, "password": password,
+                                                "csrf_token": csrf_token(page.get_data(as_text=True))},
+                                follow_redirects=follow)
+
+    def token(self, path: str = "/account/") -> str:
+        return csrf_token(self.client.get(path).get_data(as_text=True))
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, *, token_from: str = "/account/", **kwargs):
+        body = dict(data or {})
+        body.setdefault("csrf_token", self.token(token_from))
+        return self.client.post(path, data=body, **kwargs)
+
+
+@pytest.fixture
+def web(app) -> WebStores:
+    return app.extensions["screener.web"]
+
+
+@pytest.fixture
+def make_user(web):
+    def make(name: str, role: Role | str, password: str = PASSWORD) -> User:
+        return web.users.create(name, Role(role), password)
+
+    return make
+
+
+@pytest.fixture
+def as_role(app, make_user):
+    """A signed-in client for a new account of the given role."""
+
+    def sign_in(role: str, name: str | None = None) -> WebUser:
+        name = name or f"{role}1"
+        make_user(name, role)
+        user = WebUser(app.test_client())
+        response = user.login(name)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in

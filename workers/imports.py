@@ -1,0 +1,62 @@
+"""Import jobs: parse a large uploaded blocklist CSV to a preview, or commit its valid rows."""
+from __future__ import annotations
+
+import logging
+
+from rq import get_current_job
+
+from screener import imports
+from screener.config import load_settings
+from screener.store.audit import AuditLog
+from screener.store.blocklist import Blocklist
+from screener.store.imports import ListImports
+from screener.store.keys import Keys
+
+log = logging.getLogger("workers.imports")
+
+
+def rebuild_blocklist_index() -> int:
+    """Rebuild the web page's search index of the blocklist (after an upgrade or a partial write)."""
+    _, blocklist, _ = _stores()
+    count = blocklist.index.rebuild(blocklist)
+    log.info("blocklist_index_rebuilt entries=%d", count)
+    return count
+
+
+def _stores() -> tuple[ListImports, Blocklist, AuditLog]:
+    connection = get_current_job().connection
+    keys = Keys(load_settings().key_prefix)
+    return ListImports(connection, keys), Blocklist(connection, keys), AuditLog(connection, keys)
+
+
+def parse_import(import_id: str) -> str:
+    """Parse an upload; its status tells the page when the preview is ready."""
+    store, blocklist, _ = _stores()
+    item = store.get(import_id)
+    if item is None:
+        log.warning("import_missing id=%s", import_id)
+        return "missing"
+    try:
+        item = imports.parse(store, blocklist, item)
+    except Exception as exc:
+        # The page must stop showing "working": record the failure, then let RQ keep the traceback.
+        store.update(item, status="failed", error=f"parsing failed: {type(exc).__name__}")
+        raise
+    log.info("import_parsed id=%s rows=%d valid=%d rejected=%d", item.id, item.rows, item.valid, item.rejected_count)
+    return item.status
+
+
+def commit_import(import_id: str) -> str:
+    """Land the valid rows of an upload a curator has reviewed."""
+    store, blocklist, audit = _stores()
+    item = store.get(import_id)
+    if item is None or item.status != "committing":
+        log.warning("import_not_committable id=%s", import_id)
+        return "skipped"
+    try:
+        item = imports.commit(store, blocklist, audit, item)
+    except Exception as exc:
+        store.update(item, status="failed", error=f"commit stopped: {type(exc).__name__}; rows added so far stay")
+        raise
+    log.info("import_committed id=%s added=%d", item.id, item.added)
+    return item.status
