@@ -36,9 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     app.extensions["screener"] = Services.build(settings)
     app.extensions["screener.validator"] = RequestValidator(settings.twilio_auth_token)
 
-    from screener import health, voice
+    from screener import health, screening, voice
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(screening.bp)
     app.register_blueprint(health.bp)
     from screener import web
 

@@ -1,44 +1,58 @@
-"""Put alert jobs on the RQ queue; the worker delivers them. The webhook never waits for delivery."""
+"""Put jobs on the RQ queues; workers deliver them. The webhook never waits for delivery.
+
+Jobs are referenced by import path so that the web process never imports worker code.
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from rq import Queue, Retry
 
-# Referenced by import path so that the web process never imports worker code.
-BLOCKED_CALL_JOB = "workers.alerts.send_blocked_call_alert"
+BLOCKED_CALL, VOICEMAIL, REPORT, CAMPAIGN = "blocked_call", "voicemail", "report", "campaign"
+ALERT_KINDS = (BLOCKED_CALL, VOICEMAIL, REPORT, CAMPAIGN)
+
+FAN_OUT_JOB = "workers.alerts.fan_out"
+REPORT_JOB = "workers.reports.report_call"
+CAMPAIGN_JOB = "workers.reports.campaign_detected"
+ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
+
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+ARCHIVE_RETRY = Retry(max=8, interval=[30, 60, 300, 900, 1800, 3600, 7200, 14400])
 JOB_TIMEOUT = 60
 
 
+def _enqueue(queue: Queue, job: str, *args: Any, description: str, **options: Any) -> str:
+    options.setdefault("retry", RETRY)
+    options.setdefault("job_timeout", JOB_TIMEOUT)
+    options.setdefault("result_ttl", 86400)
+    options.setdefault("failure_ttl", 30 * 86400)
+    return queue.enqueue(job, *args, description=description, **options).id
+
+
+def enqueue_alert(queue: Queue, kind: str, call_sid: str, line_number: str, **facts: str) -> str:
+    """Queue an alert; a worker composes it and sends it on every channel of its recipients."""
+    if kind not in ALERT_KINDS:
+        raise ValueError(f"unknown alert kind {kind!r}")
+    return _enqueue(queue, FAN_OUT_JOB, kind, call_sid, line_number, facts, description=f"alert {kind} {call_sid}")
+
+
 def enqueue_blocked_call(queue: Queue, call_sid: str, line_number: str) -> str:
-    """Queue the SMS alert for a blocked call; return the job id."""
-    job = queue.enqueue(
-        BLOCKED_CALL_JOB,
-        call_sid,
-        line_number,
-        retry=RETRY,
-        job_timeout=JOB_TIMEOUT,
-        result_ttl=86400,
-        failure_ttl=30 * 86400,
-        description=f"alert: blocked call {call_sid}",
-    )
-    return job.id
+    """Tell the line's alert recipients that a blocklisted number called."""
+    return enqueue_alert(queue, BLOCKED_CALL, call_sid, line_number)
 
 
-ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
-ARCHIVE_RETRY = Retry(max=8, interval=[30, 60, 300, 900, 1800, 3600, 7200, 14400])
+def enqueue_report(queue: Queue, call_sid: str, reported_by: str, note: str) -> str:
+    """Put a call's caller in the review queue (with the call's recordings as evidence) and alert curators."""
+    return _enqueue(queue, REPORT_JOB, call_sid, reported_by, note, description=f"report {call_sid}")
+
+
+def enqueue_campaign(queue: Queue, call_sid: str, identity: str) -> str:
+    """A number or prefix crossed a campaign threshold: open a review and alert curators."""
+    return _enqueue(queue, CAMPAIGN_JOB, call_sid, identity, description=f"campaign {call_sid}")
 
 
 def enqueue_recording_archive(queue: Queue, call_sid: str, recording_sid: str) -> str:
     """Queue the fetch-encrypt-verify-delete job for one recording (one job per recording)."""
-    job = queue.enqueue(
-        ARCHIVE_RECORDING_JOB,
-        call_sid,
-        recording_sid,
-        retry=ARCHIVE_RETRY,
-        job_timeout=300,
-        result_ttl=86400,
-        failure_ttl=90 * 86400,
-        job_id=f"archive-{recording_sid}",
-        description=f"archive recording {recording_sid}",
-    )
-    return job.id
+    return _enqueue(queue, ARCHIVE_RECORDING_JOB, call_sid, recording_sid, retry=ARCHIVE_RETRY, job_timeout=300,
+                    failure_ttl=90 * 86400, job_id=f"archive-{recording_sid}",
+                    description=f"archive recording {recording_sid}")

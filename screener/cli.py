@@ -7,11 +7,13 @@ import io
 import sys
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from screener.config import ConfigError, Settings, load_settings
-from screener.model import BlockMode, Line
+from screener.model import EMAIL, BlockMode, Line, check_webhook_url
+from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.numbers import InvalidNumber, parse_entry, parse_number
 from screener.services import Services
 from screener.store.blocklist import EntryMeta, now
@@ -105,26 +107,49 @@ def line() -> None:
 @click.option("--forward-to", required=True, help="Where ordinary calls ring (the press secretary's phone).")
 @click.option("--country", required=True, help="Two-letter country code for national-format numbers.")
 @click.option("--alert-sms", multiple=True, help="A number that gets an SMS when a blocked caller calls (repeatable).")
+@click.option("--alert-email", multiple=True, help="An e-mail address for the line's alerts (repeatable).")
+@click.option("--alert-webhook", default="", help="An https URL that gets the line's alerts as signed JSON.")
 @click.option("--label", default="", help="A name for the line in alerts and pages.")
-@click.option("--block-mode", type=click.Choice([m.value for m in BlockMode]), default="reject", show_default=True)
+@click.option("--language", "languages", multiple=True, type=click.Choice(SUPPORTED_LANGUAGES),
+              help="Language of the prompts callers hear, in order (repeatable; default en-US).")
+@click.option("--block-mode", type=click.Choice([m.value for m in BlockMode]), default="reject", show_default=True,
+              help="reject: busy tone; message: say --block-message; record: record the caller as evidence.")
 @click.option("--block-message", default=None, help="What a blocked caller hears with --block-mode message.")
 @click.option("--record/--no-record", default=False, show_default=True, help="Record forwarded calls (with a notice).")
+@click.option("--screen-unverified/--no-screen-unverified", default=False, show_default=True,
+              help="Screen callers whose STIR/SHAKEN check failed, even allowlisted ones.")
+@click.option("--transcribe/--no-transcribe", default=False, show_default=True, help="Transcribe voicemail.")
+@click.option("--retention-days", default=30, show_default=True, type=click.IntRange(1, 3650),
+              help="How long the encrypted numbers of callers on no list are kept.")
+@click.option("--timezone", default="UTC", show_default=True, help="The line's time zone, for evidence packs.")
 @click.option("--policy", "policies", multiple=True, metavar="CLASS=ACTION", help="e.g. ordinary=screen (repeatable).")
-def line_add(number, forward_to, country, alert_sms, label, block_mode, block_message, record, policies) -> None:
+def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook, label, languages, block_mode,
+             block_message, record, screen_unverified, transcribe, retention_days, timezone, policies) -> None:
     """Add a line, or replace its settings."""
-    country = country.upper()
     import phonenumbers
 
+    country = country.upper()
     if country not in phonenumbers.SUPPORTED_REGIONS:
         raise click.BadParameter(f"{country!r} is not a country code such as BY, PL, GB", param_hint="--country")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{timezone!r} is not a time zone such as Europe/Vilnius", param_hint="--timezone") from None
     line_obj = Line(
         number=_number(number, country, "--number"),
         forward_to=_number(forward_to, country, "--forward-to"),
         country=country,
         alert_sms=tuple(_number(n, country, "--alert-sms") for n in alert_sms),
+        alert_email=tuple(_email(a) for a in alert_email),
+        alert_webhook=_webhook_url(alert_webhook) if alert_webhook else "",
         block_mode=BlockMode(block_mode),
         recording=record,
         label=label,
+        languages=tuple(languages) or ("en-US",),
+        screen_unverified=screen_unverified,
+        transcribe=transcribe,
+        retention_days=retention_days,
+        timezone=timezone,
     )
     if block_message:
         line_obj = replace(line_obj, block_message=block_message)
@@ -138,6 +163,20 @@ def line_add(number, forward_to, country, alert_sms, label, block_mode, block_me
     svc.lines.save(line_obj)
     svc.audit.append(_actor(), "line.save", line_obj.number, before.to_json() if before else None, line_obj.to_json())
     click.echo(f"{'updated' if before else 'added'} line {line_obj.number} -> {line_obj.forward_to}")
+
+
+def _email(text: str) -> str:
+    address = text.strip()
+    if not EMAIL.fullmatch(address):
+        raise click.BadParameter(f"{text!r} is not an e-mail address", param_hint="--alert-email")
+    return address
+
+
+def _webhook_url(text: str) -> str:
+    try:
+        return check_webhook_url(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--alert-webhook") from None
 
 
 @line.command("list")
@@ -162,14 +201,17 @@ def blocklist() -> None:
 @click.option("--evidence", default="", help="A note on the evidence (not the recording itself).")
 @click.option("--source", default="manual", show_default=True)
 @click.option("--region", default=None, help="Country for a number in national format, e.g. BY.")
-def blocklist_add(entry, reason, category, evidence, source, region) -> None:
+@click.option("--action", type=click.Choice(["block", "screen"]), default="block", show_default=True,
+              help="screen: the caller is screened (asked for a name) instead of blocked.")
+def blocklist_add(entry, reason, category, evidence, source, region, action) -> None:
     """Add a number (any common format) or a prefix ending in * (e.g. +37517*)."""
     try:
         normalised = parse_entry(entry, region)
     except InvalidNumber as exc:
         raise click.BadParameter(f"{entry!r}: {exc}", param_hint="ENTRY") from None
     svc = _services()
-    meta = EntryMeta(category=category, reason=reason, evidence=evidence, source=source, added_by=_actor(), added_at=now())
+    meta = EntryMeta(category=category, reason=reason, evidence=evidence, source=source, added_by=_actor(),
+                     added_at=now(), action=action)
     if not svc.blocklist.add_many([normalised], meta):
         click.echo(f"{normalised} is already on the blocklist")
         return
@@ -326,3 +368,6 @@ def verify() -> None:
 from screener.web.cli import user  # noqa: E402 - the web page's `screener user` group, registered last
 
 main.add_command(user)
+
+import screener.cli_alerts  # noqa: E402,F401 - registers `curators`, `alerts`, `recordings` on main
+import screener.cli_evidence  # noqa: E402,F401 - registers `evidence` on main

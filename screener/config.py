@@ -30,6 +30,13 @@ class Settings:
     redis_timeout: float = 0.25
     recording_keys: tuple[str, ...] = ()
     recordings_dir: Path | None = None
+    campaign_window: int = 3600
+    campaign_lines: int = 3
+    campaign_calls: int = 5
+    smtp_url: str = ""
+    alert_email_from: str = "screener@localhost"
+    alert_sms_from: str = ""
+    alert_webhook_secret: str = ""
 
     @property
     def recordings_path(self) -> Path:
@@ -78,6 +85,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         timeout = float(get("SCREENER_REDIS_TIMEOUT", "0.25"))
     except ValueError as exc:
         raise ConfigError("SCREENER_REDIS_TIMEOUT must be a number of seconds") from exc
+
+    def whole(name: str, default: int) -> int:
+        value = get(name, str(default))
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(f"{name} must be a whole number of at least 1")
+        return int(value)
+
+    smtp_url = get("SCREENER_SMTP_URL")
+    if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+        raise ConfigError("SCREENER_SMTP_URL must start with smtp:// or smtps://")
     return Settings(
         instance_path=instance,
         redis_url=get("REDIS_URL") or None,
@@ -91,6 +108,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_timeout=timeout,
         recording_keys=tuple(k.strip() for k in get("SCREENER_RECORDING_KEYS").split(",") if k.strip()),
         recordings_dir=Path(get("SCREENER_RECORDINGS_DIR")).resolve() if get("SCREENER_RECORDINGS_DIR") else None,
+        campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
+        campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
+        campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),
+        smtp_url=smtp_url,
+        alert_email_from=get("SCREENER_ALERT_EMAIL_FROM", "screener@localhost"),
+        alert_sms_from=get("SCREENER_ALERT_SMS_FROM"),
+        alert_webhook_secret=get("SCREENER_ALERT_WEBHOOK_SECRET"),
     )
 
 

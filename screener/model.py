@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
+
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 
 
 class Action(str, Enum):
@@ -21,12 +25,15 @@ class BlockMode(str, Enum):
 
     REJECT = "reject"  # <Reject reason="busy"/>: the caller hears busy, no answer is billed
     MESSAGE = "message"  # <Say>message</Say><Hangup/>
+    RECORD = "record"  # answer, announce the recording, record the caller as evidence, never connect
 
 
 # The caller classes a line sets a policy for, with the default action of each.
 DEFAULT_POLICY: dict[str, Action] = {
     "allowlisted": Action.FORWARD,
     "blocklisted": Action.BLOCK,
+    "screenlisted": Action.SCREEN,
+    "unverified": Action.SCREEN,
     "ordinary": Action.FORWARD,
     "anonymous": Action.SCREEN,
     "withheld": Action.SCREEN,
@@ -36,6 +43,11 @@ DEFAULT_POLICY: dict[str, Action] = {
 }
 # Classes whose caller cannot be identified: never forwarded straight through.
 UNIDENTIFIED_CLASSES = frozenset({"anonymous", "withheld", "restricted", "unknown", "invalid"})
+
+
+# List entries whose action is "screen" get metadata ids with this prefix, so the webhook learns the
+# action from the same read that finds the entry.
+SCREEN_META_PREFIX = "s"
 
 
 class PolicyError(ValueError):
@@ -55,8 +67,18 @@ class Line:
     block_message: str = "This number does not accept your calls. Goodbye."
     recording: bool = False
     retention_days: int = 30
-    language: str = "en-US"
+    languages: tuple[str, ...] = ("en-US",)
     label: str = ""
+    screen_unverified: bool = False  # screen callers whose STIR/SHAKEN check failed, even allowlisted ones
+    transcribe: bool = False  # transcribe voicemail
+    alert_email: tuple[str, ...] = ()
+    alert_webhook: str = ""
+    timezone: str = "UTC"
+
+    @property
+    def language(self) -> str:
+        """The first of the line's languages (the block message is spoken in it)."""
+        return self.languages[0] if self.languages else "en-US"
 
     def action_for(self, caller_class: str) -> Action:
         """The line's action for a caller class, falling back to the defaults."""
@@ -81,6 +103,8 @@ class Line:
     def from_json(cls, text: str | bytes) -> "Line":
         data = json.loads(text)
         data["alert_sms"] = tuple(data.get("alert_sms", ()))
+        data["alert_email"] = tuple(data.get("alert_email", ()))
+        data["languages"] = tuple(data.get("languages") or (data.get("language") or "en-US",))
         data["policy"] = tuple(sorted(data.get("policy", {}).items()))
         data["block_mode"] = BlockMode(data.get("block_mode", "reject"))
         known = set(cls.__dataclass_fields__)
@@ -109,6 +133,11 @@ class ListMatches:
     blocklist_entry: str | None = None  # the exact number or the longest matching prefix
     blocklist_meta: str | None = None
 
+    @property
+    def screen_only(self) -> bool:
+        """The matching entry asks for screening rather than blocking (its metadata id starts with `s`)."""
+        return bool(self.blocklist_meta and self.blocklist_meta.startswith(SCREEN_META_PREFIX))
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -120,3 +149,12 @@ class Decision:
     entry: str | None = None
     degraded: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def check_webhook_url(text: str) -> str:
+    """An alert webhook URL: https, or http to this machine only (a bridge running beside us)."""
+    url = urlsplit(text.strip())
+    local = url.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
+        raise ValueError(f"{text!r}: alert webhooks must be https:// (or http:// to 127.0.0.1)")
+    return text.strip()

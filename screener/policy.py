@@ -1,4 +1,4 @@
-"""Pure call decision: (caller, line, list matches) -> Decision. No I/O here."""
+"""Pure call decision: (caller, line, list matches, STIR verdict) -> Decision. No I/O here."""
 from __future__ import annotations
 
 from screener.model import Action, Decision, Line, ListMatches
@@ -12,11 +12,20 @@ def caller_class(caller: Caller) -> str:
     return caller.kind.value
 
 
-def decide(caller: Caller, line: Line | None, matches: ListMatches | None) -> Decision:
+def stir_failed(verstat: str | None) -> bool:
+    """True when Twilio's StirVerstat says the caller ID was not validated (spoofing is possible)."""
+    if not verstat:
+        return False
+    return verstat.startswith("TN-Validation-Failed") or verstat == "No-TN-Validation"
+
+
+def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verstat: str | None = None) -> Decision:
     """Decide what to do with a call. Allowlist beats blocklist beats the caller-class defaults.
 
     `line` is None when the called number is not configured (or unknown while the store is down);
-    `matches` is None when the lists could not be read: then nobody is forwarded unscreened.
+    `matches` is None when the lists could not be read: then nobody is forwarded unscreened. A line
+    with `screen_unverified` screens a caller whose STIR/SHAKEN check failed instead of forwarding
+    it, allowlisted or not: a spoofed trusted number is exactly what an intimidator would use.
     """
     if matches is None:
         return Decision(
@@ -27,9 +36,20 @@ def decide(caller: Caller, line: Line | None, matches: ListMatches | None) -> De
         )
     if line is None:
         return Decision(Action.BLOCK, rule="unconfigured_line", reason="called number is not a configured line")
+    decision = _by_lists(caller, line, matches)
+    if decision.action is Action.FORWARD and line.screen_unverified and stir_failed(verstat):
+        return Decision(line.action_for("unverified"), rule="stir",
+                        reason=f"caller ID not verified ({verstat}); {decision.reason}", entry=decision.entry)
+    return decision
+
+
+def _by_lists(caller: Caller, line: Line, matches: ListMatches) -> Decision:
     if matches.allowlisted:
         return Decision(line.action_for("allowlisted"), rule="allowlist", reason="caller is on the line's allowlist")
     if matches.blocklist_entry is not None:
+        if matches.screen_only:
+            return Decision(line.action_for("screenlisted"), rule="screenlist",
+                            reason=f"matches screen-list entry {matches.blocklist_entry}", entry=matches.blocklist_entry)
         return Decision(
             line.action_for("blocklisted"),
             rule="blocklist",

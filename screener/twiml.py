@@ -1,106 +1,125 @@
-"""Decision -> TwiML, built with the twilio VoiceResponse builders (never by pasting strings)."""
+"""Decision -> TwiML, built with the twilio VoiceResponse builders (never by pasting strings).
+
+`step(name, **query)` gives the URL of a dialogue step (see voice.STEP_PATHS).
+"""
 from __future__ import annotations
+
+from typing import Callable
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from screener.model import Action, BlockMode, Decision, Line
 from screener.numbers import Caller
+from screener.prompts import DEFAULT_LANGUAGE, spoken
 
-RECORDING_NOTICE = "This call is recorded."
-SCREEN_PROMPT = "The person you are calling screens calls. After the tone, please say your name and why you are calling."
-NO_NAME = "We did not hear a name. Goodbye."
-HOLD = "Please hold while we try to connect you."
-NOT_AVAILABLE = "The person you are calling is not available. Goodbye."
-WHISPER_PROMPT = "Press 1 to accept, 2 to send to voicemail, 9 to block and report."
-VOICEMAIL_PROMPT = "Please leave a message after the tone."
-UNAVAILABLE = "This line cannot take your call right now. Please try again later. Goodbye."
+StepUrl = Callable[..., str]
 
 NAME_MAX_SECONDS = 6
 VOICEMAIL_MAX_SECONDS = 120
+EVIDENCE_MAX_SECONDS = 300
 WHISPER_TIMEOUT_SECONDS = 8
+DIAL_TIMEOUT_SECONDS = 25
 
 
-def answer(decision: Decision, line: Line | None, caller: Caller, url_for_step) -> str:
-    """The TwiML document for a decision. `url_for_step(name)` gives the absolute or relative step URL."""
+def _languages(line: Line | None) -> tuple[str, ...]:
+    return line.languages if line else (DEFAULT_LANGUAGE,)
+
+
+def say(response: VoiceResponse | Gather, key: str, languages: tuple[str, ...]) -> None:
+    """Speak a prompt in each of the languages."""
+    for language, text in spoken(key, languages):
+        response.say(text, language=language)
+
+
+def answer(decision: Decision, line: Line | None, caller: Caller, step: StepUrl) -> str:
+    """The TwiML document for a call's first request."""
     response = VoiceResponse()
-    language = line.language if line else "en-US"
     if decision.action is Action.BLOCK:
-        _block(response, line)
+        _block(response, line, step)
     elif decision.action is Action.FORWARD and line is not None:
-        _forward(response, line, caller, url_for_step)
+        _forward(response, line, caller, step)
     elif decision.action is Action.VOICEMAIL:
-        _voicemail(response, language, url_for_step)
+        voicemail(response, line, step)
     else:
-        _screen(response, language, url_for_step)
+        _screen(response, _languages(line), step)
     return str(response)
 
 
-def _block(response: VoiceResponse, line: Line | None) -> None:
+def _block(response: VoiceResponse, line: Line | None, step: StepUrl) -> None:
     if line is not None and line.block_mode is BlockMode.MESSAGE:
         response.say(line.block_message, language=line.language)
+        response.hangup()
+    elif line is not None and line.block_mode is BlockMode.RECORD:
+        # Evidence: the caller is told, recorded, and never connected.
+        say(response, "recorded", line.languages)
+        response.record(max_length=EVIDENCE_MAX_SECONDS, play_beep=False, timeout=10,
+                        recording_status_callback=step("recording", kind="evidence"))
         response.hangup()
     else:
         response.reject(reason="busy")
 
 
-def _forward(response: VoiceResponse, line: Line, caller: Caller, url_for_step) -> None:
-    options: dict[str, object] = {"answer_on_bridge": True}
+def _forward(response: VoiceResponse, line: Line, caller: Caller, step: StepUrl) -> None:
+    options: dict[str, object] = {"answer_on_bridge": True, "timeout": DIAL_TIMEOUT_SECONDS}
     if caller.e164:
         options["caller_id"] = caller.e164
     if line.recording:
-        response.say(RECORDING_NOTICE, language=line.language)
+        say(response, "recorded", line.languages)
         options["record"] = "record-from-answer-dual"
-        options["recording_status_callback"] = url_for_step("recording")
+        options["recording_status_callback"] = step("recording", kind="forward")
     dial = Dial(**options)
     dial.number(line.forward_to)
     response.append(dial)
 
 
-def _screen(response: VoiceResponse, language: str, url_for_step) -> None:
-    response.say(SCREEN_PROMPT, language=language)
-    response.record(
-        max_length=NAME_MAX_SECONDS,
-        timeout=3,
-        play_beep=True,
-        trim="trim-silence",
-        action=url_for_step("screen_name"),
-    )
-    # Reached only when nothing was recorded: Twilio skips the action URL on silence.
-    response.say(NO_NAME, language=language)
-    response.hangup()
+def _screen(response: VoiceResponse, languages: tuple[str, ...], step: StepUrl) -> None:
+    say(response, "screen", languages)
+    response.record(max_length=NAME_MAX_SECONDS, timeout=3, play_beep=True, trim="trim-silence",
+                    action=step("screen_name"))
+    # Reached only when nothing was recorded (Twilio skips the action URL on silence): log it there.
+    response.redirect(step("screen_silent"))
 
 
-def _voicemail(response: VoiceResponse, language: str, url_for_step) -> None:
-    response.say(VOICEMAIL_PROMPT, language=language)
-    response.record(max_length=VOICEMAIL_MAX_SECONDS, play_beep=True, action=url_for_step("voicemail_done"))
+def voicemail(response: VoiceResponse, line: Line | None, step: StepUrl) -> None:
+    """Take a message: the recording is archived like any other; the line is told by alert."""
+    languages = _languages(line)
+    if line is not None and line.recording:
+        say(response, "recorded", languages)
+    say(response, "voicemail", languages)
+    options: dict[str, object] = {
+        "max_length": VOICEMAIL_MAX_SECONDS, "play_beep": True, "timeout": 5,
+        "action": step("voicemail_done"), "recording_status_callback": step("recording", kind="voicemail"),
+    }
+    if line is not None and line.transcribe:
+        options.update(transcribe=True, transcribe_callback=step("voicemail_transcription"))
+    response.record(**options)
+    say(response, "thanks", languages)
     response.hangup()
 
 
 def dial_with_whisper(line: Line | None, whisper_url: str, done_url: str) -> str:
     """After the caller stated a name: ring the press secretary, who hears the name first."""
     response = VoiceResponse()
-    language = line.language if line else "en-US"
     if line is None:
-        response.say(UNAVAILABLE, language=language)
+        say(response, "unavailable", (DEFAULT_LANGUAGE,))
         response.hangup()
         return str(response)
-    response.say(HOLD, language=language)
-    dial = Dial(action=done_url, timeout=25)
+    say(response, "hold", line.languages)
+    dial = Dial(action=done_url, timeout=DIAL_TIMEOUT_SECONDS)
     dial.number(line.forward_to, url=whisper_url)
     response.append(dial)
     return str(response)
 
 
-def whisper(recording_url: str, language: str, choice_url: str) -> str:
+def whisper(recording_url: str, languages: tuple[str, ...], choice_url: str, no_key_url: str) -> str:
     """What the press secretary hears before the caller is connected: the name, then the choices."""
     response = VoiceResponse()
-    gather = Gather(num_digits=1, timeout=WHISPER_TIMEOUT_SECONDS, action=choice_url)
+    gather = Gather(num_digits=1, timeout=WHISPER_TIMEOUT_SECONDS, action=choice_url, action_on_empty_result=False)
     if recording_url:
         gather.play(recording_url)
-    gather.say(WHISPER_PROMPT, language=language)
+    say(gather, "whisper", languages)
     response.append(gather)
-    # No key pressed: do not connect.
-    response.hangup()
+    response.redirect(no_key_url)  # no key in time: treated as "send to voicemail"
     return str(response)
 
 
@@ -112,10 +131,24 @@ def whisper_choice(accepted: bool) -> str:
     return str(response)
 
 
-def goodbye(text: str, language: str = "en-US") -> str:
+def after_screening(outcome: str, line: Line | None, step: StepUrl) -> str:
+    """The caller's side once the whisper leg has ended, by what the press secretary chose."""
+    response = VoiceResponse()
+    languages = _languages(line)
+    if outcome == "accepted":
+        response.hangup()
+    elif outcome == "reported":
+        say(response, "ended", languages)
+        response.hangup()
+    else:  # voicemail, declined, no answer, busy
+        voicemail(response, line, step)
+    return str(response)
+
+
+def goodbye(key: str, languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> str:
     """A polite message and a hang-up."""
     response = VoiceResponse()
-    response.say(text, language=language)
+    say(response, key, languages)
     response.hangup()
     return str(response)
 

@@ -1,66 +1,110 @@
-"""Alert jobs: tell a line's alert recipients that a blocked number called."""
+"""Alert jobs: compose an alert, fan it out to every channel of its recipients, deliver each one.
+
+One delivery job per (channel, recipient), each retried with backoff on its own, so a failing
+e-mail server neither delays nor repeats the SMS. A delivery that ran out of retries stays in RQ's
+failed registry and is shown on the web page, where it can be retried (`screener alerts retry`).
+"""
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
-from rq import get_current_job
+from rq import Queue, get_current_job
 
-from screener.config import load_settings
+from screener.alerts import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
+from screener.config import Settings, load_settings
+from screener.model import Line
 from screener.numbers import mask
+from screener.store.alert_log import FAILED, QUEUED, SENT, AlertLog
 from screener.store.blocklist import Blocklist
 from screener.store.calls import CallLog
 from screener.store.keys import Keys
 from screener.store.lines import Lines
-from workers.twilio_rest import twilio_client
+from workers import alert_text, channels
 
 log = logging.getLogger("workers.alerts")
+DELIVER_JOB = "workers.alerts.deliver"
 
 
-class AlertError(RuntimeError):
-    """An alert could not be delivered; RQ retries the job."""
+def _recipients(kind: str, line: Line | None, alert_log: AlertLog) -> list[tuple[str, str]]:
+    """(channel, recipient) pairs: the line's own for its calls, the curators' for reviews."""
+    if kind in (REPORT, CAMPAIGN):
+        contacts = alert_log.curators()
+        sms, email, webhook = contacts.sms, contacts.email, contacts.webhook
+    elif line is not None:
+        sms, email, webhook = line.alert_sms, line.alert_email, line.alert_webhook
+    else:
+        return []
+    return [("sms", r) for r in sms] + [("email", r) for r in email] + ([("webhook", webhook)] if webhook else [])
 
 
-def blocked_call_text(line_label: str, caller: str, entry: str, category: str, reason: str) -> str:
-    """The SMS body: who called which line and why they were blocked. Short enough for one or two SMS."""
-    why = reason or category or "on the blocklist"
-    matched = f" (matches {entry})" if entry and entry != caller else ""
-    return f"Screener: blocked call to {line_label} from {caller}{matched}. Reason: {why}"[:300]
+def _compose(kind: str, call: dict[str, str], line: Line | None, facts: dict[str, str], blocklist: Blocklist):
+    label = (line.label or line.number) if line else call.get("line", "")
+    if kind == BLOCKED_CALL:
+        entry = blocklist.get(call["entry"]) if call.get("entry") else None
+        return alert_text.blocked_call(label, call, (entry.meta.reason or entry.meta.category) if entry else "")
+    if kind == VOICEMAIL:
+        return alert_text.voicemail(label, call, facts.get("duration", ""))
+    if kind == REPORT:
+        return alert_text.report(label, call, facts.get("review_id", ""), facts.get("reported_by", "someone"))
+    return alert_text.campaign(label, facts.get("shown", "a caller"), int(facts.get("window_minutes", "60")),
+                               facts.get("review_id", ""))
 
 
-def send_blocked_call_alert(call_sid: str, line_number: str) -> list[str]:
-    """Send the blocked-call SMS to each of the line's alert numbers; return the Twilio message SIDs."""
+def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -> str:
+    """Compose the alert once and queue one delivery per channel and recipient; return the alert id."""
     job = get_current_job()
     connection = job.connection
     settings = load_settings()
     keys = Keys(settings.key_prefix)
-    calls, lines = CallLog(connection, keys), Lines(connection, keys)
-    call = calls.get(call_sid)
-    line = lines.get(line_number)
-    if call is None or line is None:
-        log.warning("alert_dropped sid=%s reason=%s", call_sid, "call not logged" if call is None else "line removed")
-        return []
-    if not line.alert_sms:
-        calls.set_fields(call_sid, {"alert": "no alert numbers on line"})
-        return []
-    entry = Blocklist(connection, keys).get(call.get("entry", "")) if call.get("entry") else None
-    text = blocked_call_text(
-        line.label or line.number,
-        call.get("caller") or call.get("caller_masked", "unknown"),
-        call.get("entry", ""),
-        entry.meta.category if entry else "",
-        entry.meta.reason if entry else "",
-    )
-    already = set(filter(None, (call.get("alert_sent_to") or "").split(",")))
-    client = twilio_client(settings)
-    sids = []
-    for recipient in line.alert_sms:
-        if recipient in already:
-            continue  # a retried job does not text someone twice
-        message = client.messages.create(to=recipient, from_=line.number, body=text)
-        sids.append(message.sid)
-        already.add(recipient)
-        calls.set_fields(call_sid, {"alert_sent_to": ",".join(sorted(already))})
-    calls.set_fields(call_sid, {"alert": "sent", "alert_at": str(int(time.time()))})
-    log.info("alert_sent sid=%s line=%s recipients=%s", call_sid, line_number, ",".join(mask(r) for r in line.alert_sms))
-    return sids
+    alert_log = AlertLog(connection, keys)
+    call = CallLog(connection, keys).get(call_sid) or {"sid": call_sid, "line": line_number}
+    line = Lines(connection, keys).get(line_number)
+    text = _compose(kind, call, line, facts, Blocklist(connection, keys))
+    alert_id = job.meta.get("alert_id") or alert_log.create(kind, call_sid, line_number, text.subject, text.text)
+    job.meta["alert_id"] = alert_id  # a retried fan-out reuses its alert and skips what was sent
+    job.save_meta()
+    payload = text.payload(kind, call_sid, line_number, int(time.time()))
+    queue = Queue(job.origin, connection=connection)
+    sms_from = line.number if line else settings.alert_sms_from
+    if kind in (REPORT, CAMPAIGN) and settings.alert_sms_from:
+        sms_from = settings.alert_sms_from
+    for channel, recipient in _recipients(kind, line, alert_log):
+        if alert_log.delivery(alert_id, channel, recipient).startswith(SENT):
+            continue
+        alert_log.note(alert_id, channel, recipient, QUEUED)
+        queue.enqueue(DELIVER_JOB, alert_id, channel, recipient, sms_from, text.subject, text.text, payload,
+                      retry=RETRY, job_timeout=60, failure_ttl=30 * 86400,
+                      description=f"deliver alert {alert_id} by {channel}")
+    return alert_id
+
+
+def deliver(alert_id: str, channel: str, recipient: str, sms_from: str, subject: str, text: str,
+            payload: dict[str, Any]) -> str:
+    """Send one alert on one channel; the outcome is written where the web page shows it."""
+    connection = get_current_job().connection
+    settings = load_settings()
+    alert_log = AlertLog(connection, Keys(settings.key_prefix))
+    try:
+        result = _send(settings, channel, recipient, sms_from, subject, text, payload)
+    except Exception as exc:  # recorded for the web page, then re-raised so RQ retries the job
+        alert_log.note(alert_id, channel, recipient, FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    alert_log.note(alert_id, channel, recipient, SENT)
+    shown = mask(recipient) if channel == "sms" else recipient.split("@")[-1] if channel == "email" else "webhook"
+    log.info("alert_sent alert=%s channel=%s to=%s", alert_id, channel, shown)
+    return result
+
+
+def _send(settings: Settings, channel: str, recipient: str, sms_from: str, subject: str, text: str,
+          payload: dict[str, Any]) -> str:
+    if channel == "sms":
+        if not sms_from:
+            raise channels.DeliveryError("no number to send the SMS from (set SCREENER_ALERT_SMS_FROM)")
+        return channels.send_sms(settings, recipient, sms_from, text)
+    if channel == "email":
+        return channels.send_email(settings, recipient, subject, text)
+    if channel == "webhook":
+        return channels.send_webhook(settings, recipient, payload)
+    raise ValueError(f"unknown channel {channel!r}")

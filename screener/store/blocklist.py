@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 import redis
 
+from screener.model import SCREEN_META_PREFIX
 from screener.numbers import is_prefix
 from screener.store.blocklist_index import BlocklistIndex
 from screener.store.keys import Keys
@@ -21,7 +22,7 @@ from screener.store.keys import Keys
 _INTERN = """
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if id then return id end
-id = tostring(redis.call('INCR', KEYS[3]))
+id = ARGV[2] .. tostring(redis.call('INCR', KEYS[3]))
 redis.call('HSET', KEYS[1], ARGV[1], id)
 redis.call('HSET', KEYS[2], id, ARGV[1])
 return id
@@ -38,6 +39,7 @@ class EntryMeta:
     source: str = "manual"
     added_by: str = ""
     added_at: int = 0
+    action: str = "block"  # or "screen": the caller is screened, not blocked
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -78,7 +80,8 @@ class Blocklist:
         """The id of a metadata record, creating it once."""
         k = self.keys
         result = self._intern(
-            keys=[k.blocklist_meta_index(), k.blocklist_meta(), k.blocklist_meta_seq()], args=[meta.to_json()]
+            keys=[k.blocklist_meta_index(), k.blocklist_meta(), k.blocklist_meta_seq()],
+            args=[meta.to_json(), SCREEN_META_PREFIX if meta.action == "screen" else ""],
         )
         return result.decode() if isinstance(result, bytes) else str(result)
 

@@ -84,11 +84,17 @@ class Keys:
     def campaign_flag(self, link: str) -> str:
         return f"{self.prefix}campaign:{link}"
 
-    def screening(self, call_sid: str) -> str:
-        return f"{self.prefix}screening:{call_sid}"
-
-    def alert_settings(self) -> str:
+    def curators(self) -> str:
         return f"{self.prefix}alerts:curators"
+
+    def alert(self, alert_id: str) -> str:
+        return f"{self.prefix}alert:{alert_id}"
+
+    def alerts(self) -> str:
+        return f"{self.prefix}alerts"
+
+    def alert_seq(self) -> str:
+        return f"{self.prefix}alerts:seq"
 
     # --- volunteers' web page: accounts, sessions, search index, reviews, imports ---
 

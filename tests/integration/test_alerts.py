@@ -1,8 +1,8 @@
 """Blocked calls raise SMS alerts through RQ and a real worker, delivered to Twilio's REST shape."""
 import pytest
-from rq import Queue
 from rq.job import JobStatus
 
+from screener.store.alert_log import AlertLog
 from screener.store.blocklist import EntryMeta
 from tests.conftest import ALERT_PHONE, LINE
 
@@ -22,7 +22,8 @@ def test_blocked_call_sends_sms_naming_caller_and_reason(twilio, svc, outbox, ru
     sms = outbox.messages[0]
     assert sms["to"] == ALERT_PHONE and sms["from"] == LINE
     assert BLOCKED in sms["body"] and "threatened the family" in sms["body"]
-    assert svc.calls.get(response.sim.sid)["alert"] == "sent"
+    [alert] = AlertLog(svc.client, svc.keys).recent()
+    assert alert["call_sid"] == response.sim.sid and alert[f"d:sms:{ALERT_PHONE}"] == "sent"
 
 
 def test_each_alert_number_of_the_line_gets_one_sms(twilio, svc, outbox, run_worker, blocklisted, line):
@@ -45,12 +46,17 @@ def test_ordinary_and_screened_calls_send_no_alert(twilio, svc, outbox, run_work
 def test_failed_delivery_is_retried_not_lost(twilio, svc, outbox, run_worker, blocklisted):
     outbox.fail_next = 1
     twilio.call(BLOCKED)
-    job_id = svc.alerts.job_ids[0]
     run_worker()
+    [job_id] = svc.alerts.scheduled_job_registry.get_job_ids()
     job = svc.alerts.fetch_job(job_id)
     assert job.get_status() == JobStatus.SCHEDULED  # waiting for its retry, with the error kept
-    assert job.retries_left == 4
+    assert job.retries_left == 4 and job.func_name == "workers.alerts.deliver"
     assert outbox.messages == []
+    [alert] = AlertLog(svc.client, svc.keys).recent()
+    assert alert[f"d:sms:{ALERT_PHONE}"].startswith("failed: ")
+    svc.alerts.enqueue_job(job)  # the retry comes due
+    run_worker()
+    assert [m["to"] for m in outbox.messages] == [ALERT_PHONE]
 
 
 def test_alert_for_a_prefix_match_names_the_prefix(twilio, svc, outbox, run_worker, line):

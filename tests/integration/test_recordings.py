@@ -1,10 +1,12 @@
 """Recordings: fetched from Twilio by a worker, encrypted at rest, verified, then deleted at Twilio."""
 import os
+from dataclasses import replace
 
 import pytest
 from cryptography.fernet import Fernet
 from rq.job import JobStatus
 
+from screener.model import BlockMode
 from screener.recording_files import RecordingFileError, RecordingFiles, sha256
 from screener.simulate import SimulatedCall
 from tests.conftest import ACCOUNT_SID, LINE
@@ -101,3 +103,48 @@ def test_verify_checks_sealed_calls_and_recordings(twilio, svc, settings, cli, r
     assert bad.exit_code == 1
     assert f"call {call_sid}: record changed after it was sealed" in bad.output
     assert f"recording {RECORDING}: cannot decrypt" in bad.output
+
+
+def test_evidence_pack_holds_calls_recordings_audit_and_checksums(twilio, svc, settings, cli, run_worker, outbox,
+                                                                  line, tmp_path):
+    import csv as csv_module
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    cli("blocklist", "add", "+375291234567", "--reason", "threats")
+    svc.lines.save(replace(line, timezone="Europe/Vilnius", block_mode=BlockMode.RECORD))
+    response = twilio.call("+375291234567")
+    outbox.recordings[RECORDING] = AUDIO
+    twilio.post("/voice/recording?kind=evidence", {"CallSid": response.sim.sid, "AccountSid": ACCOUNT_SID,
+                                                   "RecordingSid": RECORDING, "RecordingStatus": "completed"})
+    twilio.post("/voice/status", response.sim.status_form("completed"))
+    twilio.call("+442079460123")  # another caller: not in this number's pack
+    run_worker()
+    result = cli("evidence", "export", "--number", "+375 29 123 45 67", "-o", str(tmp_path / "pack.zip"))
+    assert result.exit_code == 0, result.output
+    archive = zipfile.ZipFile(tmp_path / "pack.zip")
+    rows = list(csv_module.DictReader(io.StringIO(archive.read("calls.csv").decode())))
+    assert [r["call_sid"] for r in rows] == [response.sim.sid]
+    assert rows[0]["caller"] == "+375291234567" and rows[0]["line_timezone"] == "Europe/Vilnius"
+    assert rows[0]["time_utc"].endswith("+00:00") and rows[0]["time_line"][-6:] in ("+02:00", "+03:00")
+    assert archive.read(f"recordings/{RECORDING}.wav") == AUDIO
+    audit = json.loads(archive.read("audit.json"))
+    assert [e["action"] for e in audit] == ["blocklist.add"]
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["evidence_chain_verifies"] and manifest["audit_chain_verifies"]
+    for name, digest in manifest["sha256"].items():
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    assert f"  recordings/{RECORDING}.wav" in archive.read("SHA256SUMS").decode()
+    assert oct((tmp_path / "pack.zip").stat().st_mode & 0o777) == "0o600"
+
+
+def test_evidence_pack_by_time_masks_callers_who_are_not_blocked(twilio, svc, cli, line, tmp_path):
+    import json
+    import zipfile
+
+    twilio.call("+442079460123")
+    assert cli("evidence", "export", "--since", "2020-01-01", "-o", str(tmp_path / "span.zip")).exit_code == 0
+    data = zipfile.ZipFile(tmp_path / "span.zip").read("calls.json").decode()
+    assert "+442079460123" not in data and json.loads(data)[0]["caller"].endswith("23")

@@ -145,24 +145,3 @@ def test_recording_callback_is_noted_on_the_call(twilio, svc, line):
             "RecordingStatus": "completed", "RecordingUrl": "https://api.twilio.com/rec"}
     assert twilio.post("/voice/recording", form).status_code == 200
     assert svc.calls.get(response.sim.sid)["recording_sid"] == "RE" + "a" * 32
-
-
-def test_screened_caller_is_whispered_to_the_press_secretary(twilio, line):
-    sim = SimulatedCall(from_="anonymous", to=LINE, account_sid=ACCOUNT_SID)
-    form = {**sim.incoming_form(), "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1"}
-    root = twiml(twilio.post("/voice/screen/name", form))
-    number = root.find("Dial/Number")
-    assert number.text == DESTINATION
-    assert number.get("url").startswith("/voice/screen/whisper?")
-
-
-def test_whisper_connects_only_on_1(twilio, svc, line):
-    sim = SimulatedCall(from_="anonymous", to=LINE, account_sid=ACCOUNT_SID)
-    twilio.call("anonymous")
-    whisper = twiml(twilio.post(f"/voice/screen/whisper?call={sim.sid}&rec=", sim.incoming_form()))
-    assert whisper.find("Gather").get("numDigits") == "1"
-    assert whisper[-1].tag == "Hangup"
-    accept = twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}", {**sim.incoming_form(), "Digits": "1"}))
-    decline = twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}", {**sim.incoming_form(), "Digits": "3"}))
-    assert len(accept) == 0
-    assert decline[0].tag == "Hangup"

@@ -1,0 +1,73 @@
+"""What callers and press secretaries hear, per language (Twilio <Say> language codes).
+
+A line lists its languages; every prompt a caller hears is spoken in each of them in turn.
+Belarusian has no Twilio text-to-speech voice, so Belarusian lines use the Russian voice.
+"""
+from __future__ import annotations
+
+PROMPTS: dict[str, dict[str, str]] = {
+    "en-US": {
+        "screen": "The person you are calling screens calls. After the tone, please say your name and why you are calling.",
+        "no_name": "We did not hear a name. Goodbye.",
+        "hold": "Please hold while we try to connect you.",
+        "not_available": "The person you are calling is not available. Goodbye.",
+        "whisper": "Press 1 to accept, 2 to send to voicemail, 9 to block and report.",
+        "voicemail": "Please leave a message after the tone.",
+        "thanks": "Thank you. Goodbye.",
+        "recorded": "This call is recorded.",
+        "unavailable": "This line cannot take your call right now. Please try again later. Goodbye.",
+        "ended": "This call has ended. Goodbye.",
+    },
+    "ru-RU": {
+        "screen": "Абонент проверяет входящие звонки. После сигнала, пожалуйста, назовите себя и цель звонка.",
+        "no_name": "Мы не услышали имени. До свидания.",
+        "hold": "Пожалуйста, оставайтесь на линии, мы пытаемся вас соединить.",
+        "not_available": "Абонент недоступен. До свидания.",
+        "whisper": "Нажмите 1, чтобы принять, 2 — в голосовую почту, 9 — заблокировать и сообщить.",
+        "voicemail": "Пожалуйста, оставьте сообщение после сигнала.",
+        "thanks": "Спасибо. До свидания.",
+        "recorded": "Этот звонок записывается.",
+        "unavailable": "Линия сейчас не может принять ваш звонок. Пожалуйста, перезвоните позже. До свидания.",
+        "ended": "Звонок завершён. До свидания.",
+    },
+    "uk-UA": {
+        "screen": "Абонент перевіряє вхідні дзвінки. Після сигналу, будь ласка, назвіть себе та мету дзвінка.",
+        "no_name": "Ми не почули імені. До побачення.",
+        "hold": "Будь ласка, залишайтеся на лінії, ми намагаємося вас з'єднати.",
+        "not_available": "Абонент недоступний. До побачення.",
+        "whisper": "Натисніть 1, щоб прийняти, 2 — до голосової пошти, 9 — заблокувати та повідомити.",
+        "voicemail": "Будь ласка, залиште повідомлення після сигналу.",
+        "thanks": "Дякуємо. До побачення.",
+        "recorded": "Цей дзвінок записується.",
+        "unavailable": "Лінія зараз не може прийняти ваш дзвінок. Будь ласка, зателефонуйте пізніше. До побачення.",
+        "ended": "Дзвінок завершено. До побачення.",
+    },
+    "pl-PL": {
+        "screen": "Osoba, do której dzwonisz, sprawdza połączenia. Po sygnale podaj swoje imię i cel rozmowy.",
+        "no_name": "Nie usłyszeliśmy imienia. Do widzenia.",
+        "hold": "Prosimy czekać, próbujemy połączyć.",
+        "not_available": "Osoba, do której dzwonisz, jest niedostępna. Do widzenia.",
+        "whisper": "Naciśnij 1, aby odebrać, 2 — poczta głosowa, 9 — zablokuj i zgłoś.",
+        "voicemail": "Zostaw wiadomość po sygnale.",
+        "thanks": "Dziękujemy. Do widzenia.",
+        "recorded": "To połączenie jest nagrywane.",
+        "unavailable": "Linia nie może teraz przyjąć połączenia. Prosimy zadzwonić później. Do widzenia.",
+        "ended": "Połączenie zakończone. Do widzenia.",
+    },
+}
+# Languages without a Twilio voice, and the voice they use.
+VOICE_FOR = {"be-BY": "ru-RU"}
+DEFAULT_LANGUAGE = "en-US"
+SUPPORTED = tuple(PROMPTS) + tuple(VOICE_FOR)
+
+
+def spoken(key: str, languages: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(language, text) pairs for a prompt in each of a line's languages, without repeats."""
+    pairs: list[tuple[str, str]] = []
+    for language in languages or (DEFAULT_LANGUAGE,):
+        voice = VOICE_FOR.get(language, language)
+        table = PROMPTS.get(voice, PROMPTS[DEFAULT_LANGUAGE])
+        pair = (voice if voice in PROMPTS else DEFAULT_LANGUAGE, table[key])
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs

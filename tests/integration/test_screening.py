@@ -1,0 +1,224 @@
+"""The screening dialogue as Twilio drives it: signed requests step by step, each TwiML answer checked."""
+from dataclasses import replace
+from xml.etree import ElementTree
+
+import pytest
+
+from screener.model import BlockMode, Line
+from screener.simulate import SimulatedCall
+from screener.store.blocklist import EntryMeta
+from tests.conftest import ACCOUNT_SID, ALERT_PHONE, DESTINATION, LINE
+
+NAME_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE{'1' * 32}"
+NAME_SID = "RE" + "1" * 32
+CURATOR = "+33612345678"
+
+
+def twiml(response) -> ElementTree.Element:
+    assert response.status_code == 200, response.data
+    return ElementTree.fromstring(response.data)
+
+
+@pytest.fixture
+def screened(twilio, line):
+    """An anonymous caller who has been asked for a name."""
+    response = twilio.call("anonymous")
+    return response.sim
+
+
+def name_given(twilio, sim):
+    form = {**sim.incoming_form(), "RecordingUrl": NAME_URL, "RecordingSid": NAME_SID, "RecordingDuration": "3"}
+    return twiml(twilio.post("/voice/screen/name", form))
+
+
+def whisper_leg(sim) -> dict[str, str]:
+    """What Twilio posts on the press secretary's leg: a child call from the line to the destination."""
+    child = SimulatedCall(from_=LINE, to=DESTINATION, account_sid=ACCOUNT_SID)
+    return {**child.incoming_form(), "ParentCallSid": sim.sid, "Direction": "outbound-dial"}
+
+
+def press(twilio, sim, digits: str | None):
+    if digits is None:
+        return twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}&nokey=1", whisper_leg(sim)))
+    return twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}", {**whisper_leg(sim), "Digits": digits}))
+
+
+def dial_done(twilio, sim, status="completed"):
+    return twiml(twilio.post("/voice/screen/done", {**sim.incoming_form(), "DialCallStatus": status}))
+
+
+def test_screened_caller_is_asked_for_a_name_and_silence_is_logged(twilio, svc, line):
+    response = twilio.call("anonymous")
+    root = twiml(response)
+    assert [el.tag for el in root] == ["Say", "Record", "Redirect"]
+    assert root.find("Record").get("action") == "/voice/screen/name"
+    assert root.find("Redirect").text == "/voice/screen/silent"
+    goodbye = twiml(twilio.post("/voice/screen/silent", response.sim.incoming_form()))
+    assert [el.tag for el in goodbye] == ["Say", "Hangup"]
+    assert svc.calls.get(response.sim.sid)["screening"] == "no_name"
+
+
+def test_prompts_are_spoken_in_each_of_the_lines_languages(twilio, svc, line):
+    svc.lines.save(replace(line, languages=("ru-RU", "en-US")))
+    says = twiml(twilio.call("anonymous")).findall("Say")
+    assert [s.get("language") for s in says] == ["ru-RU", "en-US"]
+    assert "назовите" in says[0].text
+
+
+def test_belarusian_line_uses_the_russian_voice(twilio, svc, line):
+    svc.lines.save(replace(line, languages=("be-BY",)))
+    assert twiml(twilio.call("anonymous")).find("Say").get("language") == "ru-RU"
+
+
+def test_stated_name_rings_the_press_secretary_with_a_whisper(twilio, svc, screened):
+    root = name_given(twilio, screened)
+    dial = root.find("Dial")
+    assert dial.get("action") == "/voice/screen/done"
+    number = dial.find("Number")
+    assert number.text == DESTINATION
+    assert number.get("url").startswith(f"/voice/screen/whisper?call={screened.sid}&rec=https")
+    assert svc.recordings.get(NAME_SID)["state"] == "notified"  # kept at Twilio until the call ends
+
+
+def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
+    root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={NAME_URL}", whisper_leg(screened)))
+    gather = root.find("Gather")
+    assert gather.get("numDigits") == "1" and gather.get("action") == f"/voice/screen/choice?call={screened.sid}"
+    assert gather.find("Play").text == NAME_URL
+    assert "Press 1 to accept" in gather.find("Say").text
+    assert root.find("Redirect").text == f"/voice/screen/choice?call={screened.sid}&nokey=1"
+
+
+def test_whisper_refuses_media_not_from_twilio(twilio, screened):
+    root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec=http://evil.example/x.mp3",
+                             whisper_leg(screened)))
+    assert root.find("Gather/Play") is None
+
+
+def test_1_connects_the_caller(twilio, svc, screened):
+    name_given(twilio, screened)
+    assert len(press(twilio, screened, "1")) == 0  # an empty answer bridges the legs
+    assert svc.calls.get(screened.sid)["screening"] == "accepted"
+    assert [el.tag for el in dial_done(twilio, screened)] == ["Hangup"]
+
+
+def test_2_sends_the_caller_to_voicemail(twilio, svc, screened):
+    name_given(twilio, screened)
+    assert press(twilio, screened, "2")[0].tag == "Hangup"
+    root = dial_done(twilio, screened)
+    record = root.find("Record")
+    assert record.get("action") == "/voice/voicemail/done"
+    assert record.get("recordingStatusCallback") == "/voice/recording?kind=voicemail"
+    assert int(record.get("maxLength")) <= 300
+
+
+def test_no_key_counts_as_voicemail(twilio, svc, screened):
+    name_given(twilio, screened)
+    assert press(twilio, screened, None)[0].tag == "Hangup"
+    assert svc.calls.get(screened.sid)["screening"] == "voicemail"
+    assert dial_done(twilio, screened).find("Record") is not None
+
+
+def test_unanswered_whisper_goes_to_voicemail(twilio, screened):
+    name_given(twilio, screened)
+    assert dial_done(twilio, screened, status="no-answer").find("Record") is not None
+
+
+def test_9_ends_the_call_opens_a_review_with_evidence_and_alerts_curators(twilio, svc, cli, outbox, run_worker,
+                                                                          screened):
+    cli("curators", "set", "--sms", CURATOR)
+    name_given(twilio, screened)
+    assert press(twilio, screened, "9")[0].tag == "Hangup"
+    root = dial_done(twilio, screened)
+    assert [el.tag for el in root] == ["Say", "Hangup"]
+    run_worker()
+    [report] = svc_reviews(svc).open_reports()
+    assert report.call_sid == screened.sid and report.reported_by == "phone"
+    assert NAME_SID in report.note  # the recorded name is the evidence
+    [sms] = outbox.messages
+    assert sms["to"] == CURATOR and f"Review #{report.id}" in sms["body"]
+
+
+def svc_reviews(svc):
+    from screener.store.reviews import Reviews
+
+    return Reviews(svc.client, svc.keys)
+
+
+def test_voicemail_alerts_the_line_without_the_callers_number(twilio, svc, outbox, run_worker, line):
+    svc.lines.save(line.with_policy(ordinary="voicemail"))
+    sim = SimulatedCall("+442079460123", LINE, ACCOUNT_SID)  # an ordinary caller: personal data
+    assert twiml(twilio.post("/voice/incoming", sim.incoming_form())).find("Record") is not None
+    done = twiml(twilio.post("/voice/voicemail/done", {**sim.incoming_form(), "RecordingDuration": "31",
+                                                        "RecordingUrl": NAME_URL}))
+    assert [el.tag for el in done] == ["Say", "Hangup"]
+    run_worker()
+    [sms] = outbox.messages
+    assert sms["to"] == ALERT_PHONE and "voicemail (31 s)" in sms["body"]
+    assert "+442079460123" not in sms["body"] and "442079460123" not in sms["body"]
+    assert NAME_URL not in sms["body"]
+
+
+def test_voicemail_transcription_is_kept_encrypted(twilio, svc, line):
+    sim = twilio.call("+442079460123").sim
+    form = {**sim.incoming_form(), "TranscriptionText": "I know where your mother lives", "TranscriptionStatus": "completed"}
+    assert twilio.post("/voice/voicemail/transcription", form).status_code == 200
+    record = svc.calls.get(sim.sid)
+    assert "mother" not in str(record)
+    assert svc.vault.decrypt(record["transcription_encrypted"]) == "I know where your mother lives"
+
+
+def test_transcription_is_asked_for_when_the_line_wants_it(twilio, svc, line):
+    svc.lines.save(replace(line.with_policy(ordinary="voicemail"), transcribe=True))
+    record = twiml(twilio.call("+442079460123")).find("Record")
+    assert record.get("transcribe") == "true"
+    assert record.get("transcribeCallback") == "/voice/voicemail/transcription"
+
+
+def test_name_recording_is_archived_once_the_call_ends(twilio, svc, outbox, run_worker, screened):
+    outbox.recordings[NAME_SID] = b"RIFF-name"
+    name_given(twilio, screened)
+    run_worker()
+    assert outbox.deleted == []  # still needed for the whisper
+    twilio.post("/voice/status", screened.status_form("completed"))
+    run_worker()
+    assert outbox.deleted == [NAME_SID] and svc.recordings.get(NAME_SID)["state"] == "archived"
+
+
+def test_screen_list_entry_is_screened_not_blocked(twilio, svc, line):
+    svc.blocklist.add_many(["+44207*"], EntryMeta(reason="unclear", action="screen"))
+    response = twilio.call("+442079460123")
+    root = twiml(response)
+    assert root.find("Record") is not None and root.find("Reject") is None
+    assert svc.calls.get(response.sim.sid)["rule"] == "screenlist"
+
+
+def test_failed_stir_check_is_screened_on_lines_that_ask(twilio, svc, line):
+    svc.lines.allow(LINE, "+442079460123")
+    sim = SimulatedCall("+442079460123", LINE, ACCOUNT_SID)
+    spoofed = {**sim.incoming_form(), "StirVerstat": "TN-Validation-Failed-A"}
+    assert twiml(twilio.post("/voice/incoming", spoofed)).find("Dial") is not None  # line does not ask
+    svc.lines.save(replace(line, screen_unverified=True))
+    spoofed["CallSid"] = "CA" + "e" * 32
+    response = twilio.post("/voice/incoming", spoofed)
+    assert twiml(response).find("Record") is not None
+    assert svc.calls.get("CA" + "e" * 32)["rule"] == "stir"
+    verified = {**spoofed, "CallSid": "CA" + "f" * 32, "StirVerstat": "TN-Validation-Passed-A"}
+    assert twiml(twilio.post("/voice/incoming", verified)).find("Dial") is not None
+
+
+def test_blocked_caller_can_be_recorded_as_evidence_never_connected(twilio, svc, line):
+    svc.lines.save(replace(line, block_mode=BlockMode.RECORD, languages=("en-US",)))
+    svc.blocklist.add_many(["+375291234567"], EntryMeta(reason="threats"))
+    root = twiml(twilio.call("+375291234567"))
+    assert [el.tag for el in root] == ["Say", "Record", "Hangup"]
+    assert "recorded" in root.find("Say").text
+    assert root.find("Record").get("recordingStatusCallback") == "/voice/recording?kind=evidence"
+    assert root.find("Dial") is None
+
+
+def test_forwarded_recording_is_announced_first(twilio, svc, line):
+    svc.lines.save(Line(LINE, DESTINATION, "US", recording=True, languages=("en-US", "ru-RU")))
+    root = twiml(twilio.call("+442079460123"))
+    assert [el.tag for el in root][:3] == ["Say", "Say", "Dial"]
+    assert root.find("Dial").get("recordingStatusCallback") == "/voice/recording?kind=forward"
