@@ -45,6 +45,10 @@ DEFAULT_POLICY: dict[str, Action] = {
 UNIDENTIFIED_CLASSES = frozenset({"anonymous", "withheld", "restricted", "unknown", "invalid"})
 
 
+# What the lists can say about a caller; the webhook has the policy decide each before its one round trip.
+LIST_OUTCOMES = ("allowlisted", "blocklisted", "screenlisted", "unlisted")
+ENTRY_PLACEHOLDER = "{entry}"  # the list entry in a pre-made decision, filled in once it is known
+
 # List entries whose action is "screen" get metadata ids with this prefix, so the webhook learns the
 # action from the same read that finds the entry.
 SCREEN_META_PREFIX = "s"

@@ -1,7 +1,7 @@
 """Pure call decision: (caller, line, list matches, STIR verdict) -> Decision. No I/O here."""
 from __future__ import annotations
 
-from screener.model import Action, Decision, Line, ListMatches
+from screener.model import ENTRY_PLACEHOLDER, SCREEN_META_PREFIX, Action, Decision, Line, ListMatches
 from screener.numbers import Caller, CallerKind
 
 
@@ -61,3 +61,16 @@ def _by_lists(caller: Caller, line: Line, matches: ListMatches) -> Decision:
     if klass == "ordinary":
         return Decision(action, rule="default", reason="caller is on no list")
     return Decision(action, rule=f"caller_id:{klass}", reason=f"caller ID is {klass}")
+
+
+def candidates(caller: Caller, line: Line | None, verstat: str | None = None) -> dict[str, Decision]:
+    """The decision for each thing the lists could say (screener.model.LIST_OUTCOMES), made before
+    the lists are read, so that reading them and logging the call take one round trip. The matching
+    entry is ENTRY_PLACEHOLDER until it is known."""
+    return {
+        "allowlisted": decide(caller, line, ListMatches(allowlisted=True), verstat),
+        "blocklisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta="0"), verstat),
+        "screenlisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER,
+                                                         blocklist_meta=SCREEN_META_PREFIX), verstat),
+        "unlisted": decide(caller, line, ListMatches(), verstat),
+    }

@@ -16,6 +16,7 @@ from screener.store.calls import CallLog
 from screener.store.connection import connect
 from screener.store.keys import Keys
 from screener.store.lines import Lines
+from screener.store.call_path import CallPath
 from screener.store.evidence import Evidence
 from screener.store.lookup import CallLookup
 from screener.store.recordings import Recordings
@@ -32,6 +33,7 @@ class Services:
     client: redis.Redis
     keys: Keys
     lookup: CallLookup
+    call_path: CallPath
     calls: CallLog
     blocklist: Blocklist
     lines: Lines
@@ -51,6 +53,7 @@ class Services:
             client=client,
             keys=keys,
             lookup=CallLookup(client, keys),
+            call_path=CallPath(client, keys),
             calls=CallLog(client, keys),
             blocklist=Blocklist(client, keys),
             lines=Lines(client, keys),

@@ -7,10 +7,10 @@ import time
 from flask import Blueprint, Response, abort, request
 
 from screener import alerts, metrics, policy, twiml
-from screener.model import Action, Decision, Line
-from screener.numbers import Caller, is_prefix, mask, normalise
+from screener.model import Action, Line
+from screener.numbers import Caller, mask, normalise
 from screener.services import Services, services
-from screener.store.calls import CAMPAIGN_DETECTED, CallRecord, CampaignRule
+from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines
 from screener.store.connection import UNREACHABLE
 from screener.store.evidence import TERMINAL_STATUSES
 from screener.store.recordings import NOTIFIED
@@ -33,63 +33,68 @@ def incoming() -> Response:
     svc = services()
     raw_from = request.form.get("From")
     verstat = request.form.get("StirVerstat", "")[:64] or None
-    known = svc.lookup.known_line(number)
-    caller = normalise(raw_from, known.country if known else None)
     try:
-        line, matches = svc.lookup.lookup(caller, number)
-        if line is not None and known is None and not caller.is_number:
-            # A national-format caller ID on a line not cached yet: read it with the line's country.
-            regional = normalise(raw_from, line.country)
-            if regional.is_number:
-                caller = regional
-                line, matches = svc.lookup.lookup(caller, number)
+        for _ in range(3):  # a line change between our cache and the round trip: refresh, decide again
+            line = svc.lookup.known_line(number)
+            caller = normalise(raw_from, line.country if line else None)
+            try:
+                outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
+                                                       policy.candidates(caller, line, verstat),
+                                                       svc.lookup.version, _campaign(svc, line))
+                break
+            except StaleLines:
+                svc.lookup.refresh()
+        else:
+            raise RuntimeError("line settings kept changing during one call")
     except UNREACHABLE as exc:
         metrics.STORE_UNREACHABLE.inc()
+        known = svc.lookup.known_line(number)
+        caller = normalise(raw_from, known.country if known else None)
         decision = policy.decide(caller, known, None, verstat)
         log.error("store_unreachable sid=%s line=%s action=%s error=%s", sid, number, decision.action.value,
                   type(exc).__name__)
         return xml(twiml.answer(decision, known, caller, step_url))
-    decision = policy.decide(caller, line, matches, verstat)
-    _log_decision(svc, sid, number, line, caller, decision)
+    decision = outcome.decision
+    metrics.CALLS.labels(decision.action.value, decision.rule).inc()
+    log.info("call sid=%s line=%s caller=%s action=%s rule=%s entry=%s", sid, number,
+             mask(caller.e164) if caller.e164 else caller.kind.value, decision.action.value, decision.rule,
+             decision.entry or "-")
+    if outcome.logged:
+        _enqueue_alerts(svc, sid, number, outcome)
     return xml(twiml.answer(decision, line, caller, step_url))
 
 
-def _log_decision(svc: Services, sid: str, number: str, line: Line | None, caller: Caller, decision: Decision) -> None:
-    blocked = decision.action is Action.BLOCK and decision.rule == "blocklist"
-    record = CallRecord(
-        sid=sid,
-        line=number,
-        at=int(time.time()),
-        caller_kind=caller.kind.value,
-        action=decision.action.value,
-        rule=decision.rule,
-        reason=decision.reason,
-        entry=decision.entry or "",
-        caller=caller.e164 if (blocked and caller.e164) else "",
-        caller_masked=mask(caller.e164) if caller.e164 else caller.kind.value,
-        caller_hash=svc.vault.link_hash(caller.e164) if caller.e164 else "",
+def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Caller) -> CallFacts:
+    e164 = caller.e164 or ""
+    return CallFacts(
+        sid=sid, line=number, at=int(time.time()), caller_e164=e164, caller_kind=caller.kind.value,
+        caller_masked=mask(e164) if e164 else caller.kind.value,
+        caller_hash=svc.vault.link_hash(e164) if e164 else "",
+        # Kept only if the caller turns out not to be blocked (a blocked caller's number is kept in full).
+        encrypted_number=svc.vault.encrypt(e164) if e164 else "",
+        retention_seconds=(line.retention_days if line else 30) * 86400,
     )
-    encrypted = svc.vault.encrypt(caller.e164) if (caller.e164 and not blocked) else ""
-    retention = (line.retention_days if line else 30) * 86400
-    # A prefix campaign is counted per prefix; any other by the caller's keyed hash. Withheld: not at all.
-    identity = decision.entry if decision.entry and is_prefix(decision.entry) else record.caller_hash
+
+
+def _campaign(svc: Services, line: Line | None) -> Campaign:
     settings = svc.settings
-    rule = CampaignRule(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
-    metrics.CALLS.labels(decision.action.value, decision.rule).inc()
-    log.info("call sid=%s line=%s caller=%s action=%s rule=%s entry=%s", sid, number, record.caller_masked,
-             decision.action.value, decision.rule, decision.entry or "-")
+    if line is None:
+        return Campaign(window_seconds=0)
+    return Campaign(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
+
+
+def _enqueue_alerts(svc: Services, sid: str, number: str, outcome: Outcome) -> None:
+    """Only where an alert is due; a failure here is logged, the caller still gets the answer."""
     try:
-        logged = svc.calls.record(record, encrypted, retention, rule if line else None, identity)
-        if logged and blocked:
+        if outcome.decision.action is Action.BLOCK and outcome.decision.rule == "blocklist":
             alerts.enqueue_blocked_call(svc.alerts, sid, number)
             metrics.ALERTS_ENQUEUED.labels(alerts.BLOCKED_CALL).inc()
-        if logged == CAMPAIGN_DETECTED:
-            alerts.enqueue_campaign(svc.alerts, sid, identity)
+        if outcome.campaign:
+            alerts.enqueue_campaign(svc.alerts, sid, outcome.identity)
             metrics.ALERTS_ENQUEUED.labels(alerts.CAMPAIGN).inc()
     except UNREACHABLE as exc:
-        # The caller still gets the answer; the lost log line is loud in the process log and metrics.
         metrics.STORE_UNREACHABLE.inc()
-        log.error("call_log_unwritten sid=%s error=%s", sid, type(exc).__name__)
+        log.error("alert_unqueued sid=%s error=%s", sid, type(exc).__name__)
 
 
 @bp.post("/status")

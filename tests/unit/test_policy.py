@@ -63,3 +63,25 @@ def test_call_to_an_unconfigured_number_is_blocked():
 def test_line_round_trips_through_json():
     line = LINE.with_policy(ordinary="screen")
     assert Line.from_json(line.to_json()) == line
+
+
+def test_candidates_cover_every_list_outcome_with_the_same_rules_as_decide():
+    from screener.model import ENTRY_PLACEHOLDER, LIST_OUTCOMES
+    from screener.policy import candidates
+
+    made = candidates(ORDINARY, LINE)
+    assert set(made) == set(LIST_OUTCOMES)
+    assert made["allowlisted"].action is Action.FORWARD
+    assert made["blocklisted"].action is Action.BLOCK and made["blocklisted"].entry == ENTRY_PLACEHOLDER
+    assert made["screenlisted"].action is Action.SCREEN and made["screenlisted"].rule == "screenlist"
+    assert made["unlisted"] == decide(ORDINARY, LINE, ListMatches())
+
+
+def test_candidates_for_a_spoofed_allowlisted_caller_screen_on_strict_lines():
+    from dataclasses import replace
+
+    from screener.policy import candidates
+
+    strict = replace(LINE, screen_unverified=True)
+    assert candidates(ORDINARY, strict, "TN-Validation-Failed-B")["allowlisted"].action is Action.SCREEN
+    assert candidates(ORDINARY, strict, "TN-Validation-Passed-A")["allowlisted"].action is Action.FORWARD

@@ -1,0 +1,160 @@
+"""The webhook's single Redis round trip: read the lists, pick one of the pre-made decisions, log the
+call and count it in its campaign window, atomically, in one Lua call.
+
+The decision logic stays in Python (screener/policy.py): before the round trip the webhook asks the
+policy what it would decide for each possible list outcome (allowlisted / blocklisted / screen-listed /
+on no list); the script only finds out which outcome holds and records that decision. So a call costs
+one round trip, and the policy is still a pure, tested function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from screener.model import ENTRY_PLACEHOLDER as ENTRY
+from screener.model import LIST_OUTCOMES as OUTCOMES
+from screener.model import Decision
+from screener.store.blocklist import prefix_fields
+from screener.store.keys import Keys
+
+# KEYS: 1 lines version, 2 allowlist, 3 blocklist bucket, 4 blocklist prefixes, 5 call hash, 6 call stream,
+#       7 caller's calls, 8 encrypted number
+# ARGV: 1 expected lines version, 2 caller digits ('' when not a number), 3 n, 4..3+n prefix fields, then
+#       from b = 4+n: at, ttl, encrypted number, link hash, full number, sid, line, caller kind, masked,
+#       window, distinct-lines threshold, calls threshold, key prefix, then 4 candidates of
+#       (action, rule, reason, keep full number '1'/'')
+# Returns {'stale', version} | {status, outcome index, entry, campaign identity} where status is
+#   'dup' (CallSid logged before), 'logged', or 'campaign' (logged, and a campaign threshold was crossed).
+_SCRIPT = """
+local version = redis.call('GET', KEYS[1]) or '0'
+if version ~= ARGV[1] then return {'stale', version} end
+local digits, n = ARGV[2], tonumber(ARGV[3])
+local b = 4 + n
+local allowed, entry, meta = false, '', ''
+if digits ~= '' then
+  allowed = redis.call('SISMEMBER', KEYS[2], '+' .. digits) == 1
+  local exact = redis.call('HGET', KEYS[3], digits)
+  if exact then
+    entry, meta = '+' .. digits, exact
+  elseif n > 0 then
+    local found = redis.call('HMGET', KEYS[4], unpack(ARGV, 4, 3 + n))
+    for i = n, 1, -1 do
+      if found[i] then entry, meta = '+' .. ARGV[3 + i] .. '*', found[i]; break end
+    end
+  end
+end
+local pick = 4
+if allowed then pick = 1 elseif entry ~= '' then
+  if string.sub(meta, 1, 1) == 's' then pick = 3 else pick = 2 end
+end
+local identity = ARGV[b + 3]
+if string.sub(entry, -1) == '*' then identity = 'p:' .. entry end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {'dup', pick, entry, identity} end
+local c = b + 13 + (pick - 1) * 4
+local keep_full = ARGV[c + 3] == '1'
+local at, sid, line = ARGV[b], ARGV[b + 5], ARGV[b + 6]
+redis.call('HSET', KEYS[5], 'sid', sid, 'line', line, 'at', at, 'caller_kind', ARGV[b + 7],
+  'action', ARGV[c], 'rule', ARGV[c + 1], 'reason', (string.gsub(ARGV[c + 2], '{entry}', entry)),
+  'entry', entry, 'caller', keep_full and ARGV[b + 4] or '', 'caller_masked', ARGV[b + 8],
+  'caller_hash', ARGV[b + 3], 'degraded', '0', 'status', 'ringing')
+redis.call('XADD', KEYS[6], '*', 'sid', sid)
+if ARGV[b + 3] ~= '' then redis.call('ZADD', KEYS[7], at, sid) end
+if ARGV[b + 2] ~= '' and not keep_full then redis.call('SET', KEYS[8], ARGV[b + 2], 'EX', ARGV[b + 1]) end
+if identity == '' or ARGV[b + 9] == '0' then return {'logged', pick, entry, identity} end
+-- The window key depends on the match found above, so it is built here (the store is not a cluster).
+local now, window = tonumber(at), tonumber(ARGV[b + 9])
+local wkey, fkey = ARGV[b + 12] .. 'win:' .. identity, ARGV[b + 12] .. 'campaign:' .. identity
+redis.call('ZADD', wkey, now, line .. '|' .. sid)
+redis.call('ZREMRANGEBYSCORE', wkey, '-inf', now - window)
+redis.call('ZREMRANGEBYRANK', wkey, 0, -1001)
+redis.call('EXPIRE', wkey, window)
+local seen, distinct, on_line = {}, 0, 0
+for _, member in ipairs(redis.call('ZRANGE', wkey, 0, -1)) do
+  local l = string.match(member, '^(.*)|')
+  if not seen[l] then seen[l] = true; distinct = distinct + 1 end
+  if l == line then on_line = on_line + 1 end
+end
+if distinct >= tonumber(ARGV[b + 10]) or on_line >= tonumber(ARGV[b + 11]) then
+  if redis.call('SET', fkey, at, 'NX', 'EX', window) then return {'campaign', pick, entry, identity} end
+end
+return {'logged', pick, entry, identity}
+"""
+
+
+class StaleLines(Exception):
+    """The lines changed since this process cached them: refresh and decide again."""
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What the webhook knows of a call before the round trip."""
+
+    sid: str
+    line: str
+    at: int
+    caller_e164: str  # '' when the caller ID is not a number
+    caller_kind: str
+    caller_masked: str
+    caller_hash: str
+    encrypted_number: str
+    retention_seconds: int
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Thresholds: within `window_seconds` (0 = off), `distinct_lines` lines or `calls_on_one_line` calls."""
+
+    window_seconds: int = 3600
+    distinct_lines: int = 3
+    calls_on_one_line: int = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the round trip found and did."""
+
+    decision: Decision
+    outcome: str  # one of OUTCOMES
+    logged: bool  # False when this CallSid was logged before (Twilio retried the webhook)
+    campaign: bool  # True when this call crossed a campaign threshold (once per window and identity)
+    identity: str  # what the campaign window counts: the caller's keyed hash, or `p:<prefix entry>`
+
+
+class CallPath:
+    """Runs the webhook's script."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+        self._script = client.register_script(_SCRIPT)
+
+    def decide_and_log(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int,
+                       campaign: Campaign) -> Outcome:
+        """One round trip. Raises StaleLines when the line settings changed, redis errors when unreachable."""
+        k = self.keys
+        digits = facts.caller_e164[1:]
+        prefixes = prefix_fields(facts.caller_e164) if digits else []
+        args: list[object] = [lines_version, digits, len(prefixes), *prefixes,
+                              facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
+                              facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
+                              campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix]
+        for name in OUTCOMES:
+            decision = candidates[name]
+            keep_full = decision.rule == "blocklist" and decision.action.value == "block"
+            args += [decision.action.value, decision.rule, decision.reason, "1" if keep_full else ""]
+        result = self._script(
+            keys=[k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
+                  k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(), k.calls_by_caller(facts.caller_hash or "-"),
+                  k.call_number(facts.sid)],
+            args=args,
+        )
+        status = result[0].decode()
+        if status == "stale":
+            raise StaleLines(result[1].decode())
+        outcome = OUTCOMES[int(result[1]) - 1]
+        entry = result[2].decode()
+        chosen = candidates[outcome]
+        if entry and chosen.entry == ENTRY:
+            chosen = Decision(chosen.action, chosen.rule, chosen.reason.replace(ENTRY, entry), entry, chosen.degraded)
+        return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode())
