@@ -80,7 +80,8 @@ def enforce() -> Any:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:
         return None  # 404/405 are answered by Flask
-    needed = getattr(view, "required_role", None)
+    # Stylesheets, scripts and icons are public: the sign-in page needs them.
+    needed = PUBLIC if (request.endpoint or "").endswith(".static") else getattr(view, "required_role", None)
     if needed is None:
         log.error("route_without_role endpoint=%s", request.endpoint)
         abort(403)
