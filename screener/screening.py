@@ -45,7 +45,7 @@ def screen_name() -> Response:
         except UNREACHABLE:
             log.error("name_recording_unnoted sid=%s", sid)
     _note(sid, {"screening": "ringing"})
-    whisper = step_url("screen_whisper", call=sid, rec=recording_url)
+    whisper = step_url("screen_whisper", call=sid, line=line.number if line else "", rec=recording_url)
     return xml(twiml.dial_with_whisper(line, whisper, step_url("screen_done")))
 
 
@@ -65,7 +65,7 @@ def screen_whisper() -> Response:
     recording_url = request.args.get("rec", "")
     if not recording_url.startswith("https://"):
         recording_url = ""
-    line = current_line(request.form.get("From", ""))  # on the whisper leg, From is the line's number
+    line = current_line(request.args.get("line", "")[:32])
     languages = line.languages if line else ("en-US",)
     return xml(twiml.whisper(recording_url, languages, step_url("screen_choice", call=parent),
                              step_url("screen_choice", call=parent, nokey="1")))

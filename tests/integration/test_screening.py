@@ -76,7 +76,7 @@ def test_stated_name_rings_the_press_secretary_with_a_whisper(twilio, svc, scree
     assert dial.get("action") == "/voice/screen/done"
     number = dial.find("Number")
     assert number.text == DESTINATION
-    assert number.get("url").startswith(f"/voice/screen/whisper?call={screened.sid}&rec=https")
+    assert number.get("url").startswith(f"/voice/screen/whisper?call={screened.sid}&line=%2B12025550143&rec=https")
     assert svc.recordings.get(NAME_SID)["state"] == "notified"  # kept at Twilio until the call ends
 
 
@@ -87,6 +87,13 @@ def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
     assert gather.find("Play").text == NAME_URL
     assert "Press 1 to accept" in gather.find("Say").text
     assert root.find("Redirect").text == f"/voice/screen/choice?call={screened.sid}&nokey=1"
+
+
+def test_whisper_speaks_the_lines_language(twilio, svc, line, screened):
+    svc.lines.save(replace(line, languages=("uk-UA",)))
+    root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&line=%2B12025550143&rec={NAME_URL}",
+                             whisper_leg(screened)))
+    assert root.find("Gather/Say").get("language") == "uk-UA"
 
 
 def test_whisper_refuses_media_not_from_twilio(twilio, screened):
