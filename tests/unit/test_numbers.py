@@ -79,3 +79,29 @@ def test_mask_hides_the_middle_of_a_number():
     masked = mask("+375291234567")
     assert masked.startswith("+3752") and masked.endswith("67")
     assert "9123456" not in masked and len(masked) == len("+375291234567")
+
+
+def test_fast_e164_path_agrees_with_the_full_parse_for_every_region():
+    import phonenumbers
+
+    from screener.numbers import _valid_e164
+
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            for text in (e164, e164[:-1], e164 + "1", e164[:-1] + str((int(e164[-1]) + 5) % 10)):
+                full = phonenumbers.parse(text, None)
+                expected = phonenumbers.is_valid_number(full) and phonenumbers.format_number(
+                    full, phonenumbers.PhoneNumberFormat.E164) == text
+                fast = _valid_e164(text)
+                assert fast is None or fast == expected, (region, text)
+                try:
+                    assert (parse_number(text) == text) == expected, (region, text)
+                except InvalidNumber:
+                    assert not expected, (region, text)
+                checked += 1
+    assert checked > 1500
