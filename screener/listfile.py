@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
@@ -42,41 +44,71 @@ def _unquote_cell(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:2] in _FORMULA_STARTS else text
 
 
-def read_rows(stream: IO[str], region: str | None = None) -> ParsedFile:
+def read_rows(stream: IO[str], region: str | None = None, processes: int | None = None) -> ParsedFile:
     """Parse `number[,reason,category]` rows. A header row naming `number` may reorder the columns
-    (so an export, whose columns are EXPORT_COLUMNS, imports back as it was)."""
+    (so an export, whose columns are EXPORT_COLUMNS, imports back as it was).
+
+    The CSV is read in this process; the numbers (the costly part) are normalised on every core once
+    the file is large enough to be worth it."""
     parsed = ParsedFile()
-    seen: set[str] = set()
     columns = {"reason": 1, "category": 2}
+    rows: list[tuple[int, str, str, str]] = []
     reader = csv.reader(stream)
     for row in reader:
         line_no = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         first = row[0].strip()
-        if parsed.rows == 0 and not parsed.rejected and first.lower() == "number":
+        if not rows and not parsed.rejected and first.lower() == "number":
             names = [cell.strip().lower() for cell in row]
             columns = {name: names.index(name) for name in ("reason", "category") if name in names}
             continue
-        parsed.rows += 1
         if any(len(cell) > MAX_FIELD for cell in row):
             parsed.rejected.append(Rejected(line_no, first[:40], f"a cell is longer than {MAX_FIELD} characters"))
             continue
-        try:
-            entry = parse_entry(_unquote_cell(first), region)
-        except InvalidNumber as exc:
-            parsed.rejected.append(Rejected(line_no, first[:40], str(exc)))
+        reason_at, category_at = columns.get("reason"), columns.get("category")
+        reason = row[reason_at].strip() if reason_at is not None and reason_at < len(row) else ""
+        category = row[category_at].strip() if category_at is not None and category_at < len(row) else ""
+        rows.append((line_no, first, reason, category))
+    parsed.rows = len(rows) + len(parsed.rejected)
+    seen: set[str] = set()
+    for (line_no, first, reason, category), result in zip(rows, _normalise_all([r[1] for r in rows], region, processes)):
+        if result.startswith("!"):
+            parsed.rejected.append(Rejected(line_no, first[:40], result[1:]))
             continue
-        if entry in seen:
+        if result in seen:
             continue
-        seen.add(entry)
-
-        def cell(name: str) -> str:
-            index = columns.get(name)
-            return _unquote_cell(row[index].strip()) if index is not None and index < len(row) else ""
-
-        parsed.groups.setdefault((cell("reason"), cell("category") or "intimidation"), []).append(entry)
+        seen.add(result)
+        key = (_unquote_cell(reason), _unquote_cell(category) or "intimidation")
+        parsed.groups.setdefault(key, []).append(result)
+    parsed.rejected.sort(key=lambda r: r.line)
     return parsed
+
+
+PARALLEL_FROM = 20_000  # rows; below this, starting processes costs more than it saves
+_CHUNK = 10_000
+
+
+def _normalise_chunk(job: tuple[list[str], str | None]) -> list[str]:
+    """Entries in E.164 (or prefix) form, or `!reason` for each that is not valid."""
+    texts, region = job
+    out = []
+    for text in texts:
+        try:
+            out.append(parse_entry(_unquote_cell(text), region))
+        except InvalidNumber as exc:
+            out.append("!" + str(exc))
+    return out
+
+
+def _normalise_all(texts: list[str], region: str | None, processes: int | None) -> list[str]:
+    workers = processes if processes is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(texts) < PARALLEL_FROM:
+        return _normalise_chunk((texts, region))
+    chunks = [(texts[i:i + _CHUNK], region) for i in range(0, len(texts), _CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        return [entry for chunk in pool.imap(_normalise_chunk, chunks) for entry in chunk]
 
 
 def safe_cell(value: str) -> str:

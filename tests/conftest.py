@@ -100,6 +100,7 @@ def outbox_server():
     server = start_outbox(outbox)
     yield outbox, server
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
