@@ -37,6 +37,8 @@ class Settings:
     alert_email_from: str = "screener@localhost"
     alert_sms_from: str = ""
     alert_webhook_secret: str = ""
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "screener"
 
     @property
     def recordings_path(self) -> Path:
@@ -45,8 +47,8 @@ class Settings:
 
     @property
     def embedded_redis(self) -> bool:
-        """True when no REDIS_URL is configured and the embedded Redis is used."""
-        return not self.redis_url
+        """True when neither REDIS_URL nor REDIS_SENTINELS is configured: the embedded Redis is used."""
+        return not self.redis_url and not self.redis_sentinels
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -92,6 +94,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"{name} must be a whole number of at least 1")
         return int(value)
 
+    sentinels = []
+    for item in filter(None, (part.strip() for part in get("REDIS_SENTINELS").split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"REDIS_SENTINELS: {item!r} is not host:port")
+        sentinels.append((host.strip("[]"), int(port)))
+
     smtp_url = get("SCREENER_SMTP_URL")
     if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
         raise ConfigError("SCREENER_SMTP_URL must start with smtp:// or smtps://")
@@ -115,6 +124,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alert_email_from=get("SCREENER_ALERT_EMAIL_FROM", "screener@localhost"),
         alert_sms_from=get("SCREENER_ALERT_SMS_FROM"),
         alert_webhook_secret=get("SCREENER_ALERT_WEBHOOK_SECRET"),
+        redis_sentinels=tuple(sentinels),
+        redis_sentinel_master=get("REDIS_SENTINEL_MASTER", "screener"),
     )
 
 

@@ -61,11 +61,11 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def start_redis(tmp: Path) -> RedisServer:
+def start_redis(tmp: Path, *extra: str) -> RedisServer:
     port = free_port()
     process = subprocess.Popen(
         [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp)],
+         "--dir", str(tmp), *extra],
         stdout=subprocess.DEVNULL,
     )
     client = redis_lib.Redis(port=port)

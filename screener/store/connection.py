@@ -1,25 +1,39 @@
-"""Open the Redis connection the settings name (or the embedded one)."""
+"""Open the Redis connection the settings name: a URL, the master that Sentinels point at, or the
+embedded server."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import redis
+from redis.sentinel import MasterNotFoundError, Sentinel
 
 from screener.config import Settings
 
-# Errors that mean "the store cannot be reached right now", as opposed to a bug.
-UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
+# Errors that mean "the store cannot be reached right now", as opposed to a bug. MasterNotFoundError
+# is what a Sentinel-backed client raises while a failover is under way.
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError, MasterNotFoundError)
 
 
 def connect(settings: Settings, *, for_worker: bool = False) -> redis.Redis:
-    """A client with short timeouts for the web process (a ringing phone cannot wait on Redis)."""
+    """A client with short timeouts for the web process (a ringing phone cannot wait on Redis).
+
+    With REDIS_SENTINELS the client asks the Sentinels for the current master on every new
+    connection, so after a failover it follows the promoted replica; REDIS_URL then only supplies
+    the password and database number."""
+    timeout = None if for_worker else settings.redis_timeout
+    connect_timeout = 5 if for_worker else settings.redis_timeout
+    if settings.redis_sentinels:
+        url = urlsplit(settings.redis_url or "redis://")
+        database = int(url.path.lstrip("/") or 0)
+        sentinel = Sentinel(list(settings.redis_sentinels), socket_timeout=connect_timeout,
+                            sentinel_kwargs={"socket_timeout": connect_timeout})
+        return sentinel.master_for(settings.redis_sentinel_master, socket_timeout=timeout,
+                                   socket_connect_timeout=connect_timeout, db=database,
+                                   password=url.password, username=url.username)
     url = settings.redis_url
     if not url:
         from screener.embedded_redis import ensure_running
 
         url = ensure_running(settings.instance_path)
-    timeout = None if for_worker else settings.redis_timeout
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=settings.redis_timeout if not for_worker else 5,
-        health_check_interval=30,
-    )
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=connect_timeout,
+                                health_check_interval=30)
