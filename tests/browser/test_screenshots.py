@@ -63,3 +63,10 @@ def test_screenshots_of_the_main_pages(request, device, seeded, server):
     if device == "phone":
         tab.get_by_text("Menu").click()
         shoot(tab, "phone-menu")
+    language = "ru" if device == "desktop" else "be"
+    tab.goto("/account/")
+    tab.get_by_label("Language").select_option(language)
+    tab.locator("form[action='/account/language'] button").click()
+    for name, path in (("reviews", "/reviews/"), ("blocklist", "/blocklist/")):
+        tab.goto(path)
+        shoot(tab, f"{device}-{name}-{language}")

@@ -177,3 +177,8 @@ def test_cli_user_add_reads_the_password_from_stdin(cli, svc):
 
     assert Users(svc.client, svc.keys).authenticate("vera", PASSWORD) is not None
     assert svc.audit.entries()[-1]["action"] == "user.add"
+
+
+def test_stylesheet_is_served_before_sign_in(client):
+    response = client.get("/static/web/app.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"

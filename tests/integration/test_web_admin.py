@@ -1,0 +1,89 @@
+"""Lines and allowlists, users, and the audit log page."""
+from __future__ import annotations
+
+import json
+
+from tests.conftest import LINE
+from tests.integration.web_support import as_role, make_user, web  # noqa: F401
+
+LINE_FORM = {
+    "number": "+1 202 555 0199", "label": "Editor's line", "country": "US", "forward_to": "+48 601 234 567",
+    "recording": "y", "block_mode": "reject", "block_message": "", "retention_days": "30",
+    "alert_sms": "+4915112345678\n", "policy_allowlisted": "forward", "policy_blocklisted": "block",
+    "policy_ordinary": "screen", "policy_anonymous": "voicemail", "policy_withheld": "screen",
+    "policy_restricted": "screen", "policy_unknown": "screen", "policy_invalid": "block",
+}
+
+
+def test_admin_adds_a_line_with_policy_and_recording(as_role, svc):
+    admin = as_role("admin")
+    response = admin.post("/lines/new", LINE_FORM, token_from="/lines/new")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    line = svc.lines.get("+12025550199")
+    assert line.forward_to == "+48601234567" and line.recording and line.alert_sms == ("+4915112345678",)
+    assert line.action_for("ordinary").value == "screen" and line.action_for("anonymous").value == "voicemail"
+    assert svc.audit.entries()[-1]["action"] == "line.save"
+
+
+def test_unidentified_callers_cannot_be_forwarded(as_role, svc):
+    admin = as_role("admin")
+    response = admin.post("/lines/new", {**LINE_FORM, "policy_anonymous": "forward"}, token_from="/lines/new")
+    assert response.status_code == 400
+    assert "cannot be forwarded without screening" in response.get_data(as_text=True)
+    assert svc.lines.get("+12025550199") is None
+
+
+def test_curator_cannot_edit_lines(as_role, line):
+    curator = as_role("curator")
+    assert curator.post(f"/lines/{LINE[1:]}/edit", LINE_FORM).status_code == 403
+
+
+def test_curator_trusts_a_caller_on_a_line(as_role, line, svc):
+    curator = as_role("curator")
+    response = curator.post(f"/lines/{LINE[1:]}/allowlist", {"number": "(202) 555-0123"},
+                            token_from=f"/lines/{LINE[1:]}/allowlist")
+    assert response.status_code == 302
+    assert svc.lines.allowlist(LINE) == {"+12025550123"}
+    curator.post(f"/lines/{LINE[1:]}/allowlist/remove", {"number": "+12025550123"},
+                 token_from=f"/lines/{LINE[1:]}/allowlist")
+    assert svc.lines.allowlist(LINE) == set()
+    assert [e["action"] for e in svc.audit.entries()][-2:] == ["allowlist.add", "allowlist.remove"]
+
+
+def test_admin_disables_a_user_and_their_sessions_end(as_role, app):
+    viewer = as_role("viewer", "vika")
+    admin = as_role("admin")
+    response = admin.post("/users/vika", {"role": "viewer", "disabled": "y"}, token_from="/users/vika")
+    assert response.status_code == 302
+    assert viewer.get("/").status_code == 302
+
+
+def test_admin_cannot_demote_themselves(as_role, web):
+    admin = as_role("admin")
+    admin.post("/users/admin1", {"role": "viewer"}, token_from="/users/admin1")
+    assert web.users.get("admin1").role.value == "admin"
+
+
+def test_audit_page_shows_who_changed_what(as_role, svc):
+    svc.audit.append("web:anna", "blocklist.add", "+375291234567", None, {"reason": "<b>threats</b>"})
+    html = as_role("viewer").get("/audit/").get_data(as_text=True)
+    assert "Chain verifies" in html and "web:anna" in html and "blocklist.add" in html
+    assert "&lt;b&gt;threats&lt;/b&gt;" in html
+
+
+def test_audit_page_detects_a_changed_entry(as_role, svc):
+    svc.audit.append("web:anna", "blocklist.add", "+375291234567", None, {"reason": "threats"})
+    svc.audit.append("web:anna", "blocklist.remove", "+375291234567", {"reason": "threats"}, None)
+    raw = json.loads(svc.client.lindex(svc.keys.audit_log(), 0))
+    raw["actor"] = "web:someone-else"
+    svc.client.lset(svc.keys.audit_log(), 0, json.dumps(raw))
+    html = as_role("viewer").get("/audit/").get_data(as_text=True)
+    assert "Chain broken" in html and "Entry 0 of" in html
+
+
+def test_changing_language_translates_the_page(as_role):
+    viewer = as_role("viewer")
+    viewer.post("/account/language", {"locale": "ru"})
+    assert "Чёрный список" in viewer.get("/blocklist/").get_data(as_text=True)
+    viewer.post("/account/language", {"locale": "be"})
+    assert "Чорны спіс" in viewer.get("/blocklist/").get_data(as_text=True)
