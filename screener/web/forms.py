@@ -167,3 +167,13 @@ class UserForm(FlaskForm):
 class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     disabled = BooleanField(_l("Disabled (cannot sign in)"))
+
+
+class EvidenceForm(FlaskForm):
+    """Which calls go in an evidence pack: one number's, or a span of time, or both."""
+
+    number = StringField(_l("Number"), validators=[Optional(), Length(max=40)],
+                         description=_l("Every call from this number. Leave empty to take all calls in the dates below."))
+    region = SelectField(_l("Country, for a number without +"), choices=[("", "—")], validators=[Optional()])
+    since = StringField(_l("From (UTC)"), validators=[Optional(), Length(max=25)], description=_l("e.g. 2026-11-01"))
+    until = StringField(_l("Until (UTC)"), validators=[Optional(), Length(max=25)], description=_l("e.g. 2026-11-30T23:59"))
