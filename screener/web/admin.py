@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener.model import DEFAULT_POLICY, BlockMode, Line, PolicyError, validate_policy
+from screener.model import DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError, validate_policy
 from screener.numbers import InvalidNumber, parse_number
 from screener.services import services
 from screener.store.users import AccountError, Role, new_password
@@ -118,7 +118,10 @@ def lines() -> str:
 def _line_form_data(line: Line) -> dict:
     data = {"number": line.number, "label": line.label, "country": line.country, "forward_to": line.forward_to,
             "recording": line.recording, "block_mode": line.block_mode.value, "block_message": line.block_message,
-            "retention_days": line.retention_days, "alert_sms": "\n".join(line.alert_sms)}
+            "retention_days": line.retention_days, "alert_sms": "\n".join(line.alert_sms),
+            "alert_email": "\n".join(line.alert_email), "alert_webhook": line.alert_webhook,
+            "languages": list(line.languages), "screen_unverified": line.screen_unverified,
+            "transcribe": line.transcribe, "timezone": line.timezone}
     for caller_class in POLICY_CLASSES:
         data[policy_field_name(caller_class)] = line.action_for(caller_class).value
     return data
@@ -132,6 +135,13 @@ def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
                 recipients.append(parse_number(raw, form.country.data))
             except InvalidNumber as exc:
                 form.alert_sms.errors.append(f"{raw.strip()[:40]}: {exc}")
+    emails = []
+    for raw in (form.alert_email.data or "").splitlines():
+        if raw.strip():
+            if EMAIL.fullmatch(raw.strip()):
+                emails.append(raw.strip())
+            else:
+                form.alert_email.errors.append(_("%(text)s is not an e-mail address.", text=raw.strip()[:60]))
     chosen = {c: form[policy_field_name(c)].data for c in POLICY_CLASSES}
     overrides = {c: a for c, a in chosen.items() if a != DEFAULT_POLICY[c].value}
     try:
@@ -139,7 +149,7 @@ def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
     except PolicyError as exc:
         form.errors_extra = str(exc)  # type: ignore[attr-defined]
         return None
-    if form.alert_sms.errors:
+    if form.alert_sms.errors or form.alert_email.errors:
         return None
     base = existing or Line(form.number.data, form.forward_to.data, form.country.data)
     return replace(
@@ -147,6 +157,9 @@ def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
         recording=form.recording.data, block_mode=BlockMode(form.block_mode.data),
         block_message=clean_text(form.block_message.data) or base.block_message,
         retention_days=form.retention_days.data, alert_sms=tuple(dict.fromkeys(recipients)), policy=policy,
+        alert_email=tuple(dict.fromkeys(emails)), alert_webhook=(form.alert_webhook.data or "").strip(),
+        languages=tuple(form.languages.data), screen_unverified=form.screen_unverified.data,
+        transcribe=form.transcribe.data, timezone=form.timezone.data.strip(),
     )
 
 

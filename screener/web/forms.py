@@ -7,10 +7,12 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from screener.model import DEFAULT_POLICY, Action, BlockMode
+from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -124,6 +126,24 @@ def _phone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator 
         raise ValidationError(str(exc)) from None
 
 
+def _webhook(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+    from screener.model import check_webhook_url
+
+    try:
+        check_webhook_url(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _timezone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(field.data.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_l("Not a time zone such as Europe/Vilnius.")) from None
+
+
 class LineForm(FlaskForm):
     number = StringField(_l("Twilio number"), validators=[DataRequired(), _phone],
                          description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
@@ -134,12 +154,23 @@ class LineForm(FlaskForm):
     recording = BooleanField(_l("Record forwarded calls (callers hear a notice)"))
     block_mode = SelectField(_l("Blocked callers"), choices=[
         (BlockMode.REJECT.value, _l("Hear a busy tone")),
-        (BlockMode.MESSAGE.value, _l("Hear a message, then the call ends"))])
+        (BlockMode.MESSAGE.value, _l("Hear a message, then the call ends")),
+        (BlockMode.RECORD.value, _l("Are told and recorded as evidence, never connected"))])
     block_message = StringField(_l("Message for blocked callers"), validators=[Length(max=300)])
     retention_days = IntegerField(_l("Keep callers' numbers for (days)"), default=30,
                                   validators=[InputRequired(), NumberRange(1, 365)])
     alert_sms = TextAreaField(_l("Alert recipients"), validators=[Length(max=1000)],
                               description=_l("Numbers that get an SMS when a blocked caller calls; one per line."))
+    alert_email = TextAreaField(_l("Alert e-mail addresses"), validators=[Length(max=1000)],
+                                description=_l("One per line."))
+    alert_webhook = StringField(_l("Alert webhook"), validators=[Optional(), Length(max=300), _webhook],
+                                description=_l("An https address that gets alerts as signed JSON (a Signal or Matrix bridge)."))
+    languages = SelectMultipleField(_l("Languages callers hear"), choices=[(code, code) for code in SUPPORTED_LANGUAGES],
+                                    validators=[DataRequired()], default=["en-US"])
+    screen_unverified = BooleanField(_l("Screen callers whose caller ID failed the STIR/SHAKEN check, even trusted ones"))
+    transcribe = BooleanField(_l("Transcribe voicemail"))
+    timezone = StringField(_l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64), _timezone],
+                           description=_l("For evidence packs, e.g. Europe/Vilnius."))
 
 
 POLICY_CLASSES = tuple(DEFAULT_POLICY)

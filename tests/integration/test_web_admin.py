@@ -12,6 +12,7 @@ LINE_FORM = {
     "alert_sms": "+4915112345678\n", "policy_allowlisted": "forward", "policy_blocklisted": "block",
     "policy_ordinary": "screen", "policy_anonymous": "voicemail", "policy_withheld": "screen",
     "policy_restricted": "screen", "policy_unknown": "screen", "policy_invalid": "block",
+    "policy_screenlisted": "screen", "policy_unverified": "screen", "languages": "en-US", "timezone": "UTC",
 }
 
 
@@ -23,6 +24,26 @@ def test_admin_adds_a_line_with_policy_and_recording(as_role, svc):
     assert line.forward_to == "+48601234567" and line.recording and line.alert_sms == ("+4915112345678",)
     assert line.action_for("ordinary").value == "screen" and line.action_for("anonymous").value == "voicemail"
     assert svc.audit.entries()[-1]["action"] == "line.save"
+
+
+def test_admin_sets_alert_channels_languages_and_stir_screening(as_role, svc):
+    admin = as_role("admin")
+    form = {**LINE_FORM, "alert_email": "press@example.org\n", "alert_webhook": "https://bridge.example.org/hook",
+            "languages": ["ru-RU", "en-US"], "timezone": "Europe/Vilnius", "screen_unverified": "y",
+            "transcribe": "y", "block_mode": "record"}
+    assert admin.post("/lines/new", form, token_from="/lines/new").status_code == 302
+    line = svc.lines.get("+12025550199")
+    assert line.alert_email == ("press@example.org",) and line.alert_webhook == "https://bridge.example.org/hook"
+    assert line.languages == ("ru-RU", "en-US") and line.timezone == "Europe/Vilnius"
+    assert line.screen_unverified and line.transcribe and line.block_mode.value == "record"
+
+
+def test_line_form_refuses_plain_http_webhooks_and_unknown_time_zones(as_role, svc):
+    admin = as_role("admin")
+    form = {**LINE_FORM, "alert_webhook": "http://bridge.example.org/hook", "timezone": "Mars/Olympus"}
+    page = admin.post("/lines/new", form, token_from="/lines/new").get_data(as_text=True)
+    assert "must be https" in page and "Not a time zone" in page
+    assert svc.lines.get("+12025550199") is None
 
 
 def test_unidentified_callers_cannot_be_forwarded(as_role, svc):
