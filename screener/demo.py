@@ -17,6 +17,7 @@ from screener.model import BlockMode, Line
 from screener.services import Services
 from screener.twilio_standin import TwilioStandIn, start as start_outbox
 from screener.store.blocklist import EntryMeta, now
+from screener.store.users import Role, Users
 
 DEMO_LINE = "+12025550143"
 DEMO_DESTINATION = "+48601234567"
@@ -24,6 +25,7 @@ DEMO_ALERT = "+4915112345678"
 DEMO_BLOCKED = "+375291234567"
 DEMO_PREFIX = "+37517*"
 DEMO_FRIEND = "+33612345678"
+DEMO_USER = "demo"
 
 
 def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
@@ -33,6 +35,7 @@ def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
     values.setdefault("TWILIO_ACCOUNT_SID", "AC" + secrets.token_hex(16))
     values.setdefault("TWILIO_AUTH_TOKEN", secrets.token_hex(16))
     values.setdefault("SCREENER_SECRET_KEY", secrets.token_urlsafe(48))
+    values.setdefault("SCREENER_DEMO_PASSWORD", secrets.token_urlsafe(12))
     values["TWILIO_API_BASE"] = f"http://127.0.0.1:{outbox_port}"
     instance.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("# written by `screener demo`: local secrets, never commit\n"
@@ -41,8 +44,12 @@ def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
     return values
 
 
-def seed(svc: Services) -> None:
-    """A line, a blocked number, a blocked prefix and a trusted caller (idempotent)."""
+def seed(svc: Services, demo_password: str) -> None:
+    """An admin account, a line, a blocked number, a blocked prefix and a trusted caller (idempotent)."""
+    users = Users(svc.client, svc.keys)
+    if users.get(DEMO_USER) is None:
+        users.create(DEMO_USER, Role.ADMIN, demo_password)
+        svc.audit.append("demo", "user.add", DEMO_USER, None, {"role": Role.ADMIN.value})
     if svc.lines.get(DEMO_LINE) is None:
         line = Line(DEMO_LINE, DEMO_DESTINATION, "US", alert_sms=(DEMO_ALERT,), label="Press office (demo)",
                     block_mode=BlockMode.REJECT)
@@ -77,7 +84,7 @@ def run_demo(port: int) -> None:
         svc.client.ping()
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot reach Redis: {exc}") from None
-    seed(svc)
+    seed(svc, values["SCREENER_DEMO_PASSWORD"])
 
     env = {**os.environ, "SCREENER_INSTANCE": str(instance)}
     exe = [sys.executable, "-m", "screener"]
@@ -85,7 +92,7 @@ def run_demo(port: int) -> None:
         subprocess.Popen(exe + ["worker"], env=env),
         subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
     ]
-    _print_welcome(port, instance)
+    _print_welcome(port, instance, values["SCREENER_DEMO_PASSWORD"])
     # A SIGTERM (systemd, timeout, a closed terminal) cleans up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -114,10 +121,11 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _print_welcome(port: int, instance: Path) -> None:
+def _print_welcome(port: int, instance: Path, password: str) -> None:
     url = f"http://127.0.0.1:{port}"
     here = "" if instance == (Path.cwd() / "instance").resolve() else f"SCREENER_INSTANCE={instance} "
     click.secho(f"\nscreener demo is running on {url} (Ctrl-C stops it)\n", fg="green", bold=True)
+    click.echo(f"Web page: {url}/  sign in as {DEMO_USER} / {password}  (kept in {instance / ENV_FILE_NAME})")
     click.echo(f"Demo line {DEMO_LINE} forwards to {DEMO_DESTINATION}; alerts go to {DEMO_ALERT} (shown here as [SMS outbox]).")
     click.echo(f"Blocklist: {DEMO_BLOCKED} and every number under {DEMO_PREFIX}. Allowlist: {DEMO_FRIEND}.\n")
     click.echo("In another terminal (same folder, with the venv's screener on PATH: . .venv/bin/activate):")
@@ -127,4 +135,5 @@ def _print_welcome(port: int, instance: Path) -> None:
     click.echo(f"  {here}screener call --from anonymous            # withheld ID: screened (<Record> the name)")
     click.echo(f"  {here}screener blocklist add +442079460123 --reason 'demo'   # then call again: blocked")
     click.echo(f"  {here}screener blocklist export | head")
-    click.echo(f"  curl -s {url}/metrics | grep screener_calls_total\n")
+    click.echo(f"  curl -s {url}/metrics | grep screener_calls_total")
+    click.echo(f"Then see each call on {url}/calls/ and its alert on {url}/alerts/.\n")

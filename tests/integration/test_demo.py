@@ -87,3 +87,20 @@ def test_demo_shows_block_forward_and_screen_and_sends_the_alert(demo):
     assert "+375291234567" in log.split("[SMS outbox]")[1]
     assert (folder / "instance" / "appendonly.aof").exists() or (folder / "instance" / "appendonlydir").exists()
     assert oct((folder / "instance" / "screener.env").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.slow
+def test_demo_admin_signs_in_and_sees_the_simulated_call(demo):
+    import re
+
+    base, folder, env = demo
+    welcome = wait_for(folder / "demo.log", "sign in as demo / ")
+    password = re.search(r"sign in as demo / (\S+)", welcome).group(1)
+    screener(folder, env, "call", "--from", "+375291234567", "--url", base)
+    session = requests.Session()
+    login = session.get(base + "/login")
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', login.text).group(1)
+    signed_in = session.post(base + "/login", data={"username": "demo", "password": password, "csrf_token": token})
+    assert signed_in.ok and "Sign out" in signed_in.text
+    calls = session.get(base + "/calls/").text
+    assert "+375291234567" in calls
