@@ -16,10 +16,11 @@ log = logging.getLogger("workers.imports")
 
 
 def rebuild_blocklist_index() -> int:
-    """Rebuild the web page's search index of the blocklist (after an upgrade or a partial write)."""
+    """Recount the blocklist by category and source and drop the retired search index (after an upgrade
+    or a partial write). Keeps its old name: jobs queued by an earlier version still find it."""
     _, blocklist, _ = _stores()
-    count = blocklist.index.rebuild(blocklist)
-    log.info("blocklist_index_rebuilt entries=%d", count)
+    count = blocklist.recount()
+    log.info("blocklist_recounted entries=%d", count)
     return count
 
 

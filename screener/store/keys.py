@@ -16,10 +16,14 @@ class Keys:
     prefix: str = "scr:"
 
     def blocklist_bucket(self, digits: str) -> str:
-        return f"{self.prefix}bl:e:{zlib.crc32(digits.encode()) % BLOCKLIST_BUCKETS:x}"
+        return f"{self.blocklist_bucket_stem()}{zlib.crc32(digits.encode()) % BLOCKLIST_BUCKETS:x}"
+
+    def blocklist_bucket_stem(self) -> str:
+        """Every bucket's name is this followed by its number in hex (scripts that scan buckets build them)."""
+        return f"{self.prefix}bl:e:"
 
     def blocklist_bucket_pattern(self) -> str:
-        return f"{self.prefix}bl:e:*"
+        return f"{self.blocklist_bucket_stem()}*"
 
     def blocklist_prefixes(self) -> str:
         return f"{self.prefix}bl:p"
@@ -33,8 +37,17 @@ class Keys:
     def blocklist_meta_seq(self) -> str:
         return f"{self.prefix}bl:meta:seq"
 
+    def blocklist_meta_counts(self) -> str:
+        """Metadata id -> how many entries use it: the web page's counts by category and source."""
+        return f"{self.prefix}bl:meta:count"
+
     def blocklist_count(self) -> str:
         return f"{self.prefix}bl:count"
+
+    def retired_blocklist_index(self) -> list[str]:
+        """The per-entry search index of earlier versions (and an interrupted rebuild's copy): recount deletes it."""
+        names = ["bl:ix:n", "bl:ix:r", "bl:ix:f", "bl:ix:fc"]
+        return [f"{self.prefix}{name}" for name in names] + [f"{self.prefix}ixbuild:{name}" for name in names]
 
     def allowlist(self, line_number: str) -> str:
         return f"{self.prefix}al:{line_number}"
@@ -96,7 +109,7 @@ class Keys:
     def alert_seq(self) -> str:
         return f"{self.prefix}alerts:seq"
 
-    # --- volunteers' web page: accounts, sessions, search index, reviews, imports ---
+    # --- volunteers' web page: accounts, sessions, reviews, imports ---
 
     def users(self) -> str:
         return f"{self.prefix}users"
@@ -115,21 +128,6 @@ class Keys:
 
     def limiter_prefix(self) -> str:
         return f"{self.prefix}limits"
-
-    def blocklist_index(self) -> str:
-        """Every entry's digits (prefixes end in *), for ordered listing and prefix search."""
-        return f"{self.prefix}bl:ix:n"
-
-    def blocklist_index_reversed(self) -> str:
-        """Every entry's digits reversed, for search by the last digits of a number."""
-        return f"{self.prefix}bl:ix:r"
-
-    def blocklist_index_facets(self) -> str:
-        """`category \\x1f source \\x1f digits` members, for filtered listing."""
-        return f"{self.prefix}bl:ix:f"
-
-    def blocklist_facet_counts(self) -> str:
-        return f"{self.prefix}bl:ix:fc"
 
     def reviews(self) -> str:
         return f"{self.prefix}reviews"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from screener.services import Services
+from screener.store.blocklist_search import BlocklistSearch
 from screener.store.reviews import Reviews
 from screener.store.users import Users, WebSessions
 from screener.web.config import WebSettings
@@ -13,12 +14,13 @@ from screener.web.config import WebSettings
 
 @dataclass
 class WebStores:
-    """Accounts, sessions and reviews, next to the shared Services."""
+    """Accounts, sessions, reviews and the blocklist search, next to the shared Services."""
 
     settings: WebSettings
     users: Users
     sessions: WebSessions
     reviews: Reviews
+    blocklist_search: BlocklistSearch
 
     @classmethod
     def build(cls, svc: Services, settings: WebSettings) -> "WebStores":
@@ -27,6 +29,7 @@ class WebStores:
             users=Users(svc.client, svc.keys),
             sessions=WebSessions(svc.client, svc.keys, settings.session_idle_seconds, settings.session_max_seconds),
             reviews=Reviews(svc.client, svc.keys),
+            blocklist_search=BlocklistSearch(svc.blocklist),
         )
 
 
