@@ -35,7 +35,7 @@ def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
     values.setdefault("TWILIO_ACCOUNT_SID", "AC" + secrets.token_hex(16))
     values.setdefault("TWILIO_AUTH_TOKEN", secrets.token_hex(16))
     values.setdefault("SCREENER_SECRET_KEY", secrets.token_urlsafe(48))
-    values.setdefault("SCREENER_DEMO_PASSWORD", secrets.token_urlsafe(12))
+    values.setdefault("DEMO_PASSWORD", secrets.token_urlsafe(12))
     values["TWILIO_API_BASE"] = f"http://127.0.0.1:{outbox_port}"
     instance.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("# written by `screener demo`: local secrets, never commit\n"
@@ -84,7 +84,7 @@ def run_demo(port: int) -> None:
         svc.client.ping()
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot reach Redis: {exc}") from None
-    seed(svc, values["SCREENER_DEMO_PASSWORD"])
+    seed(svc, values["DEMO_PASSWORD"])
 
     env = {**os.environ, "SCREENER_INSTANCE": str(instance)}
     exe = [sys.executable, "-m", "screener"]
@@ -92,7 +92,7 @@ def run_demo(port: int) -> None:
         subprocess.Popen(exe + ["worker"], env=env),
         subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
     ]
-    _print_welcome(port, instance, values["SCREENER_DEMO_PASSWORD"])
+    _print_welcome(port, instance, values["DEMO_PASSWORD"])
     # A SIGTERM (systemd, timeout, a closed terminal) cleans up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
