@@ -109,3 +109,10 @@ def test_dashboard_counts_calls_and_open_reviews(as_role, reported):
     html = as_role("viewer").get("/").get_data(as_text=True)
     assert 'id="calls-data"' in html and "+375291234567" in html  # in the top blocked list
     assert "threatened our source" in html
+
+
+def test_call_log_shows_how_a_screened_call_ended(as_role, twilio, svc, line):
+    sim = twilio.call("anonymous").sim
+    svc.calls.set_fields(sim.sid, {"screening": "voicemail", "voicemail": "left"})
+    page = as_role("viewer").get("/calls/").get_data(as_text=True)
+    assert "Screened: sent to voicemail" in page and "Left a voicemail" in page
