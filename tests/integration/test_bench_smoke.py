@@ -1,0 +1,33 @@
+"""The benchmarks still run against the current code: quick list-size and memory runs give figures.
+
+Only that figures come out is tested; whether they meet the targets is what `python -m bench` reports.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bench import list_size, memory
+
+pytestmark = pytest.mark.slow
+
+
+def _quiet(*_: object) -> None:
+    return None
+
+
+def test_list_size_benchmark_reports_latency_for_each_size(tmp_path):
+    result = list_size.run(quick=True, workdir=tmp_path, log=_quiet)
+
+    assert len(result["latency_us"]) == 3
+    for figures in result["latency_us"].values():
+        assert figures["count"] > 0
+        assert figures["p50"] > 0
+    assert result["p50_ratio_largest_vs_smallest"] > 0
+
+
+def test_memory_benchmark_reports_bytes_per_entry(tmp_path):
+    result = memory.run(quick=True, workdir=tmp_path, log=_quiet)
+
+    assert result["entries"] > 0
+    assert result["bytes_per_entry"] > 0
+    assert result["memory_usage_by_key_family"]
