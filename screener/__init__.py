@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from screener.config import Settings, load_settings, require_secrets
@@ -14,11 +15,8 @@ from screener.services import Services
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings | None = None) -> Flask:
-    """Build the web app: settings, shared services, blueprints. Nothing else happens here."""
-    app = Flask(__name__, instance_relative_config=False)
-    settings = settings or load_settings()
-    require_secrets(settings)
+def _flask(import_name: str, settings: Settings, test_config: Mapping[str, Any] | None, shared: dict) -> Flask:
+    app = Flask(import_name, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -29,19 +27,34 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     )
     if test_config:
         app.config.update(test_config)
+    app.extensions.update(shared)
+    return app
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the app: settings, shared services, blueprints. Nothing else happens here.
+
+    Twilio's webhooks (/voice/*) are served by a small app of their own, mounted under /voice, so that
+    none of the web page's per-request work (sessions, CSRF, rate limits, translations, page headers)
+    runs while a phone rings. Both share one Services (one Redis pool) and one validator.
+    """
+    settings = settings or load_settings()
+    require_secrets(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    shared = {"screener": Services.build(settings),
+              "screener.validator": RequestValidator(settings.twilio_auth_token)}
+
+    from screener import health, screening, voice, web
+
+    calls = _flask("screener.voice", settings, test_config, shared)
+    calls.register_blueprint(voice.bp, url_prefix="")
+    calls.register_blueprint(screening.bp, url_prefix="")
+
+    app = _flask(__name__, settings, test_config, shared)
+    app.register_blueprint(health.bp)
+    web.init_app(app)  # the volunteers' pages
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/voice": calls.wsgi_app})  # type: ignore[method-assign]
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-    app.extensions["screener"] = Services.build(settings)
-    app.extensions["screener.validator"] = RequestValidator(settings.twilio_auth_token)
-
-    from screener import health, screening, voice
-
-    app.register_blueprint(voice.bp)
-    app.register_blueprint(screening.bp)
-    app.register_blueprint(health.bp)
-    from screener import web
-
-    web.init_app(app)  # the volunteers' pages
+    app.extensions["screener.calls_app"] = calls
     return app

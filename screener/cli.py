@@ -77,12 +77,14 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Drain the queues and exit.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker that delivers alerts."""
-    from workers.main import run_worker
+@click.option("--queue", "queues", multiple=True, type=click.Choice(["alerts", "recordings", "imports"]),
+              help="Only these queues (repeatable; default all, alerts first). E.g. a worker for alerts alone.")
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker: alerts, recording archiving, big imports."""
+    from workers.main import ALL_QUEUES, run_worker
 
     _settings()
-    run_worker(burst=burst)
+    run_worker(burst=burst, queue_names=tuple(q for q in ALL_QUEUES if q in queues) if queues else ALL_QUEUES)
 
 
 @main.command()

@@ -106,7 +106,9 @@ def _normalise_all(texts: list[str], region: str | None, processes: int | None) 
     if workers <= 1 or len(texts) < PARALLEL_FROM:
         return _normalise_chunk((texts, region))
     chunks = [(texts[i:i + _CHUNK], region) for i in range(0, len(texts), _CHUNK)]
-    context = multiprocessing.get_context("fork")
+    # forkserver, not fork: the worker or web process that imports has threads (Redis pools, the RQ
+    # scheduler), and a fork taken while one of them holds a lock can hang the child for ever.
+    context = multiprocessing.get_context("forkserver")
     with context.Pool(workers) as pool:
         return [entry for chunk in pool.imap(_normalise_chunk, chunks) for entry in chunk]
 

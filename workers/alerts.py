@@ -70,9 +70,14 @@ def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -
     sms_from = line.number if line else settings.alert_sms_from
     if kind in (REPORT, CAMPAIGN) and settings.alert_sms_from:
         sms_from = settings.alert_sms_from
-    for channel, recipient in _recipients(kind, line, alert_log):
-        if alert_log.delivery(alert_id, channel, recipient).startswith(SENT):
-            continue
+    due = [(c, r) for c, r in _recipients(kind, line, alert_log)
+           if not alert_log.delivery(alert_id, c, r).startswith(SENT)]
+    if len(due) == 1:
+        # One recipient (the common case): send it here, saving a job; a failure retries this job.
+        channel, recipient = due[0]
+        deliver_now(settings, alert_log, alert_id, channel, recipient, sms_from, text.subject, text.text, payload)
+        return alert_id
+    for channel, recipient in due:
         alert_log.note(alert_id, channel, recipient, QUEUED)
         queue.enqueue(DELIVER_JOB, alert_id, channel, recipient, sms_from, text.subject, text.text, payload,
                       retry=RETRY, job_timeout=60, failure_ttl=30 * 86400,
@@ -82,10 +87,15 @@ def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -
 
 def deliver(alert_id: str, channel: str, recipient: str, sms_from: str, subject: str, text: str,
             payload: dict[str, Any]) -> str:
-    """Send one alert on one channel; the outcome is written where the web page shows it."""
-    connection = get_current_job().connection
+    """Send one alert on one channel (a job of its own when an alert has several recipients)."""
     settings = load_settings()
-    alert_log = AlertLog(connection, Keys(settings.key_prefix))
+    alert_log = AlertLog(get_current_job().connection, Keys(settings.key_prefix))
+    return deliver_now(settings, alert_log, alert_id, channel, recipient, sms_from, subject, text, payload)
+
+
+def deliver_now(settings: Settings, alert_log: AlertLog, alert_id: str, channel: str, recipient: str,
+                sms_from: str, subject: str, text: str, payload: dict[str, Any]) -> str:
+    """Send, and write the outcome where the web page shows it."""
     try:
         result = _send(settings, channel, recipient, sms_from, subject, text, payload)
     except Exception as exc:  # recorded for the web page, then re-raised so RQ retries the job

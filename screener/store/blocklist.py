@@ -21,6 +21,19 @@ from screener.model import SCREEN_META_PREFIX
 from screener.numbers import is_prefix
 from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 
+# One call adds a chunk: each HSETNX keeps an entry that is listed already as it is. KEYS: count,
+# metadata counts, then one bucket per entry; ARGV: metadata id, then one field per entry. A chunk of
+# 2000 holds Redis for about a millisecond (the same Redis answers ringing phones).
+_ADD = """
+local meta, added = ARGV[1], 0
+for i = 3, #KEYS do added = added + redis.call('HSETNX', KEYS[i], ARGV[i - 1], meta) end
+if added > 0 then
+  redis.call('INCRBY', KEYS[1], added)
+  redis.call('HINCRBY', KEYS[2], meta, added)
+end
+return added
+"""
+
 _INTERN = """
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if id then return id end
@@ -129,6 +142,7 @@ class Blocklist:
         self.client = client
         self.keys = keys
         self._intern = client.register_script(_INTERN)
+        self._add = client.register_script(_ADD)
         self._remove = client.register_script(_REMOVE)
         self._retag = client.register_script(_RETAG)
         self._tally = client.register_script(_TALLY)
@@ -142,7 +156,7 @@ class Blocklist:
         )
         return result.decode() if isinstance(result, bytes) else str(result)
 
-    def add_many(self, entries: Iterable[str], meta: EntryMeta, batch: int = 5000) -> int:
+    def add_many(self, entries: Iterable[str], meta: EntryMeta, batch: int = 2000) -> int:
         """Add normalised entries that are not on the list yet; return how many were new."""
         meta_id = self.intern_meta(meta)
         added = 0
@@ -157,16 +171,10 @@ class Blocklist:
         return added
 
     def _add_chunk(self, chunk: list[str], meta_id: str) -> int:
-        pipe = self.client.pipeline(transaction=True)
-        for entry in chunk:
-            pipe.hsetnx(*self._location(entry), meta_id)
-        new = [entry for entry, created in zip(chunk, pipe.execute()) if created]
-        if new:
-            pipe = self.client.pipeline(transaction=True)
-            pipe.incrby(self.keys.blocklist_count(), len(new))
-            pipe.hincrby(self.keys.blocklist_meta_counts(), meta_id, len(new))
-            pipe.execute()
-        return len(new)
+        locations = [self._location(entry) for entry in chunk]
+        k = self.keys
+        return int(self._add(keys=[k.blocklist_count(), k.blocklist_meta_counts(), *(key for key, _ in locations)],
+                             args=[meta_id, *(field for _, field in locations)]))
 
     def _location(self, entry: str) -> tuple[str, str]:
         digits = _digits(entry)

@@ -31,7 +31,7 @@ def failed_alert(twilio, svc, outbox, run_worker, line):
 def test_curator_sees_a_failed_delivery_and_retries_it(as_role, svc, outbox, run_worker, failed_alert):
     curator = as_role("curator")
     page = curator.get("/alerts/").get_data(as_text=True)
-    assert "Deliveries that failed" in page and "deliver alert 1 by sms" in page
+    assert "Deliveries that failed" in page and "alert blocked_call" in page
     assert f"sms</span> <span class=\"mono small\">{ALERT_PHONE}" in page
     outbox.fail_next = 0
     response = curator.post(f"/alerts/retry/{failed_alert}", token_from="/alerts/")
