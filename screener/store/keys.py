@@ -41,6 +41,9 @@ class Keys:
         """Metadata id -> how many entries use it: the web page's counts by category and source."""
         return f"{self.prefix}bl:meta:count"
 
+    def blocklist_proposals(self) -> str:
+        return f"{self.prefix}bl:proposed"
+
     def blocklist_count(self) -> str:
         return f"{self.prefix}bl:count"
 

@@ -18,6 +18,7 @@ class WebSettings:
     session_max_seconds: int = 12 * 3600
     upload_max_bytes: int = 32 * 1024 * 1024
     sync_import_max_bytes: int = 256 * 1024
+    two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
 
 
 def load_web_settings(settings: Settings) -> WebSettings:
@@ -39,6 +40,7 @@ def load_web_settings(settings: Settings) -> WebSettings:
         require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP", "0").lower() in TRUE,
         session_idle_seconds=minutes("SCREENER_SESSION_IDLE_MINUTES", 30),
         session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
+        two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -90,7 +90,41 @@ def index() -> str:
         shown_total=None if digits else (filtered_total if (category or source) else total),
         categories=sorted({c for c, _ in facets}), sources=sorted({s for _, s in facets}),
         stale=sum(facets.values()) != total, first_page=not after, confirm=ConfirmForm(),
+        proposals=stores().proposals.all() if not after else [],
     )
+
+
+@bp.post("/proposed/<digits>/confirm")
+@requires(Role.CURATOR)
+def confirm_proposal(digits: str) -> Response:
+    """The second curator of the two-person rule: the entry becomes active."""
+    entry = _entry_from_path(digits)
+    proposal = stores().proposals.get(entry)
+    if proposal is None:
+        abort(404)
+    if proposal.proposed_by == actor():
+        flash(_("Another curator must confirm what you proposed."), "error")
+        return redirect(url_for("lists.index"))
+    proposal = stores().proposals.take(entry)
+    if proposal is None:
+        abort(404)  # the other curator was quicker
+    meta = replace(proposal.meta, added_by=f"{proposal.proposed_by}, confirmed by {actor()}", added_at=now())
+    services().blocklist.add_many([entry], meta)
+    audit("blocklist.confirm", entry, {"proposed_by": proposal.proposed_by}, asdict(meta))
+    flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
+    return redirect(url_for("lists.index", q=entry))
+
+
+@bp.post("/proposed/<digits>/discard")
+@requires(Role.CURATOR)
+def discard_proposal(digits: str) -> Response:
+    entry = _entry_from_path(digits)
+    proposal = stores().proposals.take(entry)
+    if proposal is None:
+        abort(404)
+    audit("blocklist.discard_proposal", entry, asdict(proposal.meta), None)
+    flash(_("The proposal for %(entry)s is discarded.", entry=entry), "info")
+    return redirect(url_for("lists.index"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -106,11 +140,18 @@ def add() -> Response | str:
             meta = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
                              evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
                              added_by=actor(), added_at=now())
-            if services().blocklist.add_many([entry], meta):
+            if stores().settings.two_person_rule and services().blocklist.get(entry) is None:
+                if stores().proposals.propose(entry, meta, actor()):
+                    audit("blocklist.propose", entry, None, asdict(meta))
+                    flash(_("%(entry)s waits for a second curator to confirm it.", entry=entry), "info")
+                    return redirect(url_for("lists.index"))
+                form.entry.errors.append(_("%(entry)s already waits for a second curator.", entry=entry))
+            elif services().blocklist.add_many([entry], meta):
                 audit("blocklist.add", entry, None, asdict(meta))
                 flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
                 return redirect(url_for("lists.index", q=entry))
-            form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=entry))
+            else:
+                form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=entry))
     return render_template("entry_form.html", form=form, categories=CATEGORIES), 400 if form.errors else 200
 
 

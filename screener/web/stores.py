@@ -7,6 +7,7 @@ from flask import current_app
 
 from screener.services import Services
 from screener.store.blocklist_search import BlocklistSearch
+from screener.store.proposals import Proposals
 from screener.store.reviews import Reviews
 from screener.store.users import Users, WebSessions
 from screener.web.config import WebSettings
@@ -21,6 +22,7 @@ class WebStores:
     sessions: WebSessions
     reviews: Reviews
     blocklist_search: BlocklistSearch
+    proposals: Proposals
 
     @classmethod
     def build(cls, svc: Services, settings: WebSettings) -> "WebStores":
@@ -30,6 +32,7 @@ class WebStores:
             sessions=WebSessions(svc.client, svc.keys, settings.session_idle_seconds, settings.session_max_seconds),
             reviews=Reviews(svc.client, svc.keys),
             blocklist_search=BlocklistSearch(svc.blocklist),
+            proposals=Proposals(svc.client, svc.keys),
         )
 
 

@@ -1,0 +1,70 @@
+"""The two-person rule: an entry added on the page blocks calls only once a second curator confirms."""
+import pytest
+
+from screener import create_app
+from screener.config import load_settings
+from tests.conftest import Twilio
+from tests.integration.web_support import WebUser, make_user, web  # noqa: F401 - fixtures
+from tests.integration.web_support import PASSWORD
+
+HARASSER = "+375291234567"
+FORM = {"entry": "+375 29 123 45 67", "region": "", "category": "intimidation", "reason": "threats",
+        "evidence": "", "source": "press office"}
+
+
+@pytest.fixture
+def app(settings, monkeypatch):
+    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "1")
+    return create_app({"TESTING": True}, settings=load_settings())
+
+
+@pytest.fixture
+def curators(app, make_user):
+    signed_in = []
+    for name in ("anna", "boris"):
+        make_user(name, "curator")
+        user = WebUser(app.test_client())
+        assert user.login(name, PASSWORD).status_code == 302
+        signed_in.append(user)
+    return signed_in
+
+
+def test_a_proposed_number_is_not_blocked_until_a_second_curator_confirms(app, svc, line, curators):
+    anna, boris = curators
+    twilio = Twilio(app.test_client())
+    assert anna.post("/blocklist/new", FORM, token_from="/blocklist/new").status_code == 302
+    assert svc.blocklist.get(HARASSER) is None
+    assert b"<Dial" in twilio.call(HARASSER).data  # not active yet
+    page = boris.get("/blocklist/").get_data(as_text=True)
+    assert "Waiting for a second curator" in page and HARASSER in page
+    assert boris.post("/blocklist/proposed/375291234567/confirm", token_from="/blocklist/").status_code == 302
+    assert svc.blocklist.get(HARASSER).meta.added_by == "web:anna, confirmed by web:boris"
+    assert b"<Reject" in twilio.call(HARASSER).data
+    assert [e["action"] for e in svc.audit.entries()][-2:] == ["blocklist.propose", "blocklist.confirm"]
+
+
+def test_the_proposer_cannot_confirm_their_own_entry(svc, curators):
+    anna, _ = curators
+    anna.post("/blocklist/new", FORM, token_from="/blocklist/new")
+    anna.post("/blocklist/proposed/375291234567/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(HARASSER) is None
+    assert "Another curator must confirm" in anna.get("/blocklist/").get_data(as_text=True)
+
+
+def test_a_proposal_can_be_discarded_and_is_audited(svc, curators):
+    anna, boris = curators
+    anna.post("/blocklist/new", FORM, token_from="/blocklist/new")
+    assert boris.post("/blocklist/proposed/375291234567/discard", token_from="/blocklist/").status_code == 302
+    assert "Waiting for a second curator" not in boris.get("/blocklist/").get_data(as_text=True)
+    assert svc.blocklist.get(HARASSER) is None
+    assert svc.audit.entries()[-1]["action"] == "blocklist.discard_proposal"
+
+
+def test_a_viewer_cannot_confirm(app, svc, curators, make_user):
+    anna, _ = curators
+    anna.post("/blocklist/new", FORM, token_from="/blocklist/new")
+    make_user("vera", "viewer")
+    vera = WebUser(app.test_client())
+    vera.login("vera", PASSWORD)
+    assert vera.post("/blocklist/proposed/375291234567/confirm", token_from="/account/").status_code == 403
+    assert svc.blocklist.get(HARASSER) is None
