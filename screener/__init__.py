@@ -47,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     from screener import health, screening, voice, web
 
     calls = _flask("screener.voice", settings, test_config, shared)
+    calls.secret_key = None  # webhooks carry no cookies: without a key Flask opens no session per call
     calls.register_blueprint(voice.bp, url_prefix="")
     calls.register_blueprint(screening.bp, url_prefix="")
 
