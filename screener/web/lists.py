@@ -276,6 +276,10 @@ def import_status(import_id: str) -> str:
 @requires(Role.CURATOR)
 def import_commit(import_id: str) -> Response:
     item = _own_import(import_id)
+    if stores().settings.two_person_rule and item.owner == actor():
+        flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
+                "and commit it."), "error")
+        return redirect(url_for("lists.import_status", import_id=import_id))
     store = _import_store()
     claimed = store.claim(item, "parsed", "committing")
     if claimed is None:

@@ -61,8 +61,13 @@ def accept(review_id: str) -> Response:
         evidence += f"; reviewer: {decided.decision_note}"
     meta = EntryMeta(category=clean_text(form.category.data) or "intimidation", reason=report.note,
                      evidence=evidence, source="report", added_by=actor(), added_at=now())
-    added = svc.blocklist.add_many([number], meta)
     audit("review.accept", f"review:{report.id}", report.public(), decided.public())
+    if stores().settings.two_person_rule and svc.blocklist.get(number) is None:
+        stores().proposals.propose(number, meta, actor())
+        audit("blocklist.propose", number, None, asdict(meta))
+        flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
+        return redirect(url_for("reviews.index"))
+    added = svc.blocklist.add_many([number], meta)
     if added:
         audit("blocklist.add", number, None, asdict(meta))
         flash(_("%(number)s is on the blocklist.", number=number), "info")

@@ -68,3 +68,34 @@ def test_a_viewer_cannot_confirm(app, svc, curators, make_user):
     vera.login("vera", PASSWORD)
     assert vera.post("/blocklist/proposed/375291234567/confirm", token_from="/account/").status_code == 403
     assert svc.blocklist.get(HARASSER) is None
+
+
+def test_an_accepted_report_is_only_proposed(app, svc, line, curators, make_user):
+    anna, boris = curators
+    sim = Twilio(app.test_client()).call("+442079460123").sim
+    anna.post(f"/calls/{sim.sid}/report", {"note": "threatened our source"}, token_from=f"/calls/{sim.sid}/report")
+    [report] = app.extensions["screener.web"].reviews.open_reports()
+    boris.post(f"/reviews/{report.id}/accept", {"category": "intimidation", "note": "same voice"},
+               token_from="/reviews/")
+    assert svc.blocklist.get("+442079460123") is None
+    assert "+442079460123" in anna.get("/blocklist/").get_data(as_text=True)  # waiting for a second curator
+    anna.post("/blocklist/proposed/442079460123/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get("+442079460123") is not None
+
+
+def test_the_uploader_cannot_commit_an_import_an_admin_can(app, svc, curators, make_user):
+    import io
+
+    anna, _ = curators
+    token = anna.token("/blocklist/import")
+    upload = anna.client.post("/blocklist/import", data={"csrf_token": token, "region": "", "source": "",
+                                                         "file": (io.BytesIO(b"+375291234567,threats\n"), "l.csv")},
+                              content_type="multipart/form-data")
+    status_url = upload.headers["Location"]
+    anna.post(status_url + "/commit", token_from=status_url)
+    assert svc.blocklist.count() == 0
+    make_user("ada", "admin")
+    ada = WebUser(app.test_client())
+    ada.login("ada", PASSWORD)
+    ada.post(status_url + "/commit", token_from=status_url)
+    assert svc.blocklist.count() == 1
