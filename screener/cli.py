@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from screener.config import ConfigError, Settings, load_settings
-from screener.model import EMAIL, BlockMode, Line, check_webhook_url
+from screener.model import EMAIL, BlockMode, Line, check_webhook_url, quiet_window
 from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.numbers import InvalidNumber, parse_entry, parse_number
 from screener.services import Services
@@ -123,10 +123,13 @@ def line() -> None:
 @click.option("--transcribe/--no-transcribe", default=False, show_default=True, help="Transcribe voicemail.")
 @click.option("--retention-days", default=30, show_default=True, type=click.IntRange(1, 3650),
               help="How long the encrypted numbers of callers on no list are kept.")
-@click.option("--timezone", default="UTC", show_default=True, help="The line's time zone, for evidence packs.")
+@click.option("--timezone", default="UTC", show_default=True, help="The line's time zone (quiet hours, evidence packs).")
+@click.option("--quiet-hours", default="", metavar="HH:MM-HH:MM",
+              help="In the line's time zone: only trusted callers ring; others reach voicemail (e.g. 22:00-07:00).")
 @click.option("--policy", "policies", multiple=True, metavar="CLASS=ACTION", help="e.g. ordinary=screen (repeatable).")
 def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook, label, languages, block_mode,
-             block_message, record, screen_unverified, transcribe, retention_days, timezone, policies) -> None:
+             block_message, record, screen_unverified, transcribe, retention_days, timezone, quiet_hours,
+             policies) -> None:
     """Add a line, or replace its settings."""
     import phonenumbers
 
@@ -137,6 +140,10 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"{timezone!r} is not a time zone such as Europe/Vilnius", param_hint="--timezone") from None
+    try:
+        quiet_window(quiet_hours)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--quiet-hours") from None
     line_obj = Line(
         number=_number(number, country, "--number"),
         forward_to=_number(forward_to, country, "--forward-to"),
@@ -152,6 +159,7 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
         transcribe=transcribe,
         retention_days=retention_days,
         timezone=timezone,
+        quiet_hours=quiet_hours.strip(),
     )
     if block_message:
         line_obj = replace(line_obj, block_message=block_message)

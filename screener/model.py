@@ -78,6 +78,7 @@ class Line:
     alert_email: tuple[str, ...] = ()
     alert_webhook: str = ""
     timezone: str = "UTC"
+    quiet_hours: str = ""  # "22:00-07:00" in the line's time zone: only trusted callers ring then
 
     @property
     def language(self) -> str:
@@ -162,3 +163,18 @@ def check_webhook_url(text: str) -> str:
     if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
         raise ValueError(f"{text!r}: alert webhooks must be https:// (or http:// to 127.0.0.1)")
     return text.strip()
+
+
+_QUIET = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
+
+
+def quiet_window(text: str) -> tuple[int, int] | None:
+    """"22:00-07:00" -> (start, end) in minutes after midnight; None for ""; ValueError when malformed."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _QUIET.fullmatch(text)
+    if not match or match.group(1, 2) == match.group(3, 4):
+        raise ValueError(f"{text!r}: quiet hours are HH:MM-HH:MM, e.g. 22:00-07:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    return h1 * 60 + m1, h2 * 60 + m2

@@ -1,7 +1,10 @@
-"""Pure call decision: (caller, line, list matches, STIR verdict) -> Decision. No I/O here."""
+"""Pure call decision: (caller, line, list matches, STIR verdict, time) -> Decision. No I/O here."""
 from __future__ import annotations
 
-from screener.model import ENTRY_PLACEHOLDER, SCREEN_META_PREFIX, Action, Decision, Line, ListMatches
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from screener.model import ENTRY_PLACEHOLDER, SCREEN_META_PREFIX, Action, Decision, Line, ListMatches, quiet_window
 from screener.numbers import Caller, CallerKind
 
 
@@ -19,7 +22,22 @@ def stir_failed(verstat: str | None) -> bool:
     return verstat.startswith("TN-Validation-Failed") or verstat == "No-TN-Validation"
 
 
-def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verstat: str | None = None) -> Decision:
+def in_quiet_hours(line: Line, now: datetime) -> bool:
+    """True when `now` falls in the line's quiet hours, read in the line's time zone."""
+    window = quiet_window(line.quiet_hours)
+    if window is None:
+        return False
+    try:
+        local = now.astimezone(ZoneInfo(line.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = now.astimezone(timezone.utc)
+    minute = local.hour * 60 + local.minute
+    start, end = window
+    return start <= minute < end if start < end else (minute >= start or minute < end)
+
+
+def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verstat: str | None = None,
+           now: datetime | None = None) -> Decision:
     """Decide what to do with a call. Allowlist beats blocklist beats the caller-class defaults.
 
     `line` is None when the called number is not configured (or unknown while the store is down);
@@ -40,6 +58,10 @@ def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verst
     if decision.action is Action.FORWARD and line.screen_unverified and stir_failed(verstat):
         return Decision(line.action_for("unverified"), rule="stir",
                         reason=f"caller ID not verified ({verstat}); {decision.reason}", entry=decision.entry)
+    if (decision.action is Action.FORWARD and decision.rule != "allowlist" and now is not None
+            and in_quiet_hours(line, now)):
+        return Decision(Action.VOICEMAIL, rule="quiet_hours", reason=f"quiet hours {line.quiet_hours}; {decision.reason}",
+                        entry=decision.entry)
     return decision
 
 
@@ -63,14 +85,16 @@ def _by_lists(caller: Caller, line: Line, matches: ListMatches) -> Decision:
     return Decision(action, rule=f"caller_id:{klass}", reason=f"caller ID is {klass}")
 
 
-def candidates(caller: Caller, line: Line | None, verstat: str | None = None) -> dict[str, Decision]:
+def candidates(caller: Caller, line: Line | None, verstat: str | None = None,
+               now: datetime | None = None) -> dict[str, Decision]:
     """The decision for each thing the lists could say (screener.model.LIST_OUTCOMES), made before
     the lists are read, so that reading them and logging the call take one round trip. The matching
     entry is ENTRY_PLACEHOLDER until it is known."""
     return {
-        "allowlisted": decide(caller, line, ListMatches(allowlisted=True), verstat),
-        "blocklisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta="0"), verstat),
+        "allowlisted": decide(caller, line, ListMatches(allowlisted=True), verstat, now),
+        "blocklisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta="0"),
+                              verstat, now),
         "screenlisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER,
-                                                         blocklist_meta=SCREEN_META_PREFIX), verstat),
-        "unlisted": decide(caller, line, ListMatches(), verstat),
+                                                         blocklist_meta=SCREEN_META_PREFIX), verstat, now),
+        "unlisted": decide(caller, line, ListMatches(), verstat, now),
     }

@@ -3,6 +3,7 @@ Verify, normalise, decide, answer, log, enqueue."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, request
 
@@ -39,7 +40,7 @@ def incoming() -> Response:
             caller = normalise(raw_from, line.country if line else None)
             try:
                 outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
-                                                       policy.candidates(caller, line, verstat),
+                                                       policy.candidates(caller, line, verstat, _now()),
                                                        svc.lookup.version, _campaign(svc, line))
                 break
             except StaleLines:
@@ -62,6 +63,10 @@ def incoming() -> Response:
     if outcome.logged:
         _enqueue_alerts(svc, sid, number, outcome)
     return xml(twiml.answer(decision, line, caller, step_url))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Caller) -> CallFacts:

@@ -144,6 +144,15 @@ def _timezone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validat
         raise ValidationError(_l("Not a time zone such as Europe/Vilnius.")) from None
 
 
+def _quiet_hours(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+    from screener.model import quiet_window
+
+    try:
+        quiet_window(field.data or "")
+    except ValueError:
+        raise ValidationError(_l("Write quiet hours as 22:00-07:00.")) from None
+
+
 class LineForm(FlaskForm):
     number = StringField(_l("Twilio number"), validators=[DataRequired(), _phone],
                          description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
@@ -170,7 +179,9 @@ class LineForm(FlaskForm):
     screen_unverified = BooleanField(_l("Screen callers whose caller ID failed the STIR/SHAKEN check, even trusted ones"))
     transcribe = BooleanField(_l("Transcribe voicemail"))
     timezone = StringField(_l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64), _timezone],
-                           description=_l("For evidence packs, e.g. Europe/Vilnius."))
+                           description=_l("For quiet hours and evidence packs, e.g. Europe/Vilnius."))
+    quiet_hours = StringField(_l("Quiet hours"), validators=[Optional(), Length(max=11), _quiet_hours],
+                              description=_l("e.g. 22:00-07:00: only trusted callers ring then; others reach voicemail."))
 
 
 POLICY_CLASSES = tuple(DEFAULT_POLICY)

@@ -190,3 +190,12 @@ def test_screener_call_without_a_server_fails_clearly(cli, svc):
     svc.lines.save(Line(LINE, "+48601234567", "US"))
     result = cli("call", "--from", "+442079460123", "--url", f"http://127.0.0.1:{free_port()}")
     assert result.exit_code != 0 and "cannot reach" in result.output
+
+
+def test_line_add_takes_quiet_hours_and_refuses_a_bad_window(cli, svc):
+    ok = cli("line", "add", "--number", LINE, "--forward-to", "+48601234567", "--country", "US",
+             "--timezone", "Europe/Vilnius", "--quiet-hours", "22:00-07:00")
+    assert ok.exit_code == 0 and svc.lines.get(LINE).quiet_hours == "22:00-07:00"
+    bad = cli("line", "add", "--number", LINE, "--forward-to", "+48601234567", "--country", "US",
+              "--quiet-hours", "late")
+    assert bad.exit_code != 0 and "22:00-07:00" in bad.output

@@ -85,3 +85,32 @@ def test_candidates_for_a_spoofed_allowlisted_caller_screen_on_strict_lines():
     strict = replace(LINE, screen_unverified=True)
     assert candidates(ORDINARY, strict, "TN-Validation-Failed-B")["allowlisted"].action is Action.SCREEN
     assert candidates(ORDINARY, strict, "TN-Validation-Passed-A")["allowlisted"].action is Action.FORWARD
+
+
+def test_quiet_hours_send_ordinary_callers_to_voicemail_but_let_trusted_ones_ring():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    night_line = replace(LINE, quiet_hours="22:00-07:00", timezone="Europe/Vilnius")
+    at_night = datetime(2026, 11, 25, 22, 30, tzinfo=timezone.utc)  # 00:30 in Vilnius
+    by_day = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    night = decide(ORDINARY, night_line, ListMatches(), now=at_night)
+    assert night.action is Action.VOICEMAIL and night.rule == "quiet_hours"
+    assert decide(ORDINARY, night_line, ListMatches(allowlisted=True), now=at_night).action is Action.FORWARD
+    assert decide(ORDINARY, night_line, ListMatches(), now=by_day).action is Action.FORWARD
+    assert decide(ORDINARY, night_line, ListMatches(blocklist_entry="+44*"), now=at_night).action is Action.BLOCK
+
+
+def test_quiet_hours_within_one_day_and_bad_windows():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from screener.model import quiet_window
+    from screener.policy import in_quiet_hours
+
+    lunch = replace(LINE, quiet_hours="12:00-13:30")
+    assert in_quiet_hours(lunch, datetime(2026, 1, 1, 12, 45, tzinfo=timezone.utc))
+    assert not in_quiet_hours(lunch, datetime(2026, 1, 1, 13, 30, tzinfo=timezone.utc))
+    for bad in ("25:00-07:00", "22:00", "07:00-07:00", "late"):
+        with pytest.raises(ValueError):
+            quiet_window(bad)
