@@ -12,11 +12,11 @@ class SignatureError(Exception):
 
 
 def called_url(request: Request, public_url: str | None) -> str:
-    """The URL Twilio signed: SCREENER_PUBLIC_URL + path and query when set, else the request's own."""
-    if public_url:
-        query = request.query_string.decode("latin-1")
-        return public_url + request.script_root + request.path + (f"?{query}" if query else "")
-    return request.url
+    """The URL Twilio signed: SCREENER_PUBLIC_URL (else this request's scheme and host) + path + the query
+    string exactly as sent (request.url would decode it, and Twilio signs it encoded)."""
+    query = request.query_string.decode("latin-1")
+    base = public_url + request.script_root if public_url else request.root_url.rstrip("/")
+    return base + request.path + (f"?{query}" if query else "")
 
 
 def verify(validator: RequestValidator, request: Request, public_url: str | None) -> None:

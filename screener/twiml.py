@@ -53,7 +53,7 @@ def _block(response: VoiceResponse, line: Line | None, step: StepUrl) -> None:
         # Evidence: the caller is told, recorded, and never connected.
         say(response, "recorded", line.languages)
         response.record(max_length=EVIDENCE_MAX_SECONDS, play_beep=False, timeout=10,
-                        recording_status_callback=step("recording", kind="evidence"))
+                        action=step("blocked_recorded"), recording_status_callback=step("recording", kind="evidence"))
         response.hangup()
     else:
         response.reject(reason="busy")
@@ -149,6 +149,13 @@ def goodbye(key: str, languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> str:
     """A polite message and a hang-up."""
     response = VoiceResponse()
     say(response, key, languages)
+    response.hangup()
+    return str(response)
+
+
+def hangup() -> str:
+    """End the call."""
+    response = VoiceResponse()
     response.hangup()
     return str(response)
 

@@ -36,12 +36,12 @@ def incoming() -> Response:
     verstat = request.form.get("StirVerstat", "")[:64] or None
     try:
         for _ in range(3):  # a line change between our cache and the round trip: refresh, decide again
-            line = svc.lookup.known_line(number)
+            version, line = svc.lookup.current(number)
             caller = normalise(raw_from, line.country if line else None)
             try:
                 outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
                                                        policy.candidates(caller, line, verstat, _now()),
-                                                       svc.lookup.version, _campaign(svc, line))
+                                                       version, _campaign(svc, line))
                 break
             except StaleLines:
                 svc.lookup.refresh()
@@ -116,7 +116,9 @@ def status() -> Response:
     try:
         applied = svc.calls.update_status(sid, call_status, duration, int(time.time()))
         metrics.CALLBACKS.labels("applied" if applied else "repeat").inc()
-        if applied and call_status in TERMINAL_STATUSES:
+        if call_status in TERMINAL_STATUSES:
+            # Also on a repeat: if the first try failed half-way (503), Twilio's retry finishes it. Both
+            # steps are idempotent (a seal is skipped when unchanged; archive jobs have fixed ids).
             _call_ended(svc, sid)
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
@@ -134,6 +136,14 @@ def _call_ended(svc: Services, sid: str) -> None:
             alerts.enqueue_recording_archive(svc.recording_jobs, sid, item["sid"])
 
 
+@bp.post("/blocked/recorded")
+def blocked_recorded() -> Response:
+    """A blocked caller recorded as evidence: end the call (without an action Twilio would re-request
+    /voice/incoming and record again)."""
+    call_sid()
+    return xml(twiml.hangup())
+
+
 @bp.post("/recording")
 def recording() -> Response:
     """Recording status callback: note the recording and queue its archiving (once per recording)."""
@@ -147,8 +157,12 @@ def recording() -> Response:
     try:
         svc.calls.set_fields(sid, {"recording_sid": recording_sid, "recording_status": state[:32]})
         duration = request.form.get("RecordingDuration", "")[:8]
-        if state == "completed" and svc.recordings.notify(recording_sid, sid, kind, duration):
-            alerts.enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
+        if state == "completed":
+            svc.recordings.notify(recording_sid, sid, kind, duration)
+            # Queued while still only notified, so a retried callback re-queues what a failure lost
+            # (one job id per recording: never two jobs for one recording).
+            if (svc.recordings.get(recording_sid) or {}).get("state") == NOTIFIED:
+                alerts.enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
         return xml(twiml.empty(), 503)  # Twilio retries the callback: the recording is not forgotten

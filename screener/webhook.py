@@ -22,6 +22,7 @@ CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 STEP_PATHS = {
     "recording": "/voice/recording",
+    "blocked_recorded": "/voice/blocked/recorded",
     "screen_name": "/voice/screen/name",
     "screen_silent": "/voice/screen/silent",
     "screen_done": "/voice/screen/done",

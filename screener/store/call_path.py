@@ -49,19 +49,23 @@ if allowed then pick = 1 elseif entry ~= '' then
   if string.sub(meta, 1, 1) == 's' then pick = 3 else pick = 2 end
 end
 local identity = ARGV[b + 3]
-if string.sub(entry, -1) == '*' then identity = 'p:' .. entry end
-if redis.call('EXISTS', KEYS[5]) == 1 then return {'dup', pick, entry, identity} end
+local is_prefix = string.sub(entry, -1) == '*'
+if is_prefix then identity = 'p:' .. entry end
 local c = b + 13 + (pick - 1) * 4
 local keep_full = ARGV[c + 3] == '1'
+-- An exact entry is the caller's own number: in full only for a blocked caller, masked otherwise.
+local shown = entry
+if entry ~= '' and not is_prefix and not keep_full then shown = ARGV[b + 8] end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {'dup', pick, shown, identity} end
 local at, sid, line = ARGV[b], ARGV[b + 5], ARGV[b + 6]
 redis.call('HSET', KEYS[5], 'sid', sid, 'line', line, 'at', at, 'caller_kind', ARGV[b + 7],
-  'action', ARGV[c], 'rule', ARGV[c + 1], 'reason', (string.gsub(ARGV[c + 2], '{entry}', entry)),
-  'entry', entry, 'caller', keep_full and ARGV[b + 4] or '', 'caller_masked', ARGV[b + 8],
+  'action', ARGV[c], 'rule', ARGV[c + 1], 'reason', (string.gsub(ARGV[c + 2], '{entry}', shown)),
+  'entry', shown, 'caller', keep_full and ARGV[b + 4] or '', 'caller_masked', ARGV[b + 8],
   'caller_hash', ARGV[b + 3], 'degraded', '0', 'status', 'ringing')
 redis.call('XADD', KEYS[6], '*', 'sid', sid)
 if ARGV[b + 3] ~= '' then redis.call('ZADD', KEYS[7], at, sid) end
 if ARGV[b + 2] ~= '' and not keep_full then redis.call('SET', KEYS[8], ARGV[b + 2], 'EX', ARGV[b + 1]) end
-if identity == '' or ARGV[b + 9] == '0' then return {'logged', pick, entry, identity} end
+if identity == '' or ARGV[b + 9] == '0' then return {'logged', pick, shown, identity} end
 -- The window key depends on the match found above, so it is built here (the store is not a cluster).
 local now, window = tonumber(at), tonumber(ARGV[b + 9])
 local wkey, fkey = ARGV[b + 12] .. 'win:' .. identity, ARGV[b + 12] .. 'campaign:' .. identity
@@ -76,9 +80,9 @@ for _, member in ipairs(redis.call('ZRANGE', wkey, 0, -1)) do
   if l == line then on_line = on_line + 1 end
 end
 if distinct >= tonumber(ARGV[b + 10]) or on_line >= tonumber(ARGV[b + 11]) then
-  if redis.call('SET', fkey, at, 'NX', 'EX', window) then return {'campaign', pick, entry, identity} end
+  if redis.call('SET', fkey, at, 'NX', 'EX', window) then return {'campaign', pick, shown, identity} end
 end
-return {'logged', pick, entry, identity}
+return {'logged', pick, shown, identity}
 """
 
 

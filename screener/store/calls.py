@@ -14,6 +14,10 @@ from screener.store.keys import Keys
 _STATUS = """
 local created = redis.call('EXISTS', KEYS[1]) == 0
 if redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[1], ARGV[3]) == 0 then return 0 end
+local terminal = {completed = true, busy = true, failed = true, ['no-answer'] = true, canceled = true}
+local current = redis.call('HGET', KEYS[1], 'status')
+-- A late 'ringing' or 'in-progress' must not undo an ending (the sealed record depends on it).
+if current and terminal[current] and not terminal[ARGV[1]] then return 1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[3])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'duration', ARGV[2]) end
 if created then

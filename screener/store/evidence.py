@@ -47,11 +47,17 @@ class Evidence:
         self.chain = HashChain(client, keys.evidence_log(), keys.evidence_head())
 
     def seal_call(self, sid: str) -> str | None:
-        """Append the call's facts to the chain; None when the call is unknown."""
+        """Append the call's facts to the chain, unless they are sealed as they are already; None when
+        the call is unknown or nothing changed since its last seal."""
         call = self.calls.get(sid)
         if call is None:
             return None
-        return self.chain.append({"kind": "call", "call_sid": sid, "sha256": call_digest(call)})
+        digest = call_digest(call)
+        if call.get("sealed") == digest:
+            return None
+        link = self.chain.append({"kind": "call", "call_sid": sid, "sha256": digest})
+        self.calls.set_fields(sid, {"sealed": digest})
+        return link
 
     def verify(self, files: RecordingFiles) -> EvidenceReport:
         """Check the chain's links, then each sealed call and recording against its seal."""

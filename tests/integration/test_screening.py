@@ -229,3 +229,33 @@ def test_forwarded_recording_is_announced_first(twilio, svc, line):
     root = twiml(twilio.call("+442079460123"))
     assert [el.tag for el in root][:3] == ["Say", "Say", "Dial"]
     assert root.find("Dial").get("recordingStatusCallback") == "/voice/recording?kind=forward"
+
+
+def test_whisper_url_signed_as_twilio_sends_it_is_accepted_without_a_public_url(twilio, screened):
+    from urllib.parse import urlencode
+
+    path = "/voice/screen/whisper?" + urlencode({"call": screened.sid, "line": LINE, "rec": NAME_URL})
+    response = twilio.post(path, whisper_leg(screened))  # signed over the percent-encoded URL, as Twilio does
+    assert response.status_code == 200 and twiml(response).find("Gather/Play").text == NAME_URL
+
+
+def test_evidence_recording_ends_the_call_instead_of_starting_over(twilio, svc, line):
+    svc.lines.save(replace(line, block_mode=BlockMode.RECORD))
+    svc.blocklist.add_many(["+375291234567"], EntryMeta(reason="threats"))
+    response = twilio.call("+375291234567")
+    action = twiml(response).find("Record").get("action")
+    assert action == "/voice/blocked/recorded"
+    done = twiml(twilio.post(action, {**response.sim.incoming_form(), "RecordingSid": "RE" + "7" * 32}))
+    assert [el.tag for el in done] == ["Hangup"]
+
+
+def test_screen_listed_callers_number_is_not_stored_or_logged_in_full(twilio, svc, line, redis_client, caplog):
+    import logging
+
+    svc.blocklist.add_many(["+442079460123"], EntryMeta(reason="unclear", action="screen"))
+    with caplog.at_level(logging.INFO, logger="screener.voice"):
+        response = twilio.call("+442079460123")
+    call = svc.calls.get(response.sim.sid)
+    assert call["rule"] == "screenlist" and call["entry"].endswith("23") and "442079460123" not in call["entry"]
+    assert "442079460123" not in call["reason"]
+    assert not any("442079460123" in r.getMessage() for r in caplog.records)

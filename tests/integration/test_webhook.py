@@ -145,3 +145,18 @@ def test_recording_callback_is_noted_on_the_call(twilio, svc, line):
             "RecordingStatus": "completed", "RecordingUrl": "https://api.twilio.com/rec"}
     assert twilio.post("/voice/recording", form).status_code == 200
     assert svc.calls.get(response.sim.sid)["recording_sid"] == "RE" + "a" * 32
+
+
+def test_a_late_in_progress_callback_does_not_undo_the_end_of_a_call(twilio, svc, line, cli):
+    response = twilio.call(ORDINARY)
+    twilio.post("/voice/status", response.sim.status_form("completed", duration=30))
+    twilio.post("/voice/status", response.sim.status_form("in-progress"))
+    assert svc.calls.get(response.sim.sid)["status"] == "completed"
+    assert cli("verify").exit_code == 0
+
+
+def test_a_retried_end_of_call_seals_once(twilio, svc, line):
+    response = twilio.call(ORDINARY)
+    twilio.post("/voice/status", response.sim.status_form("completed"))
+    twilio.post("/voice/status", response.sim.status_form("completed"))
+    assert [e["call_sid"] for e in svc.evidence.chain.entries()] == [response.sim.sid]
