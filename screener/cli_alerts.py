@@ -100,7 +100,7 @@ def recordings_rotate() -> None:
     files = RecordingFiles.from_settings(svc.settings)
     done = 0
     for sid in svc.recordings.all_sids():
-        if files.path(sid).exists():
+        if files.exists(sid):
             files.rotate(sid)
             done += 1
     svc.audit.append(_actor(), "recordings.rotate", f"{done} files")

@@ -30,6 +30,8 @@ class Settings:
     redis_timeout: float = 0.25
     recording_keys: tuple[str, ...] = ()
     recordings_dir: Path | None = None
+    recordings_s3: str = ""  # s3://bucket/prefix: keep recordings (encrypted) in S3-compatible storage
+    s3_endpoint_url: str = ""  # for S3-compatible services other than AWS (MinIO, Ceph, ...)
     campaign_window: int = 3600
     campaign_lines: int = 3
     campaign_calls: int = 5
@@ -101,6 +103,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"REDIS_SENTINELS: {item!r} is not host:port")
         sentinels.append((host.strip("[]"), int(port)))
 
+    recordings_s3 = get("SCREENER_RECORDINGS_S3")
+    if recordings_s3 and not recordings_s3.startswith("s3://"):
+        raise ConfigError("SCREENER_RECORDINGS_S3 must look like s3://bucket/prefix")
+
     smtp_url = get("SCREENER_SMTP_URL")
     if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
         raise ConfigError("SCREENER_SMTP_URL must start with smtp:// or smtps://")
@@ -117,6 +123,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_timeout=timeout,
         recording_keys=tuple(k.strip() for k in get("SCREENER_RECORDING_KEYS").split(",") if k.strip()),
         recordings_dir=Path(get("SCREENER_RECORDINGS_DIR")).resolve() if get("SCREENER_RECORDINGS_DIR") else None,
+        recordings_s3=recordings_s3,
+        s3_endpoint_url=get("SCREENER_S3_ENDPOINT_URL"),
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
         campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),

@@ -51,9 +51,9 @@ def archive_recording(call_sid: str, recording_sid: str) -> str:
         else:
             audio = fetch_media(settings, recording_sid)
             digest = sha256(audio)
-            path = files.write(recording_sid, audio)
+            location = files.write(recording_sid, audio)
             files.read(recording_sid, digest)  # read back: nothing is deleted upstream unverified
-            recordings.mark_stored(recording_sid, digest, len(audio), str(path))
+            recordings.mark_stored(recording_sid, digest, len(audio), location)
         twilio_client(settings).recordings(recording_sid).delete()
     except Exception as exc:  # recorded for the web page, then re-raised so RQ retries the job
         recordings.note_failure(recording_sid, f"{type(exc).__name__}: {exc}")

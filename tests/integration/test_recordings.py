@@ -148,3 +148,40 @@ def test_evidence_pack_by_time_masks_callers_who_are_not_blocked(twilio, svc, cl
     assert cli("evidence", "export", "--since", "2020-01-01", "-o", str(tmp_path / "span.zip")).exit_code == 0
     data = zipfile.ZipFile(tmp_path / "span.zip").read("calls.json").decode()
     assert "+442079460123" not in data and json.loads(data)[0]["caller"].endswith("23")
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """An S3-compatible endpoint on 127.0.0.1 (moto's server speaks S3's REST API), with a bucket."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1", "SCREENER_S3_ENDPOINT_URL": endpoint,
+                        "SCREENER_RECORDINGS_S3": "s3://evidence/recordings"}.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=endpoint)
+    client.create_bucket(Bucket="evidence")
+    yield client
+    server.stop()
+
+
+def test_recordings_can_be_kept_encrypted_in_s3_compatible_storage(twilio, svc, outbox, run_worker, recorded_call,
+                                                                   s3, cli):
+    from screener.config import load_settings
+
+    _, form = recorded_call
+    twilio.post("/voice/recording", form)
+    run_worker()
+    stored = s3.get_object(Bucket="evidence", Key=f"recordings/{RECORDING}.enc")["Body"].read()
+    assert AUDIO[:64] not in stored  # the storage only ever sees ciphertext
+    assert svc.recordings.get(RECORDING)["path"] == f"s3://evidence/recordings/{RECORDING}.enc"
+    assert RecordingFiles.from_settings(load_settings()).read(RECORDING, sha256(AUDIO)) == AUDIO
+    assert outbox.deleted == [RECORDING]
+    assert cli("verify").exit_code == 0
