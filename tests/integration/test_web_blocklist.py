@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from screener.store.blocklist import EntryMeta
 from screener.store.blocklist_search import BlocklistSearch
@@ -140,19 +139,30 @@ def test_a_made_up_cursor_shows_the_first_page(as_role, svc):
     assert "+375291234567" in html
 
 
-def test_a_hundred_thousand_entries_stay_fast(as_role, svc):
+def test_search_finds_the_right_entries_among_a_hundred_thousand(as_role, svc):
+    # How long these take is measured in bench/, not here; this checks what a curator sees.
     numbers = [f"+37529{i:07d}" for i in range(100_000)]
     _add(svc, numbers[:50_000], category="intimidation")
     _add(svc, numbers[50_000:], category="spam", source="import")
     viewer = as_role("viewer")
     # A search matching fewer entries than a page reads every bucket: the worst case.
-    for url in ("/blocklist/", "/blocklist/?q=37529005", "/blocklist/?q=99999", "/blocklist/?q=0099999",
-                "/blocklist/?q=88888", "/blocklist/?category=spam", "/blocklist/?category=spam&q=375290999",
-                "/blocklist/?q=%2B375290099999"):
-        started = time.perf_counter()
+    expected = {
+        "/blocklist/?q=0099999": ["+375290099999"],
+        "/blocklist/?q=%2B375290099999": ["+375290099999"],
+        "/blocklist/?q=99998": ["+375290099998"],
+        "/blocklist/?category=spam&q=375290050001": ["+375290050001"],
+        "/blocklist/?category=intimidation&q=375290050001": [],
+        "/blocklist/?q=375291": [],
+    }
+    for url, found in expected.items():
         response = viewer.get(url)
-        assert response.status_code == 200
-        assert time.perf_counter() - started < 0.5, url
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        for number in found:
+            assert number in page, url
+        if not found:
+            assert "Nothing on the blocklist matches." in page, url
+        assert page.count('class="mono num">+37529') == len(found), url
 
 
 def test_edit_changes_the_reason_and_keeps_before_and_after(as_role, svc):
