@@ -41,6 +41,7 @@ class Settings:
     alert_webhook_secret: str = ""
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_sentinel_master: str = "screener"
+    hold_music_url: str = ""  # what a screened caller hears while the press secretary decides; "" = Twilio's
 
     @property
     def recordings_path(self) -> Path:
@@ -107,6 +108,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if recordings_s3 and not recordings_s3.startswith("s3://"):
         raise ConfigError("SCREENER_RECORDINGS_S3 must look like s3://bucket/prefix")
 
+    hold_music_url = get("SCREENER_HOLD_MUSIC_URL")
+    if hold_music_url and not hold_music_url.startswith("https://"):
+        raise ConfigError("SCREENER_HOLD_MUSIC_URL must be an https:// URL (an MP3, a WAV or TwiML)")
+
     smtp_url = get("SCREENER_SMTP_URL")
     if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
         raise ConfigError("SCREENER_SMTP_URL must start with smtp:// or smtps://")
@@ -125,6 +130,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         recordings_dir=Path(get("SCREENER_RECORDINGS_DIR")).resolve() if get("SCREENER_RECORDINGS_DIR") else None,
         recordings_s3=recordings_s3,
         s3_endpoint_url=get("SCREENER_S3_ENDPOINT_URL"),
+        hold_music_url=hold_music_url,
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
         campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),

@@ -9,6 +9,8 @@ CALLS = Counter("screener_calls_total", "Calls decided, by action and rule", ["a
 SIGNATURE_FAILURES = Counter("screener_signature_failures_total", "Webhook requests refused for a bad or missing signature")
 STORE_UNREACHABLE = Counter("screener_store_unreachable_total", "Requests answered while Redis could not be reached")
 ALERTS_ENQUEUED = Counter("screener_alerts_enqueued_total", "Alert jobs put on the queue", ["kind"])
+BRIDGE_FAILURES = Counter("screener_bridge_failures_total",
+                          "Twilio REST calls of the screening bridge that failed, by step", ["step"])
 CALLBACKS = Counter("screener_callbacks_total", "Status callbacks, by whether they were new or repeats", ["result"])
 
 

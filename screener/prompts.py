@@ -17,6 +17,9 @@ PROMPTS: dict[str, dict[str, str]] = {
         "recorded": "This call is recorded.",
         "unavailable": "This line cannot take your call right now. Please try again later. Goodbye.",
         "ended": "This call has ended. Goodbye.",
+        "connecting": "Connecting you now. To end the call and report the caller, press star at any time.",
+        "reported": "The caller has been reported to the curators. Goodbye.",
+        "caller_left": "The caller has hung up. Press 9 to block and report them, or just hang up.",
     },
     "ru-RU": {
         "screen": "Абонент проверяет входящие звонки. После сигнала, пожалуйста, назовите себя и цель звонка.",
@@ -29,6 +32,9 @@ PROMPTS: dict[str, dict[str, str]] = {
         "recorded": "Этот звонок записывается.",
         "unavailable": "Линия сейчас не может принять ваш звонок. Пожалуйста, перезвоните позже. До свидания.",
         "ended": "Звонок завершён. До свидания.",
+        "connecting": "Соединяем. Чтобы завершить звонок и сообщить о звонящем, нажмите звёздочку в любой момент.",
+        "reported": "Сообщение о звонящем передано кураторам. До свидания.",
+        "caller_left": "Звонящий повесил трубку. Нажмите 9, чтобы заблокировать его и сообщить, или просто положите трубку.",
     },
     "uk-UA": {
         "screen": "Абонент перевіряє вхідні дзвінки. Після сигналу, будь ласка, назвіть себе та мету дзвінка.",
@@ -41,6 +47,9 @@ PROMPTS: dict[str, dict[str, str]] = {
         "recorded": "Цей дзвінок записується.",
         "unavailable": "Лінія зараз не може прийняти ваш дзвінок. Будь ласка, зателефонуйте пізніше. До побачення.",
         "ended": "Дзвінок завершено. До побачення.",
+        "connecting": "З'єднуємо. Щоб завершити дзвінок і повідомити про абонента, натисніть зірочку будь-коли.",
+        "reported": "Повідомлення про абонента передано кураторам. До побачення.",
+        "caller_left": "Абонент поклав слухавку. Натисніть 9, щоб заблокувати його та повідомити, або просто покладіть слухавку.",
     },
     "pl-PL": {
         "screen": "Osoba, do której dzwonisz, sprawdza połączenia. Po sygnale podaj swoje imię i cel rozmowy.",
@@ -53,6 +62,9 @@ PROMPTS: dict[str, dict[str, str]] = {
         "recorded": "To połączenie jest nagrywane.",
         "unavailable": "Linia nie może teraz przyjąć połączenia. Prosimy zadzwonić później. Do widzenia.",
         "ended": "Połączenie zakończone. Do widzenia.",
+        "connecting": "Łączymy. Aby zakończyć rozmowę i zgłosić dzwoniącego, naciśnij gwiazdkę w dowolnej chwili.",
+        "reported": "Dzwoniący został zgłoszony kuratorom. Do widzenia.",
+        "caller_left": "Dzwoniący się rozłączył. Naciśnij 9, aby go zablokować i zgłosić, albo po prostu się rozłącz.",
     },
 }
 # Languages without a Twilio voice, and the voice they use.

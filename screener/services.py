@@ -8,6 +8,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
+from screener.bridge import Bridge
 from screener.config import Settings
 from screener.privacy import NumberVault
 from screener.store.audit import AuditLog
@@ -43,6 +44,7 @@ class Services:
     recordings: Recordings
     evidence: Evidence
     vault: NumberVault
+    bridge: Bridge
 
     @classmethod
     def build(cls, settings: Settings, client: redis.Redis | None = None) -> "Services":
@@ -64,6 +66,7 @@ class Services:
             evidence=Evidence(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
+            bridge=Bridge(settings),
         )
 
 

@@ -1,5 +1,5 @@
-"""A local stand-in for the parts of Twilio's REST API we call: Messages (send SMS) and Recordings
-(fetch media, delete). `screener demo` points TWILIO_API_BASE here so that alerts are visible without
+"""A local stand-in for the parts of Twilio's REST API we call: Messages (send SMS), Recordings
+(fetch media, delete) and Calls (ring the press secretary, move or end a live call). `screener demo` points TWILIO_API_BASE here so that alerts are visible without
 a Twilio account; the tests and benchmarks use it to see exactly what the workers sent and fetched.
 """
 from __future__ import annotations
@@ -16,13 +16,16 @@ from urllib.parse import parse_qs
 
 _ACCOUNT = r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})"
 _MESSAGES = re.compile(_ACCOUNT + r"/Messages\.json$")
+_CALLS = re.compile(_ACCOUNT + r"/Calls\.json$")
+_CALL = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})\.json$")
 _RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3|\.json)?$")
 
 
 @dataclass
 class TwilioStandIn:
-    """What the stand-in received and serves. `fail_next` / `fail_media_next` make the next n
-    message sends / media fetches answer 500."""
+    """What the stand-in received and serves. `fail_next` / `fail_media_next` / `fail_calls_next` make
+    the next n message sends / media fetches / call creations and updates answer 500. `calls` holds the
+    calls created, `call_updates` the (CallSid, form) of each update."""
 
     account_sid: str
     auth_token: str
@@ -31,6 +34,10 @@ class TwilioStandIn:
     deleted: list[str] = field(default_factory=list)
     fail_next: int = 0
     fail_media_next: int = 0
+    calls: list[dict[str, str]] = field(default_factory=list)
+    call_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    fail_calls_next: int = 0
+    on_call: Callable[[dict[str, str]], None] | None = None
     on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -62,11 +69,52 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                 return None
             return match
 
+        def _form(self) -> dict[str, str]:
+            length = int(self.headers.get("Content-Length", "0"))
+            return {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+
+        def _call_json(self, sid: str, form: dict[str, str], status: str) -> dict[str, str]:
+            return {"sid": sid, "account_sid": state.account_sid, "to": form.get("To", ""),
+                    "from": form.get("From", ""), "status": status, "direction": "outbound-api",
+                    "uri": f"/2010-04-01/Accounts/{state.account_sid}/Calls/{sid}.json"}
+
+        def _calls(self) -> None:
+            """Create a call (ring a number) or update a live one (new TwiML URL, or end it)."""
+            if _CALLS.match(self.path):
+                match = self._account(_CALLS)
+            else:
+                match = self._account(_CALL)
+            if not match:
+                return
+            form = self._form()
+            with state.lock:
+                if state.fail_calls_next > 0:
+                    state.fail_calls_next -= 1
+                    self._error(500, 20500, "Internal Server Error")
+                    return
+                if match.re is _CALLS:
+                    if not form.get("To") or not form.get("From") or not (form.get("Url") or form.get("Twiml")):
+                        self._error(400, 21201, "To, From and Url are required")
+                        return
+                    sid = "CA" + secrets.token_hex(16)
+                    call = {"sid": sid, **form}
+                    state.calls.append(call)
+                else:
+                    sid = match.group(2)
+                    call = {"sid": sid, **form}
+                    state.call_updates.append((sid, form))
+            if state.on_call and match.re is _CALLS:
+                state.on_call(call)
+            self._send(201 if match.re is _CALLS else 200,
+                       self._call_json(sid, form, "queued" if match.re is _CALLS else form.get("Status", "in-progress")))
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            if "/Calls" in self.path:
+                self._calls()
+                return
             if not self._account(_MESSAGES):
                 return
-            length = int(self.headers.get("Content-Length", "0"))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            form = self._form()
             with state.lock:
                 if state.fail_next > 0:
                     state.fail_next -= 1

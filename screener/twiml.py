@@ -8,6 +8,7 @@ from typing import Callable
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from screener.bridge import conference_name
 from screener.model import Action, BlockMode, Decision, Line
 from screener.numbers import Caller
 from screener.prompts import DEFAULT_LANGUAGE, spoken
@@ -97,17 +98,44 @@ def voicemail(response: VoiceResponse, line: Line | None, step: StepUrl) -> None
     response.hangup()
 
 
-def dial_with_whisper(line: Line | None, whisper_url: str, done_url: str) -> str:
-    """After the caller stated a name: ring the press secretary, who hears the name first."""
+def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_music_url: str = "") -> str:
+    """The screened caller's side while the press secretary is rung and hears the whisper: hold music in
+    a conference of the caller's own, which the press secretary joins on accepting."""
     response = VoiceResponse()
-    if line is None:
-        say(response, "unavailable", (DEFAULT_LANGUAGE,))
-        response.hangup()
-        return str(response)
     say(response, "hold", line.languages)
-    dial = Dial(action=done_url, timeout=DIAL_TIMEOUT_SECONDS)
-    dial.number(line.forward_to, url=whisper_url)
+    if line.recording:
+        say(response, "recorded", line.languages)  # the conversation is recorded if it happens
+    options: dict[str, object] = {"start_conference_on_enter": False, "end_conference_on_exit": False,
+                                  "beep": False}
+    if hold_music_url:
+        options.update(wait_url=hold_music_url, wait_method="GET")
+    dial = Dial(action=done_url)
+    dial.conference(conference_name(caller_sid), **options)
     response.append(dial)
+    return str(response)
+
+
+def join_caller(line: Line | None, caller_sid: str, ended_url: str, recording_url: str) -> str:
+    """The press secretary accepted: join the caller's conference, with * to end it and report."""
+    response = VoiceResponse()
+    say(response, "connecting", _languages(line))
+    options: dict[str, object] = {"start_conference_on_enter": True, "end_conference_on_exit": True,
+                                  "beep": False}
+    if line is not None and line.recording:
+        options.update(record="record-from-start", recording_status_callback=recording_url)
+    dial = Dial(hangup_on_star=True, action=ended_url)
+    dial.conference(conference_name(caller_sid), **options)
+    response.append(dial)
+    return str(response)
+
+
+def caller_left(languages: tuple[str, ...], report_url: str) -> str:
+    """The caller hung up first: the press secretary may still report them with 9."""
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, timeout=WHISPER_TIMEOUT_SECONDS, action=report_url, action_on_empty_result=False)
+    say(gather, "caller_left", languages)
+    response.append(gather)
+    response.hangup()
     return str(response)
 
 
@@ -123,21 +151,12 @@ def whisper(recording_url: str, languages: tuple[str, ...], choice_url: str, no_
     return str(response)
 
 
-def whisper_choice(accepted: bool) -> str:
-    """An empty answer bridges the two legs; a hang-up on the whisper leg keeps the caller out."""
-    response = VoiceResponse()
-    if not accepted:
-        response.hangup()
-    return str(response)
-
-
 def after_screening(outcome: str, line: Line | None, step: StepUrl) -> str:
-    """The caller's side once the whisper leg has ended, by what the press secretary chose."""
+    """The caller's side once the bridge is over: goodbye after a conversation or a report, otherwise
+    (voicemail, declined, no answer, busy, the press secretary unreachable) a voicemail."""
     response = VoiceResponse()
     languages = _languages(line)
-    if outcome == "accepted":
-        response.hangup()
-    elif outcome == "reported":
+    if outcome in ("accepted", "reported"):
         say(response, "ended", languages)
         response.hangup()
     else:  # voicemail, declined, no answer, busy

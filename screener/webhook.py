@@ -28,6 +28,9 @@ STEP_PATHS = {
     "screen_done": "/voice/screen/done",
     "screen_whisper": "/voice/screen/whisper",
     "screen_choice": "/voice/screen/choice",
+    "screen_leg": "/voice/screen/leg",
+    "screen_ended": "/voice/screen/ended",
+    "screen_left": "/voice/screen/left",
     "voicemail_done": "/voice/voicemail/done",
     "voicemail_transcription": "/voice/voicemail/transcription",
 }
@@ -39,7 +42,16 @@ def xml(body: str, status: int = 200) -> Response:
 
 def step_url(name: str, **query: str) -> str:
     """The URL of a dialogue step, absolute under SCREENER_PUBLIC_URL when configured."""
-    base = services().settings.public_url or ""
+    return _url(services().settings.public_url or "", name, query)
+
+
+def absolute_step_url(name: str, **query: str) -> str:
+    """A step's full URL, for Twilio's REST API (which needs one): under SCREENER_PUBLIC_URL, else under
+    the scheme and host this request was signed for (so Twilio called us there)."""
+    return _url(services().settings.public_url or request.host_url.rstrip("/"), name, query)
+
+
+def _url(base: str, name: str, query: dict[str, str]) -> str:
     return base + STEP_PATHS[name] + (f"?{urlencode(query)}" if query else "")
 
 

@@ -95,7 +95,9 @@ def outbox(outbox_server) -> TwilioStandIn:
     box.messages.clear()
     box.recordings.clear()
     box.deleted.clear()
-    box.fail_next = box.fail_media_next = 0
+    box.calls.clear()
+    box.call_updates.clear()
+    box.fail_next = box.fail_media_next = box.fail_calls_next = 0
     return box
 
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from screener.config import Settings
-from workers.twilio_rest import twilio_client
+from screener.twilio_rest import twilio_client
 
 
 class DeliveryError(RuntimeError):

@@ -11,7 +11,7 @@ from screener.config import Settings, load_settings
 from screener.recording_files import RecordingFiles, sha256
 from screener.store.keys import Keys
 from screener.store.recordings import ARCHIVED, Recordings
-from workers.twilio_rest import twilio_client
+from screener.twilio_rest import twilio_client
 
 log = logging.getLogger("workers.recordings")
 _RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")

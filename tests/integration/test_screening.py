@@ -1,5 +1,6 @@
 """The screening dialogue as Twilio drives it: signed requests step by step, each TwiML answer checked."""
 from dataclasses import replace
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
@@ -31,10 +32,16 @@ def name_given(twilio, sim):
     return twiml(twilio.post("/voice/screen/name", form))
 
 
-def whisper_leg(sim) -> dict[str, str]:
-    """What Twilio posts on the press secretary's leg: a child call from the line to the destination."""
-    child = SimulatedCall(from_=LINE, to=DESTINATION, account_sid=ACCOUNT_SID)
-    return {**child.incoming_form(), "ParentCallSid": sim.sid, "Direction": "outbound-dial"}
+def secretary_call(outbox) -> dict[str, str]:
+    """The call we asked Twilio to make to the press secretary (exactly one)."""
+    [call] = outbox.calls
+    return call
+
+
+def whisper_leg(sim, leg_sid: str = "CA" + "5" * 32, status: str = "in-progress") -> dict[str, str]:
+    """What Twilio posts on the press secretary's call: our outbound call from the line to the destination."""
+    leg = SimulatedCall(from_=LINE, to=DESTINATION, account_sid=ACCOUNT_SID, sid=leg_sid)
+    return {**leg.incoming_form(), "Direction": "outbound-api", "CallStatus": status}
 
 
 def press(twilio, sim, digits: str | None):
@@ -43,8 +50,19 @@ def press(twilio, sim, digits: str | None):
     return twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}", {**whisper_leg(sim), "Digits": digits}))
 
 
-def dial_done(twilio, sim, status="completed"):
-    return twiml(twilio.post("/voice/screen/done", {**sim.incoming_form(), "DialCallStatus": status}))
+def dial_done(twilio, sim):
+    """The caller's conference is over, or we moved the caller's call: Twilio fetches /screen/done."""
+    return twiml(twilio.post("/voice/screen/done", sim.incoming_form()))
+
+
+def moved_to_done(outbox, sim) -> bool:
+    return (sim.sid, {"Url": "http://localhost/voice/screen/done"}) in outbox.call_updates
+
+
+def secretary_left(twilio, sim, call_status="in-progress", dial_status="completed"):
+    """The press secretary's <Dial><Conference> ended: * pressed (still on the line) or hung up."""
+    form = {**whisper_leg(sim, status=call_status), "DialCallStatus": dial_status}
+    return twiml(twilio.post(f"/voice/screen/ended?call={sim.sid}", form))
 
 
 def test_screened_caller_is_asked_for_a_name_and_silence_is_logged(twilio, svc, line):
@@ -70,14 +88,32 @@ def test_belarusian_line_uses_the_russian_voice(twilio, svc, line):
     assert twiml(twilio.call("anonymous")).find("Say").get("language") == "ru-RU"
 
 
-def test_stated_name_rings_the_press_secretary_with_a_whisper(twilio, svc, screened):
+def test_stated_name_holds_the_caller_and_rings_the_press_secretary(twilio, svc, outbox, screened):
     root = name_given(twilio, screened)
+    assert [el.tag for el in root] == ["Say", "Dial"]
+    assert "hold" in root.find("Say").text
     dial = root.find("Dial")
     assert dial.get("action") == "/voice/screen/done"
-    number = dial.find("Number")
-    assert number.text == DESTINATION
-    assert number.get("url").startswith(f"/voice/screen/whisper?call={screened.sid}&line=%2B12025550143&rec=https")
+    conference = dial.find("Conference")
+    assert conference.text == f"screen-{screened.sid}"
+    assert conference.get("startConferenceOnEnter") == "false" and conference.get("endConferenceOnExit") == "false"
+    assert conference.get("waitUrl") is None  # Twilio's own hold music plays meanwhile
+    call = secretary_call(outbox)
+    assert call["To"] == DESTINATION and call["From"] == LINE and call["Timeout"] == "25"
+    assert call["Url"] == (f"http://localhost/voice/screen/whisper?call={screened.sid}&line=%2B12025550143"
+                           f"&rec={quote(NAME_URL, safe='')}")
+    assert call["StatusCallback"] == f"http://localhost/voice/screen/leg?call={screened.sid}"
+    record = svc.calls.get(screened.sid)
+    assert record["screening"] == "ringing" and record["secretary_sid"] == call["sid"]
     assert svc.recordings.get(NAME_SID)["state"] == "notified"  # kept at Twilio until the call ends
+
+
+def test_caller_leaves_a_message_when_the_press_secretary_cannot_be_rung(twilio, svc, outbox, screened):
+    outbox.fail_calls_next = 1
+    root = name_given(twilio, screened)
+    assert root.find("Record").get("action") == "/voice/voicemail/done"
+    assert root.find("Dial") is None
+    assert svc.calls.get(screened.sid)["screening"] == "unreachable"
 
 
 def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
@@ -102,16 +138,59 @@ def test_whisper_refuses_media_not_from_twilio(twilio, screened):
     assert root.find("Gather/Play") is None
 
 
-def test_1_connects_the_caller(twilio, svc, screened):
+def test_1_joins_the_callers_conference_with_star_to_report(twilio, svc, outbox, screened):
     name_given(twilio, screened)
-    assert len(press(twilio, screened, "1")) == 0  # an empty answer bridges the legs
+    root = press(twilio, screened, "1")
+    assert [el.tag for el in root] == ["Say", "Dial"]
+    assert "press star" in root.find("Say").text
+    dial = root.find("Dial")
+    assert dial.get("hangupOnStar") == "true" and dial.get("action") == f"/voice/screen/ended?call={screened.sid}"
+    conference = dial.find("Conference")
+    assert conference.text == f"screen-{screened.sid}"
+    assert conference.get("startConferenceOnEnter") == "true" and conference.get("endConferenceOnExit") == "true"
+    assert conference.get("record") is None  # the line does not record
     assert svc.calls.get(screened.sid)["screening"] == "accepted"
-    assert [el.tag for el in dial_done(twilio, screened)] == ["Hangup"]
+    assert outbox.call_updates == []  # the caller stays where they are: in the conference
 
 
-def test_2_sends_the_caller_to_voicemail(twilio, svc, screened):
+def test_press_secretary_hanging_up_ends_the_call_without_a_report(twilio, svc, run_worker, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    assert len(secretary_left(twilio, screened, call_status="completed")) == 0
+    assert [el.tag for el in dial_done(twilio, screened)] == ["Say", "Hangup"]
+    run_worker()
+    assert svc_reviews(svc).open_reports() == []
+    assert svc.calls.get(screened.sid)["screening"] == "accepted"
+
+
+def test_star_ends_the_call_and_reports_the_caller(twilio, svc, cli, outbox, run_worker, screened):
+    cli("curators", "set", "--sms", CURATOR)
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    root = secretary_left(twilio, screened)  # still on the line after leaving the conference: * was pressed
+    assert [el.tag for el in root] == ["Say", "Hangup"] and "reported" in root.find("Say").text
+    assert [el.tag for el in dial_done(twilio, screened)] == ["Say", "Hangup"]  # the caller is cut off
+    record = svc.calls.get(screened.sid)
+    assert record["screening"] == "reported" and record["ended_by"] == "star"
+    run_worker()
+    [report] = svc_reviews(svc).open_reports()
+    assert report.call_sid == screened.sid and "key *" in report.note and NAME_SID in report.note
+    [sms] = [m for m in outbox.messages if m["to"] == CURATOR]
+    assert f"Review #{report.id}" in sms["body"]
+
+
+def test_failed_join_sends_the_caller_to_voicemail(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    assert [el.tag for el in secretary_left(twilio, screened, dial_status="failed")] == ["Say", "Hangup"]
+    assert moved_to_done(outbox, screened)
+    assert dial_done(twilio, screened).find("Record") is not None
+
+
+def test_2_sends_the_caller_to_voicemail(twilio, svc, outbox, screened):
     name_given(twilio, screened)
     assert press(twilio, screened, "2")[0].tag == "Hangup"
+    assert moved_to_done(outbox, screened)
     root = dial_done(twilio, screened)
     record = root.find("Record")
     assert record.get("action") == "/voice/voicemail/done"
@@ -119,31 +198,95 @@ def test_2_sends_the_caller_to_voicemail(twilio, svc, screened):
     assert int(record.get("maxLength")) <= 300
 
 
-def test_no_key_counts_as_voicemail(twilio, svc, screened):
+def test_no_key_counts_as_voicemail(twilio, svc, outbox, screened):
     name_given(twilio, screened)
     assert press(twilio, screened, None)[0].tag == "Hangup"
     assert svc.calls.get(screened.sid)["screening"] == "voicemail"
+    assert moved_to_done(outbox, screened)
     assert dial_done(twilio, screened).find("Record") is not None
 
 
-def test_unanswered_whisper_goes_to_voicemail(twilio, screened):
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "completed"])
+def test_press_secretary_not_answering_sends_the_caller_to_voicemail(twilio, svc, outbox, screened, status):
     name_given(twilio, screened)
-    assert dial_done(twilio, screened, status="no-answer").find("Record") is not None
+    leg = secretary_call(outbox)["sid"]
+    response = twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, status))
+    assert response.status_code == 200
+    assert moved_to_done(outbox, screened)
+    assert svc.calls.get(screened.sid)["screening"] in ("no_answer", "voicemail")
+    assert dial_done(twilio, screened).find("Record") is not None
+
+
+def test_press_secretary_call_ending_after_a_choice_changes_nothing(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "2")
+    outbox.call_updates.clear()
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="completed"))
+    assert outbox.call_updates == [] and svc.calls.get(screened.sid)["screening"] == "voicemail"
 
 
 def test_9_ends_the_call_opens_a_review_with_evidence_and_alerts_curators(twilio, svc, cli, outbox, run_worker,
                                                                           screened):
     cli("curators", "set", "--sms", CURATOR)
     name_given(twilio, screened)
-    assert press(twilio, screened, "9")[0].tag == "Hangup"
-    root = dial_done(twilio, screened)
-    assert [el.tag for el in root] == ["Say", "Hangup"]
+    root = press(twilio, screened, "9")
+    assert [el.tag for el in root] == ["Say", "Hangup"] and "reported" in root.find("Say").text
+    assert moved_to_done(outbox, screened)
+    assert [el.tag for el in dial_done(twilio, screened)] == ["Say", "Hangup"]
     run_worker()
     [report] = svc_reviews(svc).open_reports()
     assert report.call_sid == screened.sid and report.reported_by == "phone"
     assert NAME_SID in report.note  # the recorded name is the evidence
     [sms] = outbox.messages
     assert sms["to"] == CURATOR and f"Review #{report.id}" in sms["body"]
+
+
+def test_caller_hanging_up_while_the_phone_rings_stops_it(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    assert twilio.post("/voice/status", screened.status_form("completed")).status_code == 200
+    assert outbox.call_updates == [(leg, {"Status": "completed"})]
+    # The press secretary answers anyway, in the instant before: 1 cannot connect to nobody.
+    root = press(twilio, screened, "1")
+    assert "hung up" in root.find("Gather/Say").text
+    assert svc.calls.get(screened.sid)["screening"] == "ringing"
+
+
+def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio, svc, outbox, run_worker,
+                                                                         screened):
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "in-progress"))
+    press(twilio, screened, "1")
+    twilio.post("/voice/status", screened.status_form("completed"))
+    left_url = f"http://localhost/voice/screen/left?call={screened.sid}"
+    assert outbox.call_updates == [(leg, {"Url": left_url})]
+    prompt = twiml(twilio.post(f"/voice/screen/left?call={screened.sid}", whisper_leg(screened, leg)))
+    gather = prompt.find("Gather")
+    assert "Press 9" in gather.find("Say").text and gather.get("action") == f"/voice/screen/left?call={screened.sid}"
+    # Moving the call out of the conference may also fire the Dial's action: that is not a *.
+    assert secretary_left(twilio, screened).find("Gather") is not None
+    run_worker()
+    assert svc_reviews(svc).open_reports() == []
+    root = twiml(twilio.post(f"/voice/screen/left?call={screened.sid}", {**whisper_leg(screened, leg), "Digits": "9"}))
+    assert "reported" in root.find("Say").text
+    run_worker()
+    [report] = svc_reviews(svc).open_reports()
+    assert report.call_sid == screened.sid and "hung up" in report.note
+
+
+def test_recorded_lines_record_the_conference_and_announce_it(twilio, svc, line, outbox, screened):
+    svc.lines.save(replace(line, recording=True))
+    says = [el.text for el in name_given(twilio, screened).findall("Say")]
+    assert any("recorded" in text for text in says)
+    conference = press(twilio, screened, "1").find("Dial/Conference")
+    callback = f"/voice/recording?kind=forward&call={screened.sid}"
+    assert conference.get("record") == "record-from-start" and conference.get("recordingStatusCallback") == callback
+    # A conference recording's callback carries no CallSid: the URL names the call.
+    form = {"AccountSid": ACCOUNT_SID, "ConferenceSid": "CF" + "2" * 32, "RecordingSid": "RE" + "3" * 32,
+            "RecordingUrl": NAME_URL, "RecordingStatus": "completed", "RecordingDuration": "61"}
+    assert twilio.post(callback, form).status_code == 200
+    assert svc.recordings.get("RE" + "3" * 32)["call_sid"] == screened.sid
 
 
 def svc_reviews(svc):

@@ -1,0 +1,77 @@
+"""The conference bridge of a screened call, driven through Twilio's REST API.
+
+A screened caller waits in a conference of their own (hold music) while we ring the press secretary with
+a call of our own; the press secretary hears the whisper and, on accepting, joins that conference with
+hang-up-on-star. Every other outcome moves the caller's live call to new TwiML (voicemail, goodbye), and
+a caller who hangs up first has the press secretary's call moved or ended. These are the only REST calls
+made while a phone rings, so each has a short timeout and a failure is reported, never raised to Twilio.
+"""
+from __future__ import annotations
+
+import logging
+
+from twilio.base.exceptions import TwilioException
+
+from screener import metrics
+from screener.config import Settings
+from screener.model import Line
+from screener.twilio_rest import CALL_PATH_TIMEOUT_SECONDS, twilio_client
+
+log = logging.getLogger("screener.bridge")
+
+RING_SECONDS = 25
+
+
+class BridgeError(Exception):
+    """Twilio's REST API refused or could not be reached."""
+
+
+def conference_name(caller_sid: str) -> str:
+    """The conference a screened caller waits in: one per call, named after the caller's CallSid."""
+    return f"screen-{caller_sid}"
+
+
+class Bridge:
+    """Rings the press secretary and moves live calls, through Twilio's REST API."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _calls(self):
+        try:
+            return twilio_client(self.settings, CALL_PATH_TIMEOUT_SECONDS).calls
+        except RuntimeError as exc:
+            raise BridgeError(str(exc)) from exc
+
+    def ring(self, line: Line, whisper_url: str, status_url: str) -> str:
+        """Call the line's press secretary from the line's number; the answered call fetches whisper_url.
+        Returns the new call's CallSid."""
+        try:
+            call = self._calls().create(
+                to=line.forward_to, from_=line.number, url=whisper_url, timeout=RING_SECONDS,
+                status_callback=status_url, status_callback_event=["answered", "completed"],
+            )
+        except (TwilioException, OSError, BridgeError) as exc:
+            metrics.BRIDGE_FAILURES.labels("ring").inc()
+            raise BridgeError(f"ringing the press secretary failed: {type(exc).__name__}") from exc
+        return call.sid
+
+    def redirect(self, call_sid: str, url: str) -> bool:
+        """Move a live call to the TwiML at url. False (and a log line) when Twilio refused or was down."""
+        try:
+            self._calls()(call_sid).update(url=url)
+        except (TwilioException, OSError, BridgeError) as exc:
+            metrics.BRIDGE_FAILURES.labels("redirect").inc()
+            log.warning("bridge_redirect_failed sid=%s error=%s", call_sid, type(exc).__name__)
+            return False
+        return True
+
+    def hang_up(self, call_sid: str) -> bool:
+        """End a call, ringing or answered. False (and a log line) when Twilio refused or was down."""
+        try:
+            self._calls()(call_sid).update(status="completed")
+        except (TwilioException, OSError, BridgeError) as exc:
+            metrics.BRIDGE_FAILURES.labels("hangup").inc()
+            log.warning("bridge_hangup_failed sid=%s error=%s", call_sid, type(exc).__name__)
+            return False
+        return True
