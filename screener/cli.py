@@ -121,6 +121,9 @@ def line() -> None:
 @click.option("--screen-unverified/--no-screen-unverified", default=False, show_default=True,
               help="Screen callers whose STIR/SHAKEN check failed, even allowlisted ones.")
 @click.option("--transcribe/--no-transcribe", default=False, show_default=True, help="Transcribe voicemail.")
+@click.option("--star-on-forward/--no-star-on-forward", default=False, show_default=True,
+              help="Forwarded calls too can be ended and reported with * (your phone then shows the line's "
+                   "number; the caller's number is read out).")
 @click.option("--retention-days", default=30, show_default=True, type=click.IntRange(1, 3650),
               help="How long the encrypted numbers of callers on no list are kept.")
 @click.option("--timezone", default="UTC", show_default=True, help="The line's time zone (quiet hours, evidence packs).")
@@ -128,8 +131,8 @@ def line() -> None:
               help="In the line's time zone: only trusted callers ring; others reach voicemail (e.g. 22:00-07:00).")
 @click.option("--policy", "policies", multiple=True, metavar="CLASS=ACTION", help="e.g. ordinary=screen (repeatable).")
 def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook, label, languages, block_mode,
-             block_message, record, screen_unverified, transcribe, retention_days, timezone, quiet_hours,
-             policies) -> None:
+             block_message, record, screen_unverified, transcribe, star_on_forward, retention_days, timezone,
+             quiet_hours, policies) -> None:
     """Add a line, or replace its settings."""
     import phonenumbers
 
@@ -157,6 +160,7 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
         languages=tuple(languages) or ("en-US",),
         screen_unverified=screen_unverified,
         transcribe=transcribe,
+        star_on_forward=star_on_forward,
         retention_days=retention_days,
         timezone=timezone,
         quiet_hours=quiet_hours.strip(),

@@ -71,6 +71,8 @@ def run_demo(port: int) -> None:
     values = _write_env(instance, server.server_address[1])
     outbox.account_sid, outbox.auth_token = values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"]
     outbox.on_message = lambda m: click.secho(f"\n[SMS outbox] to {m['to']}: {m['body']}\n", fg="yellow")
+    outbox.on_call = lambda c: click.secho(f"\n[Calls] ringing the press secretary {c['To']} from {c['From']}\n",
+                                           fg="cyan")
 
     settings = load_settings()
     started_redis = False

@@ -79,6 +79,9 @@ class Line:
     alert_webhook: str = ""
     timezone: str = "UTC"
     quiet_hours: str = ""  # "22:00-07:00" in the line's time zone: only trusted callers ring then
+    # Forwarded calls also go through the conference bridge, so * ends and reports them; the press
+    # secretary's phone then shows the line's number, and the caller's number is read out instead.
+    star_on_forward: bool = False
 
     @property
     def language(self) -> str:

@@ -20,6 +20,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "connecting": "Connecting you now. To end the call and report the caller, press star at any time.",
         "reported": "The caller has been reported to the curators. Goodbye.",
         "caller_left": "The caller has hung up. Press 9 to block and report them, or just hang up.",
+        "forwarded": "A call from {number}.",
     },
     "ru-RU": {
         "screen": "Абонент проверяет входящие звонки. После сигнала, пожалуйста, назовите себя и цель звонка.",
@@ -35,6 +36,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "connecting": "Соединяем. Чтобы завершить звонок и сообщить о звонящем, нажмите звёздочку в любой момент.",
         "reported": "Сообщение о звонящем передано кураторам. До свидания.",
         "caller_left": "Звонящий повесил трубку. Нажмите 9, чтобы заблокировать его и сообщить, или просто положите трубку.",
+        "forwarded": "Звонок с номера {number}.",
     },
     "uk-UA": {
         "screen": "Абонент перевіряє вхідні дзвінки. Після сигналу, будь ласка, назвіть себе та мету дзвінка.",
@@ -50,6 +52,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "connecting": "З'єднуємо. Щоб завершити дзвінок і повідомити про абонента, натисніть зірочку будь-коли.",
         "reported": "Повідомлення про абонента передано кураторам. До побачення.",
         "caller_left": "Абонент поклав слухавку. Натисніть 9, щоб заблокувати його та повідомити, або просто покладіть слухавку.",
+        "forwarded": "Дзвінок з номера {number}.",
     },
     "pl-PL": {
         "screen": "Osoba, do której dzwonisz, sprawdza połączenia. Po sygnale podaj swoje imię i cel rozmowy.",
@@ -65,6 +68,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "connecting": "Łączymy. Aby zakończyć rozmowę i zgłosić dzwoniącego, naciśnij gwiazdkę w dowolnej chwili.",
         "reported": "Dzwoniący został zgłoszony kuratorom. Do widzenia.",
         "caller_left": "Dzwoniący się rozłączył. Naciśnij 9, aby go zablokować i zgłosić, albo po prostu się rozłącz.",
+        "forwarded": "Połączenie z numeru {number}.",
     },
 }
 # Languages without a Twilio voice, and the voice they use.
@@ -73,13 +77,14 @@ DEFAULT_LANGUAGE = "en-US"
 SUPPORTED = tuple(PROMPTS) + tuple(VOICE_FOR)
 
 
-def spoken(key: str, languages: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(language, text) pairs for a prompt in each of a line's languages, without repeats."""
+def spoken(key: str, languages: tuple[str, ...], **values: str) -> list[tuple[str, str]]:
+    """(language, text) pairs for a prompt in each of a line's languages, without repeats; `values` fill
+    the prompt's {placeholders}."""
     pairs: list[tuple[str, str]] = []
     for language in languages or (DEFAULT_LANGUAGE,):
         voice = VOICE_FOR.get(language, language)
         table = PROMPTS.get(voice, PROMPTS[DEFAULT_LANGUAGE])
-        pair = (voice if voice in PROMPTS else DEFAULT_LANGUAGE, table[key])
+        pair = (voice if voice in PROMPTS else DEFAULT_LANGUAGE, table[key].format(**values) if values else table[key])
         if pair not in pairs:
             pairs.append(pair)
     return pairs

@@ -10,6 +10,8 @@ The steps, by whose call they run on:
   moved: voicemail or goodbye, by the record's `screening` outcome);
 - press secretary: /screen/whisper, /screen/choice, /screen/ended (left the conference: * or hung up),
   /screen/left (the caller hung up first: 9 still reports); /screen/leg is that call's status callback.
+Lines with `star_on_forward` send forwarded calls through the same bridge: /forward (caller) and
+/screen/announce (press secretary: the caller's number, then the conference).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from flask import Blueprint, Response, request
 
 from screener import alerts, metrics, twiml
 from screener.bridge import BridgeError
+from screener.numbers import normalise
 from screener.services import Services, services
 from screener.store.connection import UNREACHABLE
 from screener.store.evidence import TERMINAL_STATUSES
@@ -29,6 +32,7 @@ bp.register_error_handler(Exception, error_answer)
 
 OUTCOMES = {"1": "accepted", "2": "voicemail", "9": "reported"}
 UNDECIDED = ("ringing", "")  # the press secretary has not chosen (or the store could not say)
+CONNECTED = ("accepted", "bridged")  # screened and accepted; forwarded through the bridge
 
 
 def _note(sid: str, fields: dict[str, str]) -> None:
@@ -98,6 +102,52 @@ def screen_name() -> Response:
         return xml(twiml.after_screening("unreachable", line, step_url))  # take a message instead
     _note(sid, {"screening": "ringing", "secretary_sid": leg})
     return xml(twiml.wait_for_press_secretary(line, sid, step_url("screen_done"), svc.settings.hold_music_url))
+
+
+@bp.post("/forward")
+def forward() -> Response:
+    """A forwarded call on a line with * on forwarded calls: ring the press secretary and hold the caller
+    in the conference meanwhile. If Twilio cannot be asked to ring, dial directly: connected, without *."""
+    sid = call_sid()
+    line = current_line(line_number())
+    if line is None:
+        return xml(twiml.goodbye("unavailable"))
+    svc = services()
+    try:
+        leg = svc.bridge.ring(line, absolute_step_url("screen_announce", call=sid),
+                              absolute_step_url("screen_leg", call=sid))
+    except BridgeError as exc:
+        log.error("press_secretary_not_rung sid=%s error=%s fallback=dial", sid, exc)
+        return xml(twiml.forward_directly(line, normalise(request.form.get("From"), line.country).e164, step_url))
+    _note(sid, {"screening": "ringing", "secretary_sid": leg})
+    return xml(twiml.wait_for_press_secretary(line, sid, step_url("screen_done"), svc.settings.hold_music_url,
+                                              screened=False))
+
+
+@bp.post("/screen/announce")
+def screen_announce() -> Response:
+    """The press secretary answered a forwarded call: the caller's number is read out, then they join
+    the caller's conference with * to end and report."""
+    parent = parent_sid()
+    record = _record(parent)
+    languages = _languages(record.get("line", ""))
+    if _caller_gone(record):
+        return xml(twiml.caller_left(languages, step_url("screen_left", call=parent)))
+    _note(parent, {"screening": "bridged"})
+    return xml(twiml.join_caller(current_line(record.get("line", "")), parent, step_url("screen_ended", call=parent),
+                                 step_url("recording", kind="forward", call=parent),
+                                 caller_digits=_caller_digits(parent)))
+
+
+def _caller_digits(sid: str) -> str:
+    """The caller's number without the +, decrypted for the press secretary's ears only ("" if unknown)."""
+    svc = services()
+    try:
+        token = svc.calls.encrypted_number(sid)
+    except UNREACHABLE:
+        return ""
+    number = svc.vault.decrypt(token) if token else None
+    return number.lstrip("+") if number else ""
 
 
 @bp.post("/screen/silent")
@@ -188,10 +238,10 @@ def screen_leg() -> Response:
     _note(parent, {"secretary_status": status})
     if status in TERMINAL_STATUSES:
         record = _record(parent)
-        if record.get("screening", "") in UNDECIDED + ("accepted",) and not _caller_gone(record):
+        if record.get("screening", "") in UNDECIDED + CONNECTED and not _caller_gone(record):
             if record.get("screening", "") in UNDECIDED:
                 _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})
-            # After "accepted" the caller has usually left with the conference already, and the move
+            # Once connected the caller has usually left with the conference already, and the move
             # fails harmlessly; it matters when the press secretary hung up before joining.
             _release_caller(parent)
     return xml(twiml.empty())
@@ -213,7 +263,7 @@ def release_press_secretary(svc: Services, caller: str) -> None:
     press secretary still on the whisper or in the conference, who may then report with 9."""
     record = svc.calls.get(caller) or {}
     leg = record.get("secretary_sid")
-    if (not leg or record.get("caller_left") == "1" or record.get("screening") not in ("ringing", "accepted")
+    if (not leg or record.get("caller_left") == "1" or record.get("screening") not in ("ringing",) + CONNECTED
             or record.get("secretary_status") in TERMINAL_STATUSES):
         return
     svc.calls.set_fields(caller, {"caller_left": "1"})

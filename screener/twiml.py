@@ -26,9 +26,9 @@ def _languages(line: Line | None) -> tuple[str, ...]:
     return line.languages if line else (DEFAULT_LANGUAGE,)
 
 
-def say(response: VoiceResponse | Gather, key: str, languages: tuple[str, ...]) -> None:
+def say(response: VoiceResponse | Gather, key: str, languages: tuple[str, ...], **values: str) -> None:
     """Speak a prompt in each of the languages."""
-    for language, text in spoken(key, languages):
+    for language, text in spoken(key, languages, **values):
         response.say(text, language=language)
 
 
@@ -61,11 +61,30 @@ def _block(response: VoiceResponse, line: Line | None, step: StepUrl) -> None:
 
 
 def _forward(response: VoiceResponse, line: Line, caller: Caller, step: StepUrl) -> None:
+    if line.star_on_forward:  # through the conference bridge, so that * can end and report the call
+        if line.recording:
+            say(response, "recorded", line.languages)
+        response.redirect(step("forward"))
+        return
+    dial_directly(response, line, caller.e164, step)
+
+
+def forward_directly(line: Line, caller_e164: str | None, step: StepUrl) -> str:
+    """A plain <Dial> when the conference bridge cannot be set up (the notice was already spoken)."""
+    response = VoiceResponse()
+    dial_directly(response, line, caller_e164, step, announce=False)
+    return str(response)
+
+
+def dial_directly(response: VoiceResponse, line: Line, caller_e164: str | None, step: StepUrl,
+                  announce: bool = True) -> None:
+    """Connect the caller to the press secretary with a plain <Dial>: their phone shows the caller's number."""
     options: dict[str, object] = {"answer_on_bridge": True, "timeout": DIAL_TIMEOUT_SECONDS}
-    if caller.e164:
-        options["caller_id"] = caller.e164
+    if caller_e164:
+        options["caller_id"] = caller_e164
     if line.recording:
-        say(response, "recorded", line.languages)
+        if announce:
+            say(response, "recorded", line.languages)
         options["record"] = "record-from-answer-dual"
         options["recording_status_callback"] = step("recording", kind="forward")
     dial = Dial(**options)
@@ -98,12 +117,13 @@ def voicemail(response: VoiceResponse, line: Line | None, step: StepUrl) -> None
     response.hangup()
 
 
-def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_music_url: str = "") -> str:
-    """The screened caller's side while the press secretary is rung and hears the whisper: hold music in
-    a conference of the caller's own, which the press secretary joins on accepting."""
+def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_music_url: str = "",
+                             screened: bool = True) -> str:
+    """The caller's side while the press secretary is rung (and, for a screened caller, hears the
+    whisper): hold music in a conference of the caller's own, which the press secretary joins."""
     response = VoiceResponse()
     say(response, "hold", line.languages)
-    if line.recording:
+    if line.recording and screened:
         say(response, "recorded", line.languages)  # the conversation is recorded if it happens
     options: dict[str, object] = {"start_conference_on_enter": False, "end_conference_on_exit": False,
                                   "beep": False}
@@ -115,9 +135,13 @@ def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_mu
     return str(response)
 
 
-def join_caller(line: Line | None, caller_sid: str, ended_url: str, recording_url: str) -> str:
-    """The press secretary accepted: join the caller's conference, with * to end it and report."""
+def join_caller(line: Line | None, caller_sid: str, ended_url: str, recording_url: str,
+                caller_digits: str = "") -> str:
+    """The press secretary accepted (or answered a forwarded call, whose caller_digits are read out
+    first): join the caller's conference, with * to end it and report."""
     response = VoiceResponse()
+    if caller_digits:
+        say(response, "forwarded", _languages(line), number=" ".join(caller_digits))
     say(response, "connecting", _languages(line))
     options: dict[str, object] = {"start_conference_on_enter": True, "end_conference_on_exit": True,
                                   "beep": False}
@@ -156,7 +180,7 @@ def after_screening(outcome: str, line: Line | None, step: StepUrl) -> str:
     (voicemail, declined, no answer, busy, the press secretary unreachable) a voicemail."""
     response = VoiceResponse()
     languages = _languages(line)
-    if outcome in ("accepted", "reported"):
+    if outcome in ("accepted", "bridged", "reported"):
         say(response, "ended", languages)
         response.hangup()
     else:  # voicemail, declined, no answer, busy

@@ -28,6 +28,8 @@ STEP_PATHS = {
     "screen_done": "/voice/screen/done",
     "screen_whisper": "/voice/screen/whisper",
     "screen_choice": "/voice/screen/choice",
+    "forward": "/voice/forward",
+    "screen_announce": "/voice/screen/announce",
     "screen_leg": "/voice/screen/leg",
     "screen_ended": "/voice/screen/ended",
     "screen_left": "/voice/screen/left",

@@ -121,7 +121,8 @@ def _line_form_data(line: Line) -> dict:
             "retention_days": line.retention_days, "alert_sms": "\n".join(line.alert_sms),
             "alert_email": "\n".join(line.alert_email), "alert_webhook": line.alert_webhook,
             "languages": list(line.languages), "screen_unverified": line.screen_unverified,
-            "transcribe": line.transcribe, "timezone": line.timezone, "quiet_hours": line.quiet_hours}
+            "transcribe": line.transcribe, "timezone": line.timezone, "quiet_hours": line.quiet_hours,
+            "star_on_forward": line.star_on_forward}
     for caller_class in POLICY_CLASSES:
         data[policy_field_name(caller_class)] = line.action_for(caller_class).value
     return data
@@ -159,7 +160,8 @@ def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
         retention_days=form.retention_days.data, alert_sms=tuple(dict.fromkeys(recipients)), policy=policy,
         alert_email=tuple(dict.fromkeys(emails)), alert_webhook=(form.alert_webhook.data or "").strip(),
         languages=tuple(form.languages.data), screen_unverified=form.screen_unverified.data,
-        transcribe=form.transcribe.data, timezone=form.timezone.data.strip(),
+        transcribe=form.transcribe.data, star_on_forward=form.star_on_forward.data,
+        timezone=form.timezone.data.strip(),
         quiet_hours=(form.quiet_hours.data or "").strip(),
     )
 

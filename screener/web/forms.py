@@ -178,6 +178,10 @@ class LineForm(FlaskForm):
                                     validators=[DataRequired()], default=["en-US"])
     screen_unverified = BooleanField(_l("Screen callers whose caller ID failed the STIR/SHAKEN check, even trusted ones"))
     transcribe = BooleanField(_l("Transcribe voicemail"))
+    star_on_forward = BooleanField(
+        _l("Press * to end and report forwarded calls too"),
+        description=_l("Your phone then shows this line's number instead of the caller's; the caller's number "
+                       "is read out when you answer. Screened calls always offer *."))
     timezone = StringField(_l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64), _timezone],
                            description=_l("For quiet hours and evidence packs, e.g. Europe/Vilnius."))
     quiet_hours = StringField(_l("Quiet hours"), validators=[Optional(), Length(max=11), _quiet_hours],

@@ -16,10 +16,11 @@ from tests.conftest import LINE, free_port
 
 def test_line_add_normalises_numbers(cli, svc):
     result = cli("line", "add", "--number", "+1 (202) 555-0143", "--forward-to", "+48 601 234 567",
-                 "--country", "us", "--alert-sms", "+49 151 12345678")
+                 "--country", "us", "--alert-sms", "+49 151 12345678", "--star-on-forward")
     assert result.exit_code == 0, result.output
     line = svc.lines.get(LINE)
     assert line.forward_to == "+48601234567" and line.country == "US" and line.alert_sms == ("+4915112345678",)
+    assert line.star_on_forward
 
 
 def test_line_add_refuses_a_bad_number_with_a_clear_message(cli, svc):

@@ -402,3 +402,79 @@ def test_screen_listed_callers_number_is_not_stored_or_logged_in_full(twilio, sv
     assert call["rule"] == "screenlist" and call["entry"].endswith("23") and "442079460123" not in call["entry"]
     assert "442079460123" not in call["reason"]
     assert not any("442079460123" in r.getMessage() for r in caplog.records)
+
+
+ORDINARY = "+442079460123"
+
+
+@pytest.fixture
+def bridged_line(svc, line):
+    """A line whose forwarded calls go through the conference bridge too."""
+    svc.lines.save(replace(line, star_on_forward=True))
+
+
+def test_forwarded_call_goes_through_the_bridge_when_the_line_wants_star(twilio, svc, outbox, bridged_line):
+    response = twilio.call(ORDINARY)
+    assert [el.tag for el in twiml(response)] == ["Redirect"]
+    assert twiml(response).find("Redirect").text == "/voice/forward"
+    sim = response.sim
+    held = twiml(twilio.post("/voice/forward", sim.incoming_form()))
+    assert [el.tag for el in held] == ["Say", "Dial"] and held.find("Dial/Conference").text == f"screen-{sim.sid}"
+    call = secretary_call(outbox)
+    assert call["To"] == DESTINATION and call["Url"] == f"http://localhost/voice/screen/announce?call={sim.sid}"
+    answered = twiml(twilio.post(f"/voice/screen/announce?call={sim.sid}", whisper_leg(sim, call["sid"])))
+    says = [el.text for el in answered.findall("Say")]
+    assert says[0] == "A call from 4 4 2 0 7 9 4 6 0 1 2 3."  # the phone shows the line's number: hear the caller's
+    assert answered.find("Dial").get("hangupOnStar") == "true"
+    assert svc.calls.get(sim.sid)["screening"] == "bridged"
+    assert "442079460123" not in str(outbox.calls)  # the caller's number never travels in a URL
+
+
+def test_star_on_a_forwarded_call_ends_and_reports_it(twilio, svc, outbox, run_worker, bridged_line):
+    sim = twilio.call(ORDINARY).sim
+    twilio.post("/voice/forward", sim.incoming_form())
+    twilio.post(f"/voice/screen/announce?call={sim.sid}", whisper_leg(sim))
+    assert "reported" in secretary_left(twilio, sim).find("Say").text
+    assert [el.tag for el in dial_done(twilio, sim)] == ["Say", "Hangup"]
+    run_worker()
+    [report] = svc_reviews(svc).open_reports()
+    assert report.call_sid == sim.sid and "key *" in report.note
+
+
+def test_forwarded_call_is_dialled_directly_when_the_bridge_cannot_be_set_up(twilio, outbox, bridged_line):
+    sim = twilio.call(ORDINARY).sim
+    outbox.fail_calls_next = 1
+    root = twiml(twilio.post("/voice/forward", sim.incoming_form()))
+    dial = root.find("Dial")
+    assert dial.find("Number").text == DESTINATION and dial.get("callerId") == ORDINARY
+
+
+def test_unanswered_forwarded_call_reaches_voicemail(twilio, svc, outbox, bridged_line):
+    sim = twilio.call(ORDINARY).sim
+    twilio.post("/voice/forward", sim.incoming_form())
+    twilio.post(f"/voice/screen/leg?call={sim.sid}", whisper_leg(sim, secretary_call(outbox)["sid"], "no-answer"))
+    assert moved_to_done(outbox, sim)
+    assert dial_done(twilio, sim).find("Record") is not None
+
+
+def test_hold_music_and_rest_urls_follow_the_configuration(env, monkeypatch, svc, line, outbox, screened):
+    from screener import create_app
+    from screener.config import load_settings
+    from tests.conftest import Twilio
+
+    monkeypatch.setenv("SCREENER_HOLD_MUSIC_URL", "https://media.example.org/hold.mp3")
+    monkeypatch.setenv("SCREENER_PUBLIC_URL", "https://screener.example.org")
+    app = create_app({"TESTING": True}, settings=load_settings())
+    public = Twilio(app.test_client(), base="https://screener.example.org")
+    root = name_given(public, screened)
+    conference = root.find("Dial/Conference")
+    assert conference.get("waitUrl") == "https://media.example.org/hold.mp3" and conference.get("waitMethod") == "GET"
+    assert secretary_call(outbox)["Url"].startswith("https://screener.example.org/voice/screen/whisper?")
+
+
+def test_hold_music_must_be_https(env, monkeypatch):
+    from screener.config import ConfigError, load_settings
+
+    monkeypatch.setenv("SCREENER_HOLD_MUSIC_URL", "http://media.example.org/hold.mp3")
+    with pytest.raises(ConfigError, match="SCREENER_HOLD_MUSIC_URL"):
+        load_settings()
