@@ -70,3 +70,5 @@ def test_screenshots_of_the_main_pages(request, device, seeded, server):
     for name, path in (("reviews", "/reviews/"), ("blocklist", "/blocklist/")):
         tab.goto(path)
         shoot(tab, f"{device}-{name}-{language}")
+        # Longer labels must not push the page sideways (the menu wraps instead).
+        assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} scrolls sideways"
