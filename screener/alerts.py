@@ -15,8 +15,10 @@ FAN_OUT_JOB = "workers.alerts.fan_out"
 REPORT_JOB = "workers.reports.report_call"
 CAMPAIGN_JOB = "workers.reports.campaign_detected"
 ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
+MOVE_CALL_JOB = "workers.bridge.move_call"
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+MOVE_RETRY = Retry(max=5, interval=[2, 5, 10, 30, 60])  # a caller is waiting on hold meanwhile
 ARCHIVE_RETRY = Retry(max=8, interval=[30, 60, 300, 900, 1800, 3600, 7200, 14400])
 JOB_TIMEOUT = 60
 
@@ -56,3 +58,9 @@ def enqueue_recording_archive(queue: Queue, call_sid: str, recording_sid: str) -
     return _enqueue(queue, ARCHIVE_RECORDING_JOB, call_sid, recording_sid, retry=ARCHIVE_RETRY, job_timeout=300,
                     failure_ttl=90 * 86400, job_id=f"archive-{recording_sid}",
                     description=f"archive recording {recording_sid}")
+
+
+def enqueue_call_move(queue: Queue, call_sid: str, url: str) -> str:
+    """Retry moving a waiting caller's live call to url (the webhook's own try failed)."""
+    return _enqueue(queue, MOVE_CALL_JOB, call_sid, url, retry=MOVE_RETRY, job_id=f"move-{call_sid}",
+                    description=f"move call {call_sid}")

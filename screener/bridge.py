@@ -13,8 +13,10 @@ import logging
 from twilio.base.exceptions import TwilioException
 
 from screener import metrics
+from screener.bridge_state import OnCallerHangup, on_caller_hangup
 from screener.config import Settings
 from screener.model import Line
+from screener.store.calls import CallLog
 from screener.twilio_rest import CALL_PATH_TIMEOUT_SECONDS, twilio_client
 
 log = logging.getLogger("screener.bridge")
@@ -75,3 +77,21 @@ class Bridge:
             log.warning("bridge_hangup_failed sid=%s error=%s", call_sid, type(exc).__name__)
             return False
         return True
+
+
+def release_press_secretary(calls: CallLog, bridge: Bridge, caller_sid: str, left_url: str) -> None:
+    """The caller's call has ended (its status callback): stop ringing the press secretary, or move a
+    press secretary still on the whisper or in the conference to left_url ("the caller hung up, press 9
+    to report")."""
+    record = calls.get(caller_sid) or {}
+    action = on_caller_hangup(record)
+    if action is OnCallerHangup.NOTHING:
+        return
+    fields = {"caller_left": "1"}
+    if record.get("screening") == "ringing":
+        fields["screening"] = "caller_hung_up"
+    calls.set_fields(caller_sid, fields)
+    if action is OnCallerHangup.TELL:
+        bridge.redirect(record["secretary_sid"], left_url)
+    else:
+        bridge.hang_up(record["secretary_sid"])

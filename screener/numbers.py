@@ -35,7 +35,12 @@ class Caller:
 
 
 class InvalidNumber(ValueError):
-    """Text that is not a valid phone number or prefix."""
+    """Text that is not a valid phone number or prefix. `reason` is a stable code (the web page shows it
+    in the reader's language); the message is the English text for the CLI and logs."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # Twilio spells withheld IDs as words or as their keypad digits (ANONYMOUS = 266696687 ...).
@@ -90,19 +95,19 @@ def parse_number(text: str, region: str | None = None) -> str:
         if valid:
             return text
         if valid is False:
-            raise InvalidNumber("not a valid number for its country")
+            raise InvalidNumber("not a valid number for its country", "invalid")
     cleaned = _clean(text)
     if not cleaned:
-        raise InvalidNumber("empty number")
+        raise InvalidNumber("empty number", "empty")
     if len(cleaned) > MAX_RAW_LENGTH:
-        raise InvalidNumber("too long to be a phone number")
+        raise InvalidNumber("too long to be a phone number", "too_long")
     try:
         parsed = phonenumbers.parse(cleaned, region.upper() if region else None)
     except phonenumbers.NumberParseException as exc:
         hint = "" if region or cleaned.startswith("+") else " (give --region for national numbers)"
-        raise InvalidNumber(f"not a phone number: {exc}{hint}") from None
+        raise InvalidNumber(f"not a phone number: {exc}{hint}", "unreadable") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidNumber("not a valid number for its country")
+        raise InvalidNumber("not a valid number for its country", "invalid")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -110,18 +115,18 @@ def parse_prefix(text: str) -> str:
     """Normalise a prefix entry such as `+375 17*` to `+37517*`, or raise InvalidNumber."""
     cleaned = _PREFIX_CHARS.sub("", _clean(text))
     if not cleaned.endswith("*"):
-        raise InvalidNumber("a prefix ends with *")
+        raise InvalidNumber("a prefix ends with *", "prefix_star")
     digits = cleaned[:-1]
     if not digits.startswith("+") or not digits[1:].isdigit():
-        raise InvalidNumber("a prefix is + and digits in international format, then *")
+        raise InvalidNumber("a prefix is + and digits in international format, then *", "prefix_format")
     body = digits[1:]
     if not any(
         phonenumbers.region_code_for_country_code(int(body[:n])) != "ZZ"
         for n in range(1, min(3, len(body)) + 1)
     ):
-        raise InvalidNumber("a prefix must start with a country calling code")
+        raise InvalidNumber("a prefix must start with a country calling code", "prefix_country")
     if len(body) < 3 or len(body) > 14:
-        raise InvalidNumber("a prefix has 3 to 14 digits")
+        raise InvalidNumber("a prefix has 3 to 14 digits", "prefix_length")
     return "+" + body + "*"
 
 

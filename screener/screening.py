@@ -19,11 +19,13 @@ from flask import Blueprint, Response, request
 
 from screener import alerts, metrics, twiml
 from screener.bridge import BridgeError
+from screener.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
+                                   move_after_leg_ended, status_to_keep)
 from screener.numbers import normalise
-from screener.services import Services, services
+from screener.services import services
 from screener.store.connection import UNREACHABLE
 from screener.store.evidence import TERMINAL_STATUSES
-from screener.webhook import (RECORDING_SID, absolute_step_url, call_sid, check_signature, current_line,
+from screener.webhook import (CALL_SID, RECORDING_SID, absolute_step_url, call_sid, check_signature, current_line,
                               error_answer, line_number, log, parent_sid, step_url, xml)
 
 bp = Blueprint("screening", __name__, url_prefix="/voice")
@@ -31,8 +33,7 @@ bp.before_request(check_signature)
 bp.register_error_handler(Exception, error_answer)
 
 OUTCOMES = {"1": "accepted", "2": "voicemail", "9": "reported"}
-UNDECIDED = ("ringing", "")  # the press secretary has not chosen (or the store could not say)
-CONNECTED = ("accepted", "bridged")  # screened and accepted; forwarded through the bridge
+TWILIO_MEDIA = "https://api.twilio.com/"  # the recorded name is only ever played from Twilio itself
 
 
 def _note(sid: str, fields: dict[str, str]) -> None:
@@ -53,27 +54,61 @@ def _record(sid: str) -> dict[str, str]:
         return {}
 
 
-def _caller_gone(record: dict[str, str]) -> bool:
-    return record.get("status") in TERMINAL_STATUSES or record.get("caller_left") == "1"
-
-
-def _report(caller: str, how: str) -> None:
-    """Open a review with the call's recordings as evidence, and alert the curators."""
+def _report(caller_sid: str, how: str) -> bool:
+    """Open a review of the caller with the call's recordings as evidence, and alert the curators.
+    False when the report could not be queued (the press secretary is then told so)."""
     try:
-        alerts.enqueue_report(services().alerts, caller, "phone", how)
-        metrics.ALERTS_ENQUEUED.labels(alerts.REPORT).inc()
+        alerts.enqueue_report(services().alerts, caller_sid, "phone", how)
     except UNREACHABLE:
-        log.error("report_unqueued sid=%s", caller)
+        log.error("report_unqueued sid=%s", caller_sid)
+        return False
+    metrics.ALERTS_ENQUEUED.labels(alerts.REPORT).inc()
+    return True
 
 
-def _release_caller(caller: str) -> None:
-    """Move the waiting caller to /screen/done, which follows the outcome in the record."""
-    services().bridge.redirect(caller, absolute_step_url("screen_done"))
+def _reported_answer(ok: bool, languages: tuple[str, ...]) -> Response:
+    return xml(twiml.goodbye("reported" if ok else "report_failed", languages))
+
+
+def _move_caller(caller_sid: str, then: str) -> None:
+    """Move the waiting caller to /screen/done?then=...; a worker retries if Twilio refuses now."""
+    svc = services()
+    url = absolute_step_url("screen_done", then=then)
+    if svc.bridge.redirect(caller_sid, url):
+        _note(caller_sid, {"caller_moved": "1"})
+        return
+    try:
+        alerts.enqueue_call_move(svc.alerts, caller_sid, url)
+    except UNREACHABLE:
+        log.error("caller_move_unqueued sid=%s", caller_sid)
 
 
 def _languages(number: str) -> tuple[str, ...]:
     line = current_line(number)
     return line.languages if line else ("en-US",)
+
+
+def _caller_left_prompt(caller_sid: str, languages: tuple[str, ...]) -> Response:
+    return xml(twiml.caller_left(languages, step_url("screen_left", call=caller_sid)))
+
+
+def _ring(line_number_: str, caller_sid: str, first_step: str, **query: str) -> str:
+    """Ring the line's press secretary; their answered call fetches first_step. Returns its CallSid."""
+    line = current_line(line_number_)
+    assert line is not None
+    return services().bridge.ring(line, absolute_step_url(first_step, call=caller_sid, **query),
+                                  absolute_step_url("screen_leg", call=caller_sid))
+
+
+def _hold(caller_sid: str, leg_sid: str, screened: bool) -> Response:
+    """Note who is rung and hold the caller in their conference meanwhile."""
+    svc = services()
+    _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid})
+    line = current_line(line_number())
+    assert line is not None
+    return xml(twiml.wait_for_press_secretary(line, caller_sid, step_url("screen_done"),
+                                              step_url("screen_conference", call=caller_sid),
+                                              svc.settings.hold_music_url, screened=screened))
 
 
 @bp.post("/screen/name")
@@ -82,7 +117,7 @@ def screen_name() -> Response:
     sid = call_sid()
     line = current_line(line_number())
     recording_url = request.form.get("RecordingUrl", "")
-    if not recording_url.startswith("https://"):
+    if not recording_url.startswith(TWILIO_MEDIA):
         recording_url = ""  # only ever play media from Twilio, never a URL someone else chose
     recording_sid = request.form.get("RecordingSid", "")
     if RECORDING_SID.fullmatch(recording_sid):
@@ -92,16 +127,13 @@ def screen_name() -> Response:
             log.error("name_recording_unnoted sid=%s", sid)
     if line is None:
         return xml(twiml.goodbye("unavailable"))
-    svc = services()
-    whisper = absolute_step_url("screen_whisper", call=sid, line=line.number, rec=recording_url)
     try:
-        leg = svc.bridge.ring(line, whisper, absolute_step_url("screen_leg", call=sid))
+        leg = _ring(line.number, sid, "screen_whisper", line=line.number, rec=recording_url)
     except BridgeError as exc:
         log.error("press_secretary_not_rung sid=%s error=%s", sid, exc)
         _note(sid, {"screening": "unreachable"})
         return xml(twiml.after_screening("unreachable", line, step_url))  # take a message instead
-    _note(sid, {"screening": "ringing", "secretary_sid": leg})
-    return xml(twiml.wait_for_press_secretary(line, sid, step_url("screen_done"), svc.settings.hold_music_url))
+    return _hold(sid, leg, screened=True)
 
 
 @bp.post("/forward")
@@ -112,27 +144,73 @@ def forward() -> Response:
     line = current_line(line_number())
     if line is None:
         return xml(twiml.goodbye("unavailable"))
-    svc = services()
     try:
-        leg = svc.bridge.ring(line, absolute_step_url("screen_announce", call=sid),
-                              absolute_step_url("screen_leg", call=sid))
+        leg = _ring(line.number, sid, "screen_announce")
     except BridgeError as exc:
         log.error("press_secretary_not_rung sid=%s error=%s fallback=dial", sid, exc)
         return xml(twiml.forward_directly(line, normalise(request.form.get("From"), line.country).e164, step_url))
-    _note(sid, {"screening": "ringing", "secretary_sid": leg})
-    return xml(twiml.wait_for_press_secretary(line, sid, step_url("screen_done"), svc.settings.hold_music_url,
-                                              screened=False))
+    return _hold(sid, leg, screened=False)
+
+
+@bp.post("/screen/silent")
+def screen_silent() -> Response:
+    """The caller stayed silent or hung up while asked for a name."""
+    sid = call_sid()
+    _note(sid, {"screening": "no_name"})
+    return xml(twiml.goodbye("no_name", _languages(line_number())))
+
+
+@bp.post("/screen/whisper")
+def screen_whisper() -> Response:
+    """Played to the press secretary on answering: the caller's name, then the choices."""
+    parent, leg = parent_sid(), call_sid()
+    record = _record(parent)
+    languages = _languages(request.args.get("line", "")[:32])
+    if not may_choose(record, leg):
+        return xml(twiml.goodbye("no_longer_waiting", languages))
+    if caller_gone(record):
+        return _caller_left_prompt(parent, languages)
+    recording_url = request.args.get("rec", "")
+    if not recording_url.startswith(TWILIO_MEDIA):
+        recording_url = ""
+    return xml(twiml.whisper(recording_url, languages, step_url("screen_choice", call=parent),
+                             step_url("screen_choice", call=parent, nokey="1")))
+
+
+@bp.post("/screen/choice")
+def screen_choice() -> Response:
+    """The press secretary's key: 1 connects; 2 or no key sends the caller to voicemail; 9 reports."""
+    parent, leg = parent_sid(), call_sid()
+    record = _record(parent)
+    languages = _languages(record.get("line", ""))
+    if not may_choose(record, leg):
+        return xml(twiml.goodbye("no_longer_waiting", languages))
+    digit = "" if request.args.get("nokey") else request.form.get("Digits", "")
+    outcome = OUTCOMES.get(digit, "voicemail" if not digit else "declined")
+    if outcome == "accepted" and caller_gone(record):
+        return _caller_left_prompt(parent, languages)
+    _note(parent, {"screening": outcome})
+    if outcome == "accepted":
+        return xml(twiml.join_caller(current_line(record.get("line", "")), parent,
+                                     step_url("screen_ended", call=parent),
+                                     step_url("recording", kind="forward", call=parent)))
+    reported = outcome == "reported" and _report(parent, "reported by the press secretary (key 9)")
+    if not caller_gone(record):
+        _move_caller(parent, outcome)
+    return _reported_answer(reported, languages) if outcome == "reported" else xml(twiml.hangup())
 
 
 @bp.post("/screen/announce")
 def screen_announce() -> Response:
     """The press secretary answered a forwarded call: the caller's number is read out, then they join
     the caller's conference with * to end and report."""
-    parent = parent_sid()
+    parent, leg = parent_sid(), call_sid()
     record = _record(parent)
     languages = _languages(record.get("line", ""))
-    if _caller_gone(record):
-        return xml(twiml.caller_left(languages, step_url("screen_left", call=parent)))
+    if not may_choose(record, leg):
+        return xml(twiml.goodbye("no_longer_waiting", languages))
+    if caller_gone(record):
+        return _caller_left_prompt(parent, languages)
     _note(parent, {"screening": "bridged"})
     return xml(twiml.join_caller(current_line(record.get("line", "")), parent, step_url("screen_ended", call=parent),
                                  step_url("recording", kind="forward", call=parent),
@@ -150,127 +228,84 @@ def _caller_digits(sid: str) -> str:
     return number.lstrip("+") if number else ""
 
 
-@bp.post("/screen/silent")
-def screen_silent() -> Response:
-    """The caller stayed silent or hung up while asked for a name."""
-    sid = call_sid()
-    _note(sid, {"screening": "no_name"})
-    return xml(twiml.goodbye("no_name", _languages(line_number())))
-
-
-@bp.post("/screen/whisper")
-def screen_whisper() -> Response:
-    """Played to the press secretary on answering: the caller's name, then the choices."""
+@bp.post("/screen/conference")
+def screen_conference() -> Response:
+    """The caller's conference's events: note when the press secretary's call joins it."""
     parent = parent_sid()
-    recording_url = request.args.get("rec", "")
-    if not recording_url.startswith("https://"):
-        recording_url = ""
-    languages = _languages(request.args.get("line", "")[:32])
-    return xml(twiml.whisper(recording_url, languages, step_url("screen_choice", call=parent),
-                             step_url("screen_choice", call=parent, nokey="1")))
-
-
-@bp.post("/screen/choice")
-def screen_choice() -> Response:
-    """The press secretary's key: 1 connects; 2 or no key sends the caller to voicemail; 9 reports."""
-    parent = parent_sid()
-    digit = "" if request.args.get("nokey") else request.form.get("Digits", "")
-    outcome = OUTCOMES.get(digit, "voicemail" if not digit else "declined")
-    record = _record(parent)
-    languages = _languages(record.get("line", ""))
-    if outcome == "accepted" and _caller_gone(record):
-        return xml(twiml.caller_left(languages, step_url("screen_left", call=parent)))
-    _note(parent, {"screening": outcome})
-    if outcome == "accepted":
-        line = current_line(record.get("line", ""))
-        return xml(twiml.join_caller(line, parent, step_url("screen_ended", call=parent),
-                                     step_url("recording", kind="forward", call=parent)))
-    if outcome == "reported":
-        _report(parent, "reported by the press secretary (key 9)")
-    if not _caller_gone(record):
-        _release_caller(parent)
-    return xml(twiml.goodbye("reported", languages) if outcome == "reported" else twiml.hangup())
+    participant = request.form.get("CallSid", "")
+    if request.form.get("StatusCallbackEvent") == "participant-join" and CALL_SID.fullmatch(participant):
+        if is_our_call(_record(parent), participant):
+            _note(parent, {"joined": "1"})
+    return xml(twiml.empty())
 
 
 @bp.post("/screen/ended")
 def screen_ended() -> Response:
     """The press secretary left the caller's conference (the Dial's action). Still on the line means
     they pressed *: the call is over and the caller is reported, as with 9."""
-    parent = parent_sid()
+    parent, leg = parent_sid(), call_sid()
     if request.form.get("CallStatus") != "in-progress":
         return xml(twiml.empty())  # the press secretary hung up: the conference ended with them
     record = _record(parent)
     languages = _languages(record.get("line", ""))
+    if not is_our_call(record, leg):
+        return xml(twiml.hangup())
     if request.form.get("DialCallStatus") in ("failed", "busy", "no-answer", "canceled"):
         _note(parent, {"screening": "voicemail"})  # could not join: the caller must not wait for nothing
-        _release_caller(parent)
+        _move_caller(parent, "voicemail")
         return xml(twiml.goodbye("ended", languages))
     if record.get("caller_left") == "1":
-        return xml(twiml.caller_left(languages, step_url("screen_left", call=parent)))
+        return _caller_left_prompt(parent, languages)
     _note(parent, {"screening": "reported", "ended_by": "star"})
-    _report(parent, "ended and reported by the press secretary (key *)")
-    return xml(twiml.goodbye("reported", languages))
+    return _reported_answer(_report(parent, "ended and reported by the press secretary (key *)"), languages)
 
 
 @bp.post("/screen/left")
 def screen_left() -> Response:
     """The caller hung up first. Without a key: the prompt itself (we moved the press secretary's call
     here). With 9: report them; any other key ends the call."""
-    parent = parent_sid()
-    languages = _languages(_record(parent).get("line", ""))
+    parent, leg = parent_sid(), call_sid()
+    record = _record(parent)
+    languages = _languages(record.get("line", ""))
     digit = request.form.get("Digits")
+    if not is_our_call(record, leg):
+        return xml(twiml.hangup())
     if digit is None:
-        return xml(twiml.caller_left(languages, step_url("screen_left", call=parent)))
-    if digit == "9":
-        _note(parent, {"screening": "reported"})
-        _report(parent, "reported by the press secretary after the caller hung up (key 9)")
-        return xml(twiml.goodbye("reported", languages))
-    return xml(twiml.hangup())
+        return _caller_left_prompt(parent, languages)
+    if digit != "9":
+        return xml(twiml.hangup())
+    _note(parent, {"screening": "reported"})
+    return _reported_answer(_report(parent, "reported by the press secretary after the caller hung up (key 9)"),
+                            languages)
 
 
 @bp.post("/screen/leg")
 def screen_leg() -> Response:
-    """Status callback of the press secretary's call. When it ends before a choice (no answer, busy,
-    hung up during the whisper), the waiting caller goes to voicemail."""
-    parent = parent_sid()
-    call_sid()
+    """Status callback of the press secretary's call. When it ends with the caller still waiting (no
+    answer, busy, hung up during the whisper or before joining, or a move that has not gone through),
+    the caller is moved on: to voicemail, or to the choice made."""
+    parent, leg = parent_sid(), call_sid()
     status = request.form.get("CallStatus", "")[:16]
-    _note(parent, {"secretary_status": status})
+    record = _record(parent)
+    if not is_our_call(record, leg):
+        return xml(twiml.empty())  # a call we did not place for this caller
+    if status_to_keep(record, status):
+        _note(parent, {"secretary_status": status})
     if status in TERMINAL_STATUSES:
-        record = _record(parent)
-        if record.get("screening", "") in UNDECIDED + CONNECTED and not _caller_gone(record):
-            if record.get("screening", "") in UNDECIDED:
+        then = move_after_leg_ended(record)
+        if then:
+            if record.get("screening", "") in UNDECIDED | CONNECTED:
                 _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})
-            # Once connected the caller has usually left with the conference already, and the move
-            # fails harmlessly; it matters when the press secretary hung up before joining.
-            _release_caller(parent)
+            _move_caller(parent, then)
     return xml(twiml.empty())
 
 
 @bp.post("/screen/done")
 def screen_done() -> Response:
-    """The caller's conference is over, or we moved the caller here: follow the press secretary's choice."""
+    """The caller's conference is over, or we moved the caller here: voicemail or goodbye."""
     sid = call_sid()
-    line = current_line(line_number())
-    outcome = _record(sid).get("screening", "")
-    if outcome in UNDECIDED:
-        outcome = "voicemail"  # no answer, busy, or the whisper leg hung up without a key
-    return xml(twiml.after_screening(outcome, line, step_url))
-
-
-def release_press_secretary(svc: Services, caller: str) -> None:
-    """The caller's call has ended (its status callback): stop ringing the press secretary, or tell a
-    press secretary still on the whisper or in the conference, who may then report with 9."""
-    record = svc.calls.get(caller) or {}
-    leg = record.get("secretary_sid")
-    if (not leg or record.get("caller_left") == "1" or record.get("screening") not in ("ringing",) + CONNECTED
-            or record.get("secretary_status") in TERMINAL_STATUSES):
-        return
-    svc.calls.set_fields(caller, {"caller_left": "1"})
-    if record.get("secretary_status") == "in-progress":
-        svc.bridge.redirect(leg, absolute_step_url("screen_left", call=caller))
-    else:
-        svc.bridge.hang_up(leg)
+    outcome = caller_outcome(_record(sid), request.args.get("then", ""))
+    return xml(twiml.after_screening(outcome, current_line(line_number()), step_url))
 
 
 @bp.post("/voicemail/done")

@@ -117,7 +117,7 @@ def voicemail(response: VoiceResponse, line: Line | None, step: StepUrl) -> None
     response.hangup()
 
 
-def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_music_url: str = "",
+def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, events_url: str, hold_music_url: str = "",
                              screened: bool = True) -> str:
     """The caller's side while the press secretary is rung (and, for a screened caller, hears the
     whisper): hold music in a conference of the caller's own, which the press secretary joins."""
@@ -126,7 +126,8 @@ def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, hold_mu
     if line.recording and screened:
         say(response, "recorded", line.languages)  # the conversation is recorded if it happens
     options: dict[str, object] = {"start_conference_on_enter": False, "end_conference_on_exit": False,
-                                  "beep": False}
+                                  "beep": False, "status_callback": events_url,
+                                  "status_callback_event": "join"}  # tells us the press secretary joined
     if hold_music_url:
         options.update(wait_url=hold_music_url, wait_method="GET")
     dial = Dial(action=done_url)

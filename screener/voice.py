@@ -15,9 +15,9 @@ from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines
 from screener.store.connection import UNREACHABLE
 from screener.store.evidence import TERMINAL_STATUSES
 from screener.store.recordings import NOTIFIED
-from screener.screening import release_press_secretary
-from screener.webhook import (RECORDING_SID, call_sid, check_signature, error_answer, line_number, log, parent_sid,
-                              step_url, xml)
+from screener.bridge import release_press_secretary
+from screener.webhook import (RECORDING_SID, absolute_step_url, call_sid, check_signature, error_answer, line_number,
+                              log, parent_sid, step_url, xml)
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(check_signature)
@@ -132,7 +132,7 @@ def _call_ended(svc: Services, sid: str) -> None:
     """Seal the finished call into the evidence chain; archive recordings kept until the call ended
     (the caller's recorded name is played from Twilio during the call)."""
     svc.evidence.seal_call(sid)
-    release_press_secretary(svc, sid)
+    release_press_secretary(svc.calls, svc.bridge, sid, absolute_step_url("screen_left", call=sid))
     for item in svc.recordings.for_call(sid):
         if item.get("state") == NOTIFIED:
             alerts.enqueue_recording_archive(svc.recording_jobs, sid, item["sid"])
@@ -149,8 +149,9 @@ def blocked_recorded() -> Response:
 @bp.post("/recording")
 def recording() -> Response:
     """Recording status callback: note the recording and queue its archiving (once per recording)."""
-    # A conference recording names no CallSid: its callback URL names the caller's call instead.
-    sid = call_sid() if "CallSid" in request.form else parent_sid()
+    # A conference recording's callback URL names the caller's call (Twilio's CallSid, if it sends one,
+    # could be the press secretary's): our own signed call= wins.
+    sid = parent_sid() if "call" in request.args else call_sid()
     recording_sid = request.form.get("RecordingSid", "")
     if not RECORDING_SID.fullmatch(recording_sid):
         abort(400, description="RecordingSid missing or malformed")

@@ -31,6 +31,7 @@ STEP_PATHS = {
     "forward": "/voice/forward",
     "screen_announce": "/voice/screen/announce",
     "screen_leg": "/voice/screen/leg",
+    "screen_conference": "/voice/screen/conference",
     "screen_ended": "/voice/screen/ended",
     "screen_left": "/voice/screen/left",
     "voicemail_done": "/voice/voicemail/done",

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from screener.model import DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError, validate_policy
 from screener.numbers import InvalidNumber, parse_number
+from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.users import AccountError, Role, new_password
 from screener.web.access import audit, current_user, enforce, requires
@@ -135,7 +136,7 @@ def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
             try:
                 recipients.append(parse_number(raw, form.country.data))
             except InvalidNumber as exc:
-                form.alert_sms.errors.append(f"{raw.strip()[:40]}: {exc}")
+                form.alert_sms.errors.append(f"{raw.strip()[:40]}: {number_error(exc)}")
     emails = []
     for raw in (form.alert_email.data or "").splitlines():
         if raw.strip():
@@ -229,7 +230,7 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
         try:
             caller = parse_number(form.number.data, line.country)
         except InvalidNumber as exc:
-            form.number.errors.append(str(exc))
+            form.number.errors.append(number_error(exc))
         else:
             if services().lines.allow(line.number, caller):
                 audit("allowlist.add", f"{line.number}:{caller}", None, caller)

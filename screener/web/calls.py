@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from screener.model import Action
 from screener.numbers import InvalidNumber, parse_number
+from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.call_views import CallBrowser
 from screener.store.users import Role
@@ -47,7 +48,7 @@ def index() -> str:
         try:
             e164 = parse_number(number, lines[line].country if line else None)
         except InvalidNumber as exc:
-            error = _("Not a number we can search for: %(why)s", why=str(exc))
+            error = _("Not a number we can search for: %(why)s", why=number_error(exc))
         else:
             calls = [c for c in _browser().by_caller(svc.vault.link_hash(e164))
                      if (not line or c.get("line") == line) and (not action or c.get("action") == action)]

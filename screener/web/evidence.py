@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from screener.evidence_pack import PackQuery, build
 from screener.numbers import InvalidNumber, parse_number
+from screener.web.number_errors import number_error
 from screener.recording_files import RecordingFiles
 from screener.services import services
 from screener.store.users import Role
@@ -45,7 +46,7 @@ def _query(form: EvidenceForm) -> PackQuery | None:
         try:
             number = parse_number(form.number.data, form.region.data or None)
         except InvalidNumber as exc:
-            form.number.errors.append(str(exc))
+            form.number.errors.append(number_error(exc))
     since, until = _when(form.since), _when(form.until)
     if form.errors or any(f.errors for f in (form.number, form.since, form.until)):
         return None

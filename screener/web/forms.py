@@ -119,11 +119,12 @@ class RejectForm(FlaskForm):
 
 def _phone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
     from screener.numbers import InvalidNumber, parse_number
+    from screener.web.number_errors import number_error
 
     try:
         field.data = parse_number(field.data or "", getattr(form, "country").data or None)
     except InvalidNumber as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(number_error(exc)) from None
 
 
 def _webhook(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature

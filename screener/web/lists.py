@@ -13,6 +13,7 @@ from werkzeug.utils import secure_filename
 from screener import imports
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, parse_entry
+from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.blocklist import EntryMeta, now, prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
@@ -135,7 +136,7 @@ def add() -> Response | str:
         try:
             entry = parse_entry(form.entry.data, form.region.data or None)
         except InvalidNumber as exc:
-            form.entry.errors.append(str(exc))
+            form.entry.errors.append(number_error(exc))
         else:
             meta = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
                              evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),

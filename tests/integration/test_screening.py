@@ -38,8 +38,23 @@ def secretary_call(outbox) -> dict[str, str]:
     return call
 
 
-def whisper_leg(sim, leg_sid: str = "CA" + "5" * 32, status: str = "in-progress") -> dict[str, str]:
-    """What Twilio posts on the press secretary's call: our outbound call from the line to the destination."""
+_STANDIN: list = []
+
+
+@pytest.fixture(autouse=True)
+def _standin(outbox):
+    """Lets whisper_leg find the call the Twilio stand-in placed for a caller, as Twilio would post it."""
+    _STANDIN[:] = [outbox]
+    yield
+    _STANDIN.clear()
+
+
+def whisper_leg(sim, leg_sid: str | None = None, status: str = "in-progress") -> dict[str, str]:
+    """What Twilio posts on the press secretary's call: our outbound call from the line to the destination
+    (by default the one placed for this caller)."""
+    if leg_sid is None:
+        placed = [c["sid"] for c in _STANDIN[0].calls if f"call={sim.sid}" in c["Url"]]
+        leg_sid = placed[-1] if placed else "CA" + "5" * 32
     leg = SimulatedCall(from_=LINE, to=DESTINATION, account_sid=ACCOUNT_SID, sid=leg_sid)
     return {**leg.incoming_form(), "Direction": "outbound-api", "CallStatus": status}
 
@@ -50,13 +65,15 @@ def press(twilio, sim, digits: str | None):
     return twiml(twilio.post(f"/voice/screen/choice?call={sim.sid}", {**whisper_leg(sim), "Digits": digits}))
 
 
-def dial_done(twilio, sim):
-    """The caller's conference is over, or we moved the caller's call: Twilio fetches /screen/done."""
-    return twiml(twilio.post("/voice/screen/done", sim.incoming_form()))
+def dial_done(twilio, sim, then: str | None = None):
+    """The caller's conference is over (then=None), or we moved the caller's call: Twilio fetches /screen/done."""
+    path = "/voice/screen/done" + (f"?then={then}" if then else "")
+    return twiml(twilio.post(path, sim.incoming_form()))
 
 
-def moved_to_done(outbox, sim) -> bool:
-    return (sim.sid, {"Url": "http://localhost/voice/screen/done"}) in outbox.call_updates
+def moved_to_done(outbox, sim, then: str = "voicemail") -> bool:
+    """We moved the waiting caller's call (REST update) to /screen/done, to be given `then`."""
+    return (sim.sid, {"Url": f"http://localhost/voice/screen/done?then={then}"}) in outbox.call_updates
 
 
 def secretary_left(twilio, sim, call_status="in-progress", dial_status="completed"):
@@ -117,6 +134,7 @@ def test_caller_leaves_a_message_when_the_press_secretary_cannot_be_rung(twilio,
 
 
 def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
+    name_given(twilio, screened)
     root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={NAME_URL}", whisper_leg(screened)))
     gather = root.find("Gather")
     assert gather.get("numDigits") == "1" and gather.get("action") == f"/voice/screen/choice?call={screened.sid}"
@@ -126,16 +144,19 @@ def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
 
 
 def test_whisper_speaks_the_lines_language(twilio, svc, line, screened):
+    name_given(twilio, screened)
     svc.lines.save(replace(line, languages=("uk-UA",)))
     root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&line=%2B12025550143&rec={NAME_URL}",
                              whisper_leg(screened)))
     assert root.find("Gather/Say").get("language") == "uk-UA"
 
 
-def test_whisper_refuses_media_not_from_twilio(twilio, screened):
-    root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec=http://evil.example/x.mp3",
+@pytest.mark.parametrize("media", ["http://evil.example/x.mp3", "https://evil.example/x.mp3"])
+def test_whisper_refuses_media_not_from_twilio(twilio, screened, media):
+    name_given(twilio, screened)
+    root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={quote(media, safe='')}",
                              whisper_leg(screened)))
-    assert root.find("Gather/Play") is None
+    assert root.find("Gather/Play") is None and root.find("Gather/Say") is not None
 
 
 def test_1_joins_the_callers_conference_with_star_to_report(twilio, svc, outbox, screened):
@@ -231,8 +252,8 @@ def test_9_ends_the_call_opens_a_review_with_evidence_and_alerts_curators(twilio
     name_given(twilio, screened)
     root = press(twilio, screened, "9")
     assert [el.tag for el in root] == ["Say", "Hangup"] and "reported" in root.find("Say").text
-    assert moved_to_done(outbox, screened)
-    assert [el.tag for el in dial_done(twilio, screened)] == ["Say", "Hangup"]
+    assert moved_to_done(outbox, screened, then="reported")
+    assert [el.tag for el in dial_done(twilio, screened, then="reported")] == ["Say", "Hangup"]
     run_worker()
     [report] = svc_reviews(svc).open_reports()
     assert report.call_sid == screened.sid and report.reported_by == "phone"
@@ -246,10 +267,10 @@ def test_caller_hanging_up_while_the_phone_rings_stops_it(twilio, svc, outbox, s
     leg = secretary_call(outbox)["sid"]
     assert twilio.post("/voice/status", screened.status_form("completed")).status_code == 200
     assert outbox.call_updates == [(leg, {"Status": "completed"})]
-    # The press secretary answers anyway, in the instant before: 1 cannot connect to nobody.
+    assert svc.calls.get(screened.sid)["screening"] == "caller_hung_up"
+    # The press secretary answered anyway, in the instant before: 1 cannot connect to nobody.
     root = press(twilio, screened, "1")
-    assert "hung up" in root.find("Gather/Say").text
-    assert svc.calls.get(screened.sid)["screening"] == "ringing"
+    assert "no longer waiting" in root.find("Say").text and root.find("Dial") is None
 
 
 def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio, svc, outbox, run_worker,
@@ -377,6 +398,7 @@ def test_forwarded_recording_is_announced_first(twilio, svc, line):
 def test_whisper_url_signed_as_twilio_sends_it_is_accepted_without_a_public_url(twilio, screened):
     from urllib.parse import urlencode
 
+    name_given(twilio, screened)
     path = "/voice/screen/whisper?" + urlencode({"call": screened.sid, "line": LINE, "rec": NAME_URL})
     response = twilio.post(path, whisper_leg(screened))  # signed over the percent-encoded URL, as Twilio does
     assert response.status_code == 200 and twiml(response).find("Gather/Play").text == NAME_URL
@@ -478,3 +500,113 @@ def test_hold_music_must_be_https(env, monkeypatch):
     monkeypatch.setenv("SCREENER_HOLD_MUSIC_URL", "http://media.example.org/hold.mp3")
     with pytest.raises(ConfigError, match="SCREENER_HOLD_MUSIC_URL"):
         load_settings()
+
+
+def test_a_failed_move_of_the_caller_is_retried_by_a_worker(twilio, svc, outbox, run_worker, screened):
+    name_given(twilio, screened)
+    outbox.fail_calls_next = 1  # Twilio refuses the webhook's own try
+    assert press(twilio, screened, "2")[0].tag == "Hangup"
+    assert not moved_to_done(outbox, screened) and "caller_moved" not in svc.calls.get(screened.sid)
+    run_worker()
+    assert moved_to_done(outbox, screened)
+    assert svc.calls.get(screened.sid)["caller_moved"] == "1"
+
+
+def test_press_secretary_call_ending_retries_a_move_that_has_not_gone_through(twilio, svc, outbox, run_worker,
+                                                                               screened):
+    name_given(twilio, screened)
+    outbox.fail_calls_next = 1
+    press(twilio, screened, "2")
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="completed"))
+    assert moved_to_done(outbox, screened)  # without waiting for the worker's retry
+    assert svc.calls.get(screened.sid)["caller_moved"] == "1"
+
+
+def test_a_call_we_did_not_place_for_the_caller_cannot_act_on_them(twilio, svc, outbox, run_worker, screened):
+    # Our ring timed out, so the caller left a voicemail; Twilio placed the call all the same.
+    outbox.fail_calls_next = 1
+    assert name_given(twilio, screened).find("Record") is not None
+    stray = whisper_leg(screened, leg_sid="CA" + "7" * 32)
+    heard = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={NAME_URL}", stray))
+    assert "no longer waiting" in heard.find("Say").text and heard.find("Gather") is None
+    assert press(twilio, screened, "1").find("Dial") is None
+    form = {**stray, "DialCallStatus": "completed"}
+    assert [el.tag for el in twiml(twilio.post(f"/voice/screen/ended?call={screened.sid}", form))] == ["Hangup"]
+    run_worker()
+    assert svc_reviews(svc).open_reports() == []
+    assert svc.calls.get(screened.sid)["screening"] == "unreachable"
+
+
+def test_press_secretary_hanging_up_before_joining_sends_the_caller_to_voicemail(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")  # ...and hangs up during "Connecting you now"
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="completed"))
+    assert moved_to_done(outbox, screened)
+    assert dial_done(twilio, screened, then="voicemail").find("Record") is not None
+
+
+def test_after_a_conversation_the_press_secretary_hanging_up_moves_nobody(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    press(twilio, screened, "1")
+    joined = {"ConferenceSid": "CF" + "1" * 32, "StatusCallbackEvent": "participant-join", "CallSid": leg,
+              "AccountSid": ACCOUNT_SID, "FriendlyName": f"screen-{screened.sid}"}
+    assert twilio.post(f"/voice/screen/conference?call={screened.sid}", joined).status_code == 200
+    assert svc.calls.get(screened.sid)["joined"] == "1"
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="completed"))
+    assert outbox.call_updates == [] and svc.calls.get(screened.sid)["screening"] == "accepted"
+
+
+def test_the_callers_own_join_does_not_count_as_the_press_secretarys(twilio, svc, screened):
+    name_given(twilio, screened)
+    own = {"ConferenceSid": "CF" + "1" * 32, "StatusCallbackEvent": "participant-join", "CallSid": screened.sid,
+           "AccountSid": ACCOUNT_SID}
+    twilio.post(f"/voice/screen/conference?call={screened.sid}", own)
+    assert "joined" not in svc.calls.get(screened.sid)
+
+
+def test_a_late_status_callback_does_not_undo_the_end_of_the_press_secretarys_call(twilio, svc, outbox, screened):
+    name_given(twilio, screened)
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="completed"))
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, status="in-progress"))
+    assert svc.calls.get(screened.sid)["secretary_status"] == "completed"
+
+
+def test_other_keys_after_the_caller_hung_up_end_the_call_without_a_report(twilio, svc, outbox, run_worker,
+                                                                          screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    twilio.post("/voice/status", screened.status_form("completed"))
+    root = twiml(twilio.post(f"/voice/screen/left?call={screened.sid}", {**whisper_leg(screened), "Digits": "1"}))
+    assert [el.tag for el in root] == ["Hangup"]
+    run_worker()
+    assert svc_reviews(svc).open_reports() == []
+
+
+def test_recording_callback_files_a_conference_recording_under_the_caller(twilio, svc, screened):
+    name_given(twilio, screened)
+    form = {**whisper_leg(screened), "RecordingSid": "RE" + "4" * 32, "RecordingUrl": NAME_URL,
+            "RecordingStatus": "completed", "RecordingDuration": "12"}  # carries the press secretary's CallSid
+    assert twilio.post(f"/voice/recording?kind=forward&call={screened.sid}", form).status_code == 200
+    assert svc.recordings.get("RE" + "4" * 32)["call_sid"] == screened.sid
+
+
+def test_press_secretary_is_told_when_a_report_could_not_be_saved(env, monkeypatch, tmp_path, outbox):
+    from screener import create_app
+    from screener.config import load_settings
+    from tests.conftest import Twilio, start_redis
+
+    server = start_redis(tmp_path)
+    try:
+        monkeypatch.setenv("REDIS_URL", server.url)
+        app = create_app({"TESTING": True}, settings=load_settings())
+        app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
+        twilio = Twilio(app.test_client())
+        sim = twilio.call("anonymous").sim
+        name_given(twilio, sim)
+    finally:
+        server.process.kill()
+        server.process.wait()
+    root = press(twilio, sim, "9")  # Redis died meanwhile: the report cannot be queued
+    assert "could not be saved" in root.find("Say").text and "call log" in root.find("Say").text
+    assert moved_to_done(outbox, sim, then="reported")  # the caller is still cut off

@@ -72,7 +72,7 @@ def test_evidence_form_explains_bad_input(as_role):
     response = curator.post("/evidence/", {"number": "not a number", "since": "yesterday"}, token_from="/evidence/")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "not a phone number" in page and "2026-11-01" in page
+    assert "Not a phone number. Write it in international format" in page and "2026-11-01" in page
 
 
 def test_viewer_cannot_download_evidence(as_role):

@@ -47,7 +47,20 @@ def test_add_explains_an_invalid_number(as_role, svc):
     response = curator.post("/blocklist/new", {"entry": "12345", "category": "x", "reason": "r", "source": "s"},
                             token_from="/blocklist/new")
     assert response.status_code == 400
-    assert "not a phone number" in response.get_data(as_text=True)
+    assert "Not a phone number. Write it in international format" in response.get_data(as_text=True)
+    assert svc.blocklist.count() == 0
+
+
+def test_an_invalid_number_is_explained_in_the_readers_language(as_role, svc):
+    curator = as_role("curator")
+    curator.post("/account/language", {"locale": "ru"})
+    response = curator.post("/blocklist/new", {"entry": "+375 17", "category": "x", "reason": "r", "source": "s"},
+                            token_from="/blocklist/new")
+    assert response.status_code == 400
+    assert "Такого номера в этой стране нет." in response.get_data(as_text=True)
+    response = curator.post("/blocklist/new", {"entry": "+999 7*", "category": "x", "reason": "r", "source": "s"},
+                            token_from="/blocklist/new")
+    assert "Префикс должен начинаться с кода страны." in response.get_data(as_text=True)
     assert svc.blocklist.count() == 0
 
 

@@ -51,7 +51,12 @@ def test_tampered_body_is_403(client, svc, line, form):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/voice/status", "/voice/recording", "/voice/screen/name", "/voice/screen/choice"])
+@pytest.mark.parametrize("path", [
+    "/voice/status", "/voice/recording", "/voice/blocked/recorded", "/voice/forward",
+    "/voice/screen/name", "/voice/screen/silent", "/voice/screen/whisper", "/voice/screen/choice",
+    "/voice/screen/announce", "/voice/screen/conference", "/voice/screen/ended", "/voice/screen/left",
+    "/voice/screen/leg", "/voice/screen/done", "/voice/voicemail/done", "/voice/voicemail/transcription",
+])
 def test_every_voice_step_checks_the_signature(client, line, form, path):
     assert client.post(path, data=form).status_code == 403
 

@@ -1,0 +1,93 @@
+"""Where a bridged call stands, read from the caller's call record: pure decisions for the bridge's steps.
+
+Fields of the caller's record the bridge keeps (see screening.py):
+- `screening`: ringing, accepted / bridged (connected), voicemail, declined, reported, no_answer,
+  unreachable (never rung), caller_hung_up;
+- `secretary_sid` / `secretary_status`: the press secretary's call we placed, and its last status;
+- `joined`: the press secretary has joined the caller's conference;
+- `caller_moved`: the caller's call has been moved out of the conference by a REST update;
+- `caller_left`: the caller hung up while the press secretary was still rung or connected.
+An empty record means the store could not be read: every decision then errs on keeping the call going.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from screener.store.evidence import TERMINAL_STATUSES
+
+UNDECIDED = frozenset({"ringing", ""})  # the press secretary has not chosen (or the store could not say)
+CONNECTED = frozenset({"accepted", "bridged"})  # screened and accepted; forwarded through the bridge
+# Outcomes that move the caller out of the conference, and what /screen/done then does with them.
+MOVE_OUTCOMES = frozenset({"voicemail", "declined", "reported", "no_answer"})
+
+
+class OnCallerHangup(Enum):
+    """What to do with the press secretary's call when the caller hangs up."""
+
+    NOTHING = "nothing"
+    CANCEL = "cancel"  # still ringing: stop it
+    TELL = "tell"  # answered: move it to "the caller hung up, press 9 to report"
+
+
+def caller_gone(record: dict[str, str]) -> bool:
+    """The caller's call has ended (its final status arrived, or the bridge saw them hang up)."""
+    return record.get("status") in TERMINAL_STATUSES or record.get("caller_left") == "1"
+
+
+def is_our_call(record: dict[str, str], leg_sid: str) -> bool:
+    """This request comes from the press secretary's call placed for this caller. A call we did not
+    place for them (a ring that timed out on our side but went through) must not act on the caller."""
+    return not record or record.get("secretary_sid") == leg_sid
+
+
+def may_choose(record: dict[str, str], leg_sid: str) -> bool:
+    """The press secretary on this call may still accept, decline or report the waiting caller."""
+    return is_our_call(record, leg_sid) and record.get("screening", "") in UNDECIDED
+
+
+def status_to_keep(record: dict[str, str], new_status: str) -> str | None:
+    """The press secretary's call status to store, or None: a late callback never undoes a final status."""
+    if record.get("secretary_status") in TERMINAL_STATUSES:
+        return None
+    return new_status
+
+
+def move_after_leg_ended(record: dict[str, str]) -> str | None:
+    """When the press secretary's call has ended: the outcome to move the still-waiting caller to, or None.
+
+    Undecided (no answer, busy, hung up during the whisper) or accepted but never joined: voicemail. A
+    choice whose move did not go through yet: that choice again. Connected and talked, never rung, or
+    the caller gone: nothing to move."""
+    if not record:
+        return "voicemail"  # the store is down: try the move (it fails harmlessly if the caller has gone)
+    if caller_gone(record) or record.get("caller_moved") == "1":
+        return None
+    outcome = record.get("screening", "")
+    if outcome in UNDECIDED:
+        return "voicemail"
+    if outcome in CONNECTED:
+        return None if record.get("joined") == "1" else "voicemail"
+    return outcome if outcome in MOVE_OUTCOMES else None
+
+
+def on_caller_hangup(record: dict[str, str]) -> OnCallerHangup:
+    """The caller's call ended: what the press secretary's call (if any is still live) needs."""
+    if (not record.get("secretary_sid") or record.get("caller_left") == "1"
+            or record.get("secretary_status") in TERMINAL_STATUSES):
+        return OnCallerHangup.NOTHING
+    outcome = record.get("screening", "")
+    if outcome == "ringing":
+        return OnCallerHangup.TELL if record.get("secretary_status") == "in-progress" else OnCallerHangup.CANCEL
+    if outcome in CONNECTED:
+        return OnCallerHangup.TELL
+    return OnCallerHangup.NOTHING
+
+
+def caller_outcome(record: dict[str, str], then: str) -> str:
+    """What /screen/done does for the caller: the outcome the move named (`then`), else the record's."""
+    if then in MOVE_OUTCOMES:
+        return then
+    outcome = record.get("screening", "")
+    if outcome in UNDECIDED:
+        return "voicemail"  # the conference ended before any choice: take a message
+    return outcome
