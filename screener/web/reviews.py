@@ -24,9 +24,12 @@ bp.before_request(enforce)
 @requires(Role.VIEWER)
 def index() -> str:
     queue = stores().reviews
-    return render_template("reviews.html", open_reports=queue.open_reports(), closed=queue.closed_reports(20),
+    open_reports = queue.open_reports()
+    # Read now, not when the report was made: a call's recording is archived after the call has ended.
+    recordings = {r.call_sid: services().recordings.for_call(r.call_sid) for r in open_reports if r.call_sid}
+    return render_template("reviews.html", open_reports=open_reports, closed=queue.closed_reports(20),
                            accept_form=DecisionForm(), reject_form=RejectForm(), categories=CATEGORIES,
-                           lines=services().lines.all())
+                           lines=services().lines.all(), recordings=recordings)
 
 
 def _open_report(review_id: str):

@@ -9,6 +9,7 @@ from screener.model import BlockMode, Line
 from screener.simulate import SimulatedCall
 from screener.store.blocklist import EntryMeta
 from tests.conftest import ACCOUNT_SID, ALERT_PHONE, DESTINATION, LINE
+from tests.integration.web_support import as_role, make_user, web  # noqa: F401 - fixtures
 
 NAME_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE{'1' * 32}"
 NAME_SID = "RE" + "1" * 32
@@ -610,3 +611,18 @@ def test_press_secretary_is_told_when_a_report_could_not_be_saved(env, monkeypat
     root = press(twilio, sim, "9")  # Redis died meanwhile: the report cannot be queued
     assert "could not be saved" in root.find("Say").text and "call log" in root.find("Say").text
     assert moved_to_done(outbox, sim, then="reported")  # the caller is still cut off
+
+
+def test_the_review_shows_a_recording_archived_after_the_report(twilio, svc, line, run_worker, as_role, screened):
+    svc.lines.save(replace(line, recording=True))
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    secretary_left(twilio, screened)  # * : reported while the conversation's recording is still being made
+    run_worker()
+    page = as_role("viewer").get("/reviews/").get_data(as_text=True)
+    assert "1 recording of the reported call" in page  # the recorded name
+    form = {"AccountSid": ACCOUNT_SID, "RecordingSid": "RE" + "3" * 32, "RecordingUrl": NAME_URL,
+            "RecordingStatus": "completed", "RecordingDuration": "61"}
+    twilio.post(f"/voice/recording?kind=forward&call={screened.sid}", form)
+    page = as_role("viewer", "viewer2").get("/reviews/").get_data(as_text=True)
+    assert "2 recordings of the reported call" in page
