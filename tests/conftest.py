@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from screener import create_app
 from screener.cli import main as cli_main
-from screener.config import Settings
+from screener.config import Settings, load_settings
 from screener.embedded_redis import free_port, redis_binary
 from screener.model import Line
 from screener.services import Services
@@ -121,8 +121,6 @@ def env(redis_server, outbox_server, tmp_path, monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def settings(env, redis_client) -> Settings:
-    from screener.config import load_settings
-
     return load_settings()
 
 
@@ -199,3 +197,20 @@ def run_worker(env):
         work(burst=True)
 
     return drain
+
+
+@pytest.fixture
+def doomed_redis(env, monkeypatch, tmp_path):
+    """An app on a Redis of its own, and `kill()` to make that Redis die mid-call. Yields (Twilio, kill)."""
+    server = start_redis(tmp_path)
+    monkeypatch.setenv("REDIS_URL", server.url)
+    app = create_app({"TESTING": True}, settings=load_settings())
+    app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
+
+    def kill() -> None:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+    yield Twilio(app.test_client()), kill
+    kill()

@@ -592,22 +592,11 @@ def test_recording_callback_files_a_conference_recording_under_the_caller(twilio
     assert svc.recordings.get("RE" + "4" * 32)["call_sid"] == screened.sid
 
 
-def test_press_secretary_is_told_when_a_report_could_not_be_saved(env, monkeypatch, tmp_path, outbox):
-    from screener import create_app
-    from screener.config import load_settings
-    from tests.conftest import Twilio, start_redis
-
-    server = start_redis(tmp_path)
-    try:
-        monkeypatch.setenv("REDIS_URL", server.url)
-        app = create_app({"TESTING": True}, settings=load_settings())
-        app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
-        twilio = Twilio(app.test_client())
-        sim = twilio.call("anonymous").sim
-        name_given(twilio, sim)
-    finally:
-        server.process.kill()
-        server.process.wait()
+def test_press_secretary_is_told_when_a_report_could_not_be_saved(doomed_redis, outbox):
+    twilio, kill_redis = doomed_redis
+    sim = twilio.call("anonymous").sim
+    name_given(twilio, sim)
+    kill_redis()
     root = press(twilio, sim, "9")  # Redis died meanwhile: the report cannot be queued
     assert "could not be saved" in root.find("Say").text and "call log" in root.find("Say").text
     assert moved_to_done(outbox, sim, then="reported")  # the caller is still cut off

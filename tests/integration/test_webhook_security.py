@@ -7,8 +7,7 @@ import pytest
 from screener import create_app
 from screener.config import load_settings
 from screener.simulate import SimulatedCall, signature
-from screener.model import Line
-from tests.conftest import ACCOUNT_SID, DESTINATION, LINE, Twilio, start_redis
+from tests.conftest import ACCOUNT_SID, DESTINATION, LINE, Twilio
 
 ORDINARY = "+442079460123"
 
@@ -116,17 +115,10 @@ def test_bad_status_values_are_400(twilio, line, form):
     assert twilio.post("/voice/status", {**form, "CallStatus": "completed", "CallDuration": "-1"}).status_code == 400
 
 
-def test_when_redis_dies_a_known_line_still_gets_safe_twiml(env, monkeypatch, tmp_path, caplog, outbox):
-    server = start_redis(tmp_path)
-    try:
-        monkeypatch.setenv("REDIS_URL", server.url)
-        app = create_app({"TESTING": True}, settings=load_settings())
-        app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
-        twilio = Twilio(app.test_client())
-        assert b"<Dial" in twilio.call(ORDINARY).data  # the process has now seen the line's settings
-    finally:
-        server.process.kill()
-        server.process.wait()
+def test_when_redis_dies_a_known_line_still_gets_safe_twiml(doomed_redis, caplog, outbox):
+    twilio, kill_redis = doomed_redis
+    assert b"<Dial" in twilio.call(ORDINARY).data  # the process has now seen the line's settings
+    kill_redis()
     with caplog.at_level(logging.ERROR, logger="screener.voice"):
         response = twilio.call(ORDINARY)
     assert response.status_code == 200
