@@ -58,6 +58,17 @@ class Bridge:
             raise BridgeError(f"ringing the press secretary failed: {type(exc).__name__}") from exc
         return call.sid
 
+    def record(self, call_sid: str, status_url: str) -> bool:
+        """Record a live call in two channels (the caller; what they hear). False (logged) on failure."""
+        try:
+            self._calls()(call_sid).recordings.create(recording_channels="dual", recording_status_callback=status_url,
+                                                      recording_status_callback_event=["completed"])
+        except (TwilioException, OSError, BridgeError) as exc:
+            metrics.BRIDGE_FAILURES.labels("record").inc()
+            log.error("bridge_record_failed sid=%s error=%s", call_sid, type(exc).__name__)
+            return False
+        return True
+
     def redirect(self, call_sid: str, url: str) -> bool:
         """Move a live call to the TwiML at url. False (and a log line) when Twilio refused or was down."""
         try:

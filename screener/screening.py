@@ -191,9 +191,7 @@ def screen_choice() -> Response:
         return _caller_left_prompt(parent, languages)
     _note(parent, {"screening": outcome})
     if outcome == "accepted":
-        return xml(twiml.join_caller(current_line(record.get("line", "")), parent,
-                                     step_url("screen_ended", call=parent),
-                                     step_url("recording", kind="forward", call=parent)))
+        return _connect(parent, record)
     reported = outcome == "reported" and _report(parent, "reported by the press secretary (key 9)")
     if not caller_gone(record):
         _move_caller(parent, outcome)
@@ -212,9 +210,16 @@ def screen_announce() -> Response:
     if caller_gone(record):
         return _caller_left_prompt(parent, languages)
     _note(parent, {"screening": "bridged"})
-    return xml(twiml.join_caller(current_line(record.get("line", "")), parent, step_url("screen_ended", call=parent),
-                                 step_url("recording", kind="forward", call=parent),
-                                 caller_digits=_caller_digits(parent)))
+    return _connect(parent, record, caller_digits=_caller_digits(parent))
+
+
+def _connect(caller_sid: str, record: dict[str, str], caller_digits: str = "") -> Response:
+    """Join the press secretary to the caller's conference; on recording lines, record the caller's call
+    in two channels from now (the caller was told on entering; Twilio's conference recordings are mono)."""
+    line = current_line(record.get("line", ""))
+    if line is not None and line.recording:
+        services().bridge.record(caller_sid, absolute_step_url("recording", kind="forward", call=caller_sid))
+    return xml(twiml.join_caller(line, caller_sid, step_url("screen_ended", call=caller_sid), caller_digits))
 
 
 def _caller_digits(sid: str) -> str:

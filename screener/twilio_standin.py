@@ -18,6 +18,7 @@ _ACCOUNT = r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})"
 _MESSAGES = re.compile(_ACCOUNT + r"/Messages\.json$")
 _CALLS = re.compile(_ACCOUNT + r"/Calls\.json$")
 _CALL = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})\.json$")
+_CALL_RECORDINGS = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings\.json$")
 _RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3|\.json)?$")
 
 
@@ -25,7 +26,8 @@ _RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3
 class TwilioStandIn:
     """What the stand-in received and serves. `fail_next` / `fail_media_next` / `fail_calls_next` make
     the next n message sends / media fetches / call creations and updates answer 500. `calls` holds the
-    calls created, `call_updates` the (CallSid, form) of each update."""
+    calls created, `call_updates` the (CallSid, form) of each update, `call_recordings` the (CallSid,
+    form) of each recording started on a live call."""
 
     account_sid: str
     auth_token: str
@@ -36,6 +38,7 @@ class TwilioStandIn:
     fail_media_next: int = 0
     calls: list[dict[str, str]] = field(default_factory=list)
     call_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    call_recordings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     fail_calls_next: int = 0
     on_call: Callable[[dict[str, str]], None] | None = None
     on_message: Callable[[dict[str, str]], None] | None = None
@@ -108,7 +111,27 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             self._send(201 if match.re is _CALLS else 200,
                        self._call_json(sid, form, "queued" if match.re is _CALLS else form.get("Status", "in-progress")))
 
+        def _record_call(self) -> None:
+            """Start recording a live call."""
+            match = self._account(_CALL_RECORDINGS)
+            if not match:
+                return
+            form = self._form()
+            with state.lock:
+                if state.fail_calls_next > 0:
+                    state.fail_calls_next -= 1
+                    self._error(500, 20500, "Internal Server Error")
+                    return
+                state.call_recordings.append((match.group(2), form))
+            sid = "RE" + secrets.token_hex(16)
+            self._send(201, {"sid": sid, "account_sid": state.account_sid, "call_sid": match.group(2),
+                             "status": "in-progress", "channels": 2 if form.get("RecordingChannels") == "dual" else 1,
+                             "uri": f"/2010-04-01/Accounts/{state.account_sid}/Recordings/{sid}.json"})
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            if _CALL_RECORDINGS.match(self.path):
+                self._record_call()
+                return
             if "/Calls" in self.path:
                 self._calls()
                 return

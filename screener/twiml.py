@@ -136,8 +136,7 @@ def wait_for_press_secretary(line: Line, caller_sid: str, done_url: str, events_
     return str(response)
 
 
-def join_caller(line: Line | None, caller_sid: str, ended_url: str, recording_url: str,
-                caller_digits: str = "") -> str:
+def join_caller(line: Line | None, caller_sid: str, ended_url: str, caller_digits: str = "") -> str:
     """The press secretary accepted (or answered a forwarded call, whose caller_digits are read out
     first): join the caller's conference, with * to end it and report."""
     response = VoiceResponse()
@@ -146,8 +145,6 @@ def join_caller(line: Line | None, caller_sid: str, ended_url: str, recording_ur
     say(response, "connecting", _languages(line))
     options: dict[str, object] = {"start_conference_on_enter": True, "end_conference_on_exit": True,
                                   "beep": False}
-    if line is not None and line.recording:
-        options.update(record="record-from-start", recording_status_callback=recording_url)
     dial = Dial(hangup_on_star=True, action=ended_url)
     dial.conference(conference_name(caller_sid), **options)
     response.append(dial)

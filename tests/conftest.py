@@ -97,6 +97,7 @@ def outbox(outbox_server) -> TwilioStandIn:
     box.deleted.clear()
     box.calls.clear()
     box.call_updates.clear()
+    box.call_recordings.clear()
     box.fail_next = box.fail_media_next = box.fail_calls_next = 0
     return box
 

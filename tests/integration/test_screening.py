@@ -297,18 +297,28 @@ def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio,
     assert report.call_sid == screened.sid and "hung up" in report.note
 
 
-def test_recorded_lines_record_the_conference_and_announce_it(twilio, svc, line, outbox, screened):
+def test_recorded_lines_record_the_connected_call_in_two_channels_after_a_notice(twilio, svc, line, outbox,
+                                                                                 screened):
     svc.lines.save(replace(line, recording=True))
     says = [el.text for el in name_given(twilio, screened).findall("Say")]
-    assert any("recorded" in text for text in says)
-    conference = press(twilio, screened, "1").find("Dial/Conference")
-    callback = f"/voice/recording?kind=forward&call={screened.sid}"
-    assert conference.get("record") == "record-from-start" and conference.get("recordingStatusCallback") == callback
-    # A conference recording's callback carries no CallSid: the URL names the call.
-    form = {"AccountSid": ACCOUNT_SID, "ConferenceSid": "CF" + "2" * 32, "RecordingSid": "RE" + "3" * 32,
-            "RecordingUrl": NAME_URL, "RecordingStatus": "completed", "RecordingDuration": "61"}
-    assert twilio.post(callback, form).status_code == 200
+    assert any("recorded" in text for text in says)  # before anything is recorded
+    assert outbox.call_recordings == []
+    assert press(twilio, screened, "1").find("Dial/Conference") is not None
+    callback = f"http://localhost/voice/recording?kind=forward&call={screened.sid}"
+    [(recorded_sid, form)] = outbox.call_recordings
+    assert recorded_sid == screened.sid and form["RecordingChannels"] == "dual"
+    assert form["RecordingStatusCallback"] == callback
+    # Twilio's callback for it: filed under the caller's call, archived like every recording.
+    done = {**screened.incoming_form(), "RecordingSid": "RE" + "3" * 32, "RecordingUrl": NAME_URL,
+            "RecordingStatus": "completed", "RecordingDuration": "61", "RecordingChannels": "2"}
+    assert twilio.post(callback.removeprefix("http://localhost"), done).status_code == 200
     assert svc.recordings.get("RE" + "3" * 32)["call_sid"] == screened.sid
+
+
+def test_lines_that_do_not_record_start_no_recording(twilio, outbox, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    assert outbox.call_recordings == []
 
 
 def svc_reviews(svc):
