@@ -328,9 +328,11 @@ def allowlist_add(number, line_number) -> None:
 @click.option("--to", default=None, help="The line's Twilio number (default: the only configured line).")
 @click.option("--url", default=None, help="Where the server runs (default http://127.0.0.1:5000).")
 @click.option("--status", "status_", default=None, help="Then post this CallStatus callback (e.g. completed).")
-def call(from_, to, url, status_) -> None:
+@click.option("--press", "keys", type=click.Choice(["1", "2", "9", "1*"]), default=None,
+              help="A screened call: state a name, then the press secretary presses this (1* = accept, then *).")
+def call(from_, to, url, status_, keys) -> None:
     """Post a correctly signed simulated Twilio call to a running server and print its TwiML answer."""
-    from screener.simulate import SimulatedCall, post_signed
+    from screener.simulate import SimulatedCall, post_signed, walk_screening
 
     settings = _settings()
     if not settings.twilio_auth_token:
@@ -345,6 +347,18 @@ def call(from_, to, url, status_) -> None:
     try:
         response = post_signed(base, "/voice/incoming", sim.incoming_form(), settings.twilio_auth_token, settings.public_url)
         click.echo(response.text)
+        if keys and "/voice/screen/name" in response.text:
+            def post(path: str, form: dict[str, str]):
+                return post_signed(base, path, form, settings.twilio_auth_token, settings.public_url)
+
+            def secretary_sid() -> str:
+                return (_services().calls.get(sim.sid) or {}).get("secretary_sid") or "CA" + "0" * 32
+
+            for step, answer in walk_screening(post, sim, secretary_sid, keys):
+                click.secho(f"-- {step}", fg="cyan")
+                click.echo(answer)
+        elif keys:
+            click.echo("(not screened: --press applies to screened callers, e.g. --from anonymous)")
         if status_:
             post_signed(base, "/voice/status", sim.status_form(status_), settings.twilio_auth_token, settings.public_url)
     except OSError as exc:

@@ -135,6 +135,7 @@ def _print_welcome(port: int, instance: Path, password: str) -> None:
     click.echo(f"  {here}screener call --from '+375 17 200 12 34'  # blocked by the prefix {DEMO_PREFIX}")
     click.echo(f"  {here}screener call --from +442079460123        # ordinary caller: <Dial> to {DEMO_DESTINATION}")
     click.echo(f"  {here}screener call --from anonymous            # withheld ID: screened (<Record> the name)")
+    click.echo(f"  {here}screener call --from anonymous --press 1*  # the dialogue: hold, whisper, accept, * to report")
     click.echo(f"  {here}screener blocklist add +442079460123 --reason 'demo'   # then call again: blocked")
     click.echo(f"  {here}screener blocklist export | head")
     click.echo(f"  curl -s {url}/metrics | grep screener_calls_total")

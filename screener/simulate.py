@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlencode
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -51,3 +53,36 @@ def post_signed(base: str, path: str, form: dict[str, str], auth_token: str, pub
         headers={"X-Twilio-Signature": signature(auth_token, signed_url, form)},
         timeout=10,
     )
+
+
+SCREEN_KEYS = ("1", "2", "9", "1*")
+
+
+def walk_screening(post: Callable[[str, dict[str, str]], requests.Response], sim: SimulatedCall,
+                   secretary_sid: Callable[[], str], keys: str) -> list[tuple[str, str]]:
+    """Play Twilio's part in the screening dialogue after the caller was asked for a name: the name is
+    recorded, the press secretary's call is answered, `keys` pressed (1, 2, 9, or 1* to accept and then
+    end with *), and the caller's side follows. Returns (step, TwiML answer) pairs in order.
+
+    `post(path, form)` sends one signed request; `secretary_sid()` names the call the server placed."""
+    if keys not in SCREEN_KEYS:
+        raise ValueError(f"keys must be one of {', '.join(SCREEN_KEYS)}")
+    name_sid = "RE" + secrets.token_hex(16)
+    name_url = f"https://api.twilio.com/2010-04-01/Accounts/{sim.account_sid}/Recordings/{name_sid}"
+    steps = [("caller states a name", post("/voice/screen/name", {
+        **sim.incoming_form(), "RecordingUrl": name_url, "RecordingSid": name_sid, "RecordingDuration": "3"}))]
+    leg = SimulatedCall(from_=sim.to, to="", account_sid=sim.account_sid, sid=secretary_sid())
+    leg_form = {**leg.incoming_form(), "Direction": "outbound-api", "CallStatus": "in-progress"}
+    query = urlencode({"call": sim.sid, "line": sim.to, "rec": name_url})
+    steps.append(("press secretary answers: the whisper", post(f"/voice/screen/whisper?{query}", leg_form)))
+    steps.append((f"press secretary presses {keys[0]}",
+                  post(f"/voice/screen/choice?call={sim.sid}", {**leg_form, "Digits": keys[0]})))
+    if keys == "1*":
+        steps.append(("press secretary presses * during the call", post(
+            f"/voice/screen/ended?call={sim.sid}", {**leg_form, "DialCallStatus": "completed"})))
+        steps.append(("caller's side: the conference has ended", post("/voice/screen/done", sim.incoming_form())))
+    elif keys in ("2", "9"):
+        then = "voicemail" if keys == "2" else "reported"
+        steps.append(("caller's side, moved by the server", post(f"/voice/screen/done?then={then}",
+                                                                 sim.incoming_form())))
+    return [(step, response.text) for step, response in steps]

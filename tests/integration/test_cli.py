@@ -187,6 +187,18 @@ def test_screener_call_prints_block_and_forward_twiml(cli, svc, served):
     assert {c["status"] for c in svc.calls.recent()} == {"ringing", "completed"}
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("keys, last", [("2", "<Record"), ("9", "This call has ended"), ("1*", "This call has ended")])
+def test_screener_call_walks_the_screening_dialogue(cli, svc, served, outbox, keys, last):
+    svc.lines.save(Line(LINE, "+48601234567", "US"))
+    result = cli("call", "--from", "anonymous", "--url", served, "--press", keys)
+    assert result.exit_code == 0, result.output
+    assert "-- press secretary answers: the whisper" in result.output and "<Gather" in result.output
+    assert result.output.rstrip().splitlines()[-1].count(last) == 1
+    [rung] = outbox.calls
+    assert rung["To"] == "+48601234567"
+
+
 def test_screener_call_without_a_server_fails_clearly(cli, svc):
     svc.lines.save(Line(LINE, "+48601234567", "US"))
     result = cli("call", "--from", "+442079460123", "--url", f"http://127.0.0.1:{free_port()}")

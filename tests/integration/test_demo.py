@@ -83,6 +83,13 @@ def test_demo_shows_block_forward_and_screen_and_sends_the_alert(demo):
     assert "<Number>+48601234567</Number>" in forwarded.stdout
     screened = screener(folder, env, "call", "--from", "anonymous", "--url", base)
     assert "<Record" in screened.stdout and "<Dial" not in screened.stdout
+    # The whole dialogue: on hold in a conference, the press secretary rung through the Twilio stand-in,
+    # the whisper, 1 to accept, then * to end and report.
+    walked = screener(folder, env, "call", "--from", "anonymous", "--url", base, "--press", "1*")
+    assert walked.returncode == 0, walked.stderr
+    assert "<Conference" in walked.stdout and "Press 1 to accept" in walked.stdout
+    assert 'hangupOnStar="true"' in walked.stdout and "has been reported" in walked.stdout
+    wait_for(folder / "demo.log", "[Calls] ringing the press secretary +48601234567")
     log = wait_for(folder / "demo.log", "[SMS outbox] to +4915112345678")
     assert "+375291234567" in log.split("[SMS outbox]")[1]
     assert (folder / "instance" / "appendonly.aof").exists() or (folder / "instance" / "appendonlydir").exists()
