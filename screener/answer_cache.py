@@ -1,0 +1,61 @@
+"""twiml.answer's documents for a call's first request, rendered once per (action, line settings).
+
+A call's answer depends only on the decision's action, the line's settings and, for a forwarded call,
+the caller's number (Dial's callerId). So each document is built once with the twilio builders
+(twiml.answer) and kept; a forwarded call's number is put into its place in the kept document.
+"""
+from __future__ import annotations
+
+import threading
+from xml.sax.saxutils import escape
+
+from screener import twiml
+from screener.model import Action, Decision, Line
+from screener.numbers import Caller, CallerKind
+
+# Stands for the caller's number while a document is rendered: private-use characters, which neither
+# a line's settings nor ElementTree's escaping produce.
+_SLOT = "\ue000caller\ue000"
+_ATTRIBUTE = {'"': "&quot;"}  # what ElementTree escapes in an attribute value besides & < >
+
+
+class AnswerCache:
+    """Rendered answers, keyed by action, line (by identity: lines are immutable and replaced on change)
+    and whether the caller has a number."""
+
+    def __init__(self, step: twiml.StepUrl, max_entries: int = 512) -> None:
+        self._step = step
+        self._max = max_entries
+        self._documents: dict[tuple[Action, int, bool], tuple[Line | None, str | tuple[str, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def answer(self, decision: Decision, line: Line | None, caller: Caller) -> str:
+        """The same document as twiml.answer(decision, line, caller, step)."""
+        key = (decision.action, id(line), caller.e164 is not None)
+        kept = self._documents.get(key)
+        if kept is None or kept[0] is not line:
+            kept = (line, self._render(decision, line, caller.e164 is not None))
+            with self._lock:
+                if len(self._documents) >= self._max:  # old line versions: start again
+                    self._documents.clear()
+                self._documents[key] = kept
+        document = kept[1]
+        if isinstance(document, str):
+            return document
+        if document is None:
+            return twiml.answer(decision, line, caller, self._step)
+        head, tail = document
+        return head + escape(caller.e164 or "", _ATTRIBUTE) + tail
+
+    def _render(self, decision: Decision, line: Line | None, has_number: bool) -> str | tuple[str, str] | None:
+        """A finished document, or the two halves around the caller's number, or None when the number
+        cannot be placed (then every call is rendered in full)."""
+        if not has_number:
+            return twiml.answer(decision, line, Caller(CallerKind.UNKNOWN), self._step)
+        document = twiml.answer(decision, line, Caller(CallerKind.NUMBER, _SLOT), self._step)
+        parts = document.split(_SLOT)
+        if len(parts) == 1:
+            return document  # the number is not in this answer
+        if len(parts) == 2:
+            return parts[0], parts[1]
+        return None
