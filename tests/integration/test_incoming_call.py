@@ -142,3 +142,11 @@ def test_behind_a_trusted_proxy_the_forwarded_url_is_what_must_be_signed(env, mo
     assert good.status_code == 200
     internal = twilio.post("/voice/incoming", {**form, "CallSid": "CA" + "8" * 32}, headers=proxied)
     assert internal.status_code == 403
+
+
+def test_calls_are_logged_after_redis_forgets_its_scripts(twilio, svc, redis_client, line):
+    twilio.call(ORDINARY)
+    redis_client.script_flush()  # as after a restart or a failover to a replica that never ran the script
+    response = twilio.call("+33612345678")
+    assert ElementTree.fromstring(response.data).find("Dial") is not None
+    assert svc.calls.get(response.sim.sid)["action"] == "forward"
