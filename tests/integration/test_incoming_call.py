@@ -1,5 +1,7 @@
 """/voice/incoming as Twilio and others see it: answered in front of Flask, with the same checks and answers."""
 import logging
+import subprocess
+import time
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
@@ -12,7 +14,9 @@ from screener.config import load_settings
 from screener.model import BlockMode, Line
 from screener.simulate import SimulatedCall, signature
 from screener.store.blocklist import EntryMeta
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, Twilio
+import redis
+
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, Twilio, redis_server_binary, start_redis
 
 BLOCKED = "+375291234567"
 ORDINARY = "+442079460123"
@@ -150,3 +154,32 @@ def test_calls_are_logged_after_redis_forgets_its_scripts(twilio, svc, redis_cli
     response = twilio.call("+33612345678")
     assert ElementTree.fromstring(response.data).find("Dial") is not None
     assert svc.calls.get(response.sim.sid)["action"] == "forward"
+
+
+def test_calls_are_logged_again_once_redis_is_back(env, monkeypatch, tmp_path):
+    server = start_redis(tmp_path)
+    monkeypatch.setenv("REDIS_URL", server.url)
+    app = create_app({"TESTING": True}, settings=load_settings())
+    svc = app.extensions["screener"]
+    svc.lines.save(Line(LINE, DESTINATION, "US"))
+    twilio = Twilio(app.test_client())
+    assert b"<Dial" in twilio.call(ORDINARY).data
+    server.process.kill()
+    server.process.wait()
+    assert b"<Record" in twilio.call(ORDINARY).data  # screened while Redis is away
+    back = subprocess.Popen([redis_server_binary(), "--port", str(server.port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                redis.Redis(port=server.port).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.025)
+        svc.lines.save(Line(LINE, DESTINATION, "US"))  # a Redis without persistence came back empty
+        response = twilio.call(ORDINARY)
+        assert b"<Dial" in response.data
+        assert svc.calls.get(response.sim.sid)["action"] == "forward"
+    finally:
+        back.kill()
+        back.wait()
