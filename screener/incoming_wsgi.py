@@ -57,9 +57,9 @@ class Form(dict):
                 continue
             name, _, value = pair.partition("=")
             if "%" in name or "+" in name:
-                name = unquote(name.replace("+", " "), errors="werkzeug.url_quote")
+                name = _unquote(name)
             if "%" in value or "+" in value:
-                value = unquote(value.replace("+", " "), errors="werkzeug.url_quote")
+                value = _unquote(value)
             form.setdefault(name, []).append(value)
         return form
 
@@ -70,6 +70,13 @@ class Form(dict):
     def first(self, name: str) -> str:
         values = self.get(name)
         return values[0] if values else ""
+
+
+def _unquote(text: str) -> str:
+    """A form value decoded; the phone numbers in every call's form (%2B and digits) without urllib."""
+    if text.startswith("%2B") and "%" not in text[3:] and "+" not in text:
+        return "+" + text[3:]
+    return unquote(text.replace("+", " "), errors="werkzeug.url_quote")
 
 
 def step_urls(public_url: str | None) -> twiml.StepUrl:

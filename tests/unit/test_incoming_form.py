@@ -8,6 +8,7 @@ from screener.incoming_wsgi import Form
 BODIES = [
     b"",
     b"CallSid=CA123&From=%2B442079460123&To=%2B12025550143",
+    b"From=%2B44+20&To=%2B1%2B2&Caller=%2b1202&Called=%2B",
     b"From=+442079460123",  # a bare + is a space
     b"Caller=Jane+Doe&Name=J%C3%BCrgen",
     b"a=1&a=2&b=&c",
