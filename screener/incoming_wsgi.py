@@ -36,6 +36,7 @@ FORM = "application/x-www-form-urlencoded"
 XML = "text/xml; charset=utf-8"
 log = logging.getLogger("screener.voice")
 _CALL_LINE = "call sid=%s line=%s caller=%s action=%s rule=%s entry=%s"
+_NO_CAMPAIGN = Campaign(window_seconds=0)  # calls to an unconfigured number count towards no campaign
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -99,6 +100,8 @@ class IncomingCalls:
         self.max_body = max_body
         self.public_url = svc.settings.public_url
         self.answers = AnswerCache(step_urls(self.public_url))
+        settings = svc.settings
+        self._campaign = Campaign(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
         self._sites: dict[tuple, str] = {}
 
     def __call__(self, env: dict, start_response: Callable) -> Iterable[bytes]:
@@ -182,7 +185,7 @@ class IncomingCalls:
                 try:
                     outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
                                                            policy.candidates(caller, line, verstat, _now()),
-                                                           version, _campaign(svc, line))
+                                                           version, self._campaign if line else _NO_CAMPAIGN)
                     break
                 except StaleLines:
                     svc.lookup.refresh()
@@ -236,13 +239,6 @@ def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Call
         encrypted_number=svc.vault.encrypt(e164) if e164 else "",
         retention_seconds=(line.retention_days if line else 30) * 86400,
     )
-
-
-def _campaign(svc: Services, line: Line | None) -> Campaign:
-    settings = svc.settings
-    if line is None:
-        return Campaign(window_seconds=0)
-    return Campaign(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
 
 
 def _enqueue_alerts(svc: Services, sid: str, number: str, outcome: Outcome) -> None:
