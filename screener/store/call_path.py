@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 
 import redis
+from hiredis import pack_command
+from redis.connection import Connection
 from redis.exceptions import NoScriptError
 
 from screener.model import ENTRY_PLACEHOLDER as ENTRY
@@ -166,28 +168,45 @@ class CallPath:
         return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode())
 
     def _run(self, keys: list[str], args: list[object]) -> list:
-        """EVALSHA, loading the script when Redis does not have it (after a restart or SCRIPT FLUSH).
-        Sent with execute_command: redis-py's Script wrapper costs about a third of the call's client CPU."""
-        client = self._client()
+        """EVALSHA on this thread's own connection; once more on a new connection when that one turned out
+        broken (Redis closed it while idle, restarted or failed over), as redis-py's client would retry.
+
+        The command goes straight to a connection, packed by hiredis: redis-py's client machinery around
+        one command (Script wrapper, pool checkout, retry and metrics hooks, argument packing in Python)
+        cost more CPU than the rest of the call's client work together."""
+        try:
+            return self._evalsha(keys, args)
+        except UNREACHABLE:
+            return self._evalsha(keys, args)
+
+    def _evalsha(self, keys: list[str], args: list[object]) -> list:
+        """Raises redis errors; unless Redis answered, the connection goes back to the pool, closed."""
+        connection = self._connection()
         try:
             try:
-                return client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)
-            except NoScriptError:
-                self._sha = client.script_load(_SCRIPT)
-                return client.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)
-        except UNREACHABLE:
-            # Give the connection back to the pool, which reconnects it where the Sentinels now say the
-            # master is (a held connection would only ever reconnect to the address it had).
-            self._threads.client = None
-            client.close()
+                return self._send(connection, keys, args)
+            except NoScriptError:  # Redis restarted, failed over or was flushed of scripts
+                self._sha = self.client.script_load(_SCRIPT)
+                return self._send(connection, keys, args)
+        except redis.ResponseError:
+            raise  # Redis answered in full: the connection is in order
+        except BaseException:
+            # Anything else (a timeout, a dropped connection, an interrupted read) may leave a reply
+            # unread: close the connection and give it back. The pool reconnects it on its next use,
+            # where the Sentinels then say the master is (a held connection would only ever reconnect
+            # to the address it had).
+            self._threads.connection = None
+            connection.disconnect()
+            self.client.connection_pool.release(connection)
             raise
 
-    def _client(self) -> redis.Redis:
-        """This thread's client, holding one connection of the shared pool (same settings, same Sentinel
-        master): taking a connection from the pool and giving it back on every call costs about a quarter
-        of the call's client CPU in redis-py."""
-        client = getattr(self._threads, "client", None)
-        if client is None:
-            client = self._threads.client = redis.Redis(connection_pool=self.client.connection_pool,
-                                                        single_connection_client=True)
-        return client
+    def _send(self, connection: Connection, keys: list[str], args: list[object]) -> list:
+        connection.send_packed_command([pack_command(("EVALSHA", self._sha, len(keys), *keys, *args))])
+        return connection.read_response()
+
+    def _connection(self) -> Connection:
+        """This thread's connection, taken from the shared pool (same settings, same Sentinel master) once."""
+        connection = getattr(self._threads, "connection", None)
+        if connection is None:
+            connection = self._threads.connection = self.client.connection_pool.get_connection()
+        return connection

@@ -1,6 +1,7 @@
 """/voice/incoming as Twilio and others see it: answered in front of Flask, with the same checks and answers."""
 import logging
 import subprocess
+import threading
 import time
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -183,3 +184,18 @@ def test_calls_are_logged_again_once_redis_is_back(env, monkeypatch, tmp_path):
     finally:
         back.kill()
         back.wait()
+
+
+def test_a_call_after_redis_was_too_slow_gets_its_own_answer(twilio, svc, redis_server, line):
+    twilio.call(ORDINARY)  # this thread now has its connection
+    busy = "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000; " \
+           "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1"
+    blocker = threading.Thread(target=redis.Redis(port=redis_server.port).eval, args=(busy, 0, 700))
+    blocker.start()
+    time.sleep(0.1)
+    slow = twilio.call("+33612345678")  # Redis answers nothing within the timeout: screened
+    blocker.join()
+    assert b"<Record" in slow.data
+    after = twilio.call("+4915112345678")
+    assert b"<Dial" in after.data
+    assert svc.calls.get(after.sim.sid)["sid"] == after.sim.sid
