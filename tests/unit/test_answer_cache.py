@@ -28,10 +28,12 @@ def test_kept_answer_is_what_twiml_builds(public_url, line_name, action):
     step = step_urls(public_url)
     cache = AnswerCache(step)
     line = LINES[line_name]
-    decision = Decision(action, rule="default", reason="test")
+    decisions = [Decision(action, rule="default", reason="test"),
+                 Decision(action, rule="degraded", reason="lists unreachable", degraded=True)]
     for _ in range(2):  # rendered, then kept
-        for caller in CALLERS:
-            assert cache.answer(decision, line, caller) == twiml.answer(decision, line, caller, step)
+        for decision in decisions:
+            for caller in CALLERS:
+                assert cache.answer(decision, line, caller) == twiml.answer(decision, line, caller, step)
 
 
 def test_forwarded_callers_each_get_their_own_caller_id():
