@@ -36,7 +36,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
 
     Twilio's webhooks (/voice/*) are served by a small app of their own, mounted under /voice, so that
     none of the web page's per-request work (sessions, CSRF, rate limits, translations, page headers)
-    runs while a phone rings. Both share one Services (one Redis pool) and one validator.
+    runs while a phone rings; the first request of every call, /voice/incoming, is answered by a plain
+    WSGI callable in front of both (screener/incoming_wsgi.py). All share one Services (one Redis pool)
+    and one validator.
     """
     settings = settings or load_settings()
     require_secrets(settings)
@@ -45,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
               "screener.validator": RequestValidator(settings.twilio_auth_token)}
 
     from screener import health, screening, voice, web
+    from screener.incoming_wsgi import IncomingCalls
 
     calls = _flask("screener.voice", settings, test_config, shared)
     calls.secret_key = None  # webhooks carry no cookies: without a key Flask opens no session per call
@@ -55,6 +58,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     app.register_blueprint(health.bp)
     web.init_app(app)  # the volunteers' pages
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/voice": calls.wsgi_app})  # type: ignore[method-assign]
+    app.wsgi_app = IncomingCalls(app.wsgi_app, shared["screener"], shared["screener.validator"],  # type: ignore[method-assign]
+                                 MAX_REQUEST_BYTES)
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     app.extensions["screener.calls_app"] = calls

@@ -28,7 +28,11 @@ def _enqueue(queue: Queue, job: str, *args: Any, description: str, **options: An
     options.setdefault("job_timeout", JOB_TIMEOUT)
     options.setdefault("result_ttl", 86400)
     options.setdefault("failure_ttl", 30 * 86400)
-    return queue.enqueue(job, *args, description=description, **options).id
+    # One transaction (RQ alone sends two): the job is on the queue once execute() returns.
+    pipeline = queue.connection.pipeline()
+    job_id = queue.enqueue(job, *args, description=description, pipeline=pipeline, **options).id
+    pipeline.execute()
+    return job_id
 
 
 def enqueue_alert(queue: Queue, kind: str, call_sid: str, line_number: str, **facts: str) -> str:

@@ -90,11 +90,13 @@ def candidates(caller: Caller, line: Line | None, verstat: str | None = None,
     """The decision for each thing the lists could say (screener.model.LIST_OUTCOMES), made before
     the lists are read, so that reading them and logging the call take one round trip. The matching
     entry is ENTRY_PLACEHOLDER until it is known."""
-    return {
-        "allowlisted": decide(caller, line, ListMatches(allowlisted=True), verstat, now),
-        "blocklisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta="0"),
-                              verstat, now),
-        "screenlisted": decide(caller, line, ListMatches(blocklist_entry=ENTRY_PLACEHOLDER,
-                                                         blocklist_meta=SCREEN_META_PREFIX), verstat, now),
-        "unlisted": decide(caller, line, ListMatches(), verstat, now),
-    }
+    return {outcome: decide(caller, line, matches, verstat, now) for outcome, matches in _OUTCOME_MATCHES}
+
+
+# What the lists say in each outcome (made once: every call asks for all four).
+_OUTCOME_MATCHES = (
+    ("allowlisted", ListMatches(allowlisted=True)),
+    ("blocklisted", ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta="0")),
+    ("screenlisted", ListMatches(blocklist_entry=ENTRY_PLACEHOLDER, blocklist_meta=SCREEN_META_PREFIX)),
+    ("unlisted", ListMatches()),
+)

@@ -1,23 +1,19 @@
-"""Blueprint /voice/*: a call arrives, its status changes, a recording is ready.
-Verify, normalise, decide, answer, log, enqueue."""
+"""Blueprint /voice/*: a call's status changes, a recording is ready. Verify, record, enqueue.
+(A call's first request, /voice/incoming, is answered by screener/incoming_wsgi.py.)"""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, request
 
-from screener import alerts, metrics, policy, twiml
-from screener.model import Action, Line
-from screener.numbers import Caller, mask, normalise
+from screener import alerts, metrics, twiml
 from screener.services import Services, services
-from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines
 from screener.store.connection import UNREACHABLE
 from screener.store.evidence import TERMINAL_STATUSES
 from screener.store.recordings import NOTIFIED
 from screener.bridge import release_press_secretary
-from screener.webhook import (RECORDING_SID, absolute_step_url, call_sid, check_signature, error_answer, line_number,
-                              log, parent_sid, step_url, xml)
+from screener.webhook import (RECORDING_SID, absolute_step_url, call_sid, check_signature, error_answer, log, parent_sid,
+                              xml)
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(check_signature)
@@ -25,82 +21,6 @@ bp.register_error_handler(Exception, error_answer)
 
 _TWILIO_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer",
                     "canceled"}
-
-
-@bp.post("/incoming")
-def incoming() -> Response:
-    """A call arrives: answer with TwiML within milliseconds, whatever state the store is in."""
-    sid = call_sid()
-    number = line_number()
-    svc = services()
-    raw_from = request.form.get("From")
-    verstat = request.form.get("StirVerstat", "")[:64] or None
-    try:
-        for _ in range(3):  # a line change between our cache and the round trip: refresh, decide again
-            version, line = svc.lookup.current(number)
-            caller = normalise(raw_from, line.country if line else None)
-            try:
-                outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
-                                                       policy.candidates(caller, line, verstat, _now()),
-                                                       version, _campaign(svc, line))
-                break
-            except StaleLines:
-                svc.lookup.refresh()
-        else:
-            raise RuntimeError("line settings kept changing during one call")
-    except UNREACHABLE as exc:
-        metrics.STORE_UNREACHABLE.inc()
-        known = svc.lookup.known_line(number)
-        caller = normalise(raw_from, known.country if known else None)
-        decision = policy.decide(caller, known, None, verstat)
-        log.error("store_unreachable sid=%s line=%s action=%s error=%s", sid, number, decision.action.value,
-                  type(exc).__name__)
-        return xml(twiml.answer(decision, known, caller, step_url))
-    decision = outcome.decision
-    metrics.CALLS.labels(decision.action.value, decision.rule).inc()
-    log.info("call sid=%s line=%s caller=%s action=%s rule=%s entry=%s", sid, number,
-             mask(caller.e164) if caller.e164 else caller.kind.value, decision.action.value, decision.rule,
-             decision.entry or "-")
-    if outcome.logged:
-        _enqueue_alerts(svc, sid, number, outcome)
-    return xml(twiml.answer(decision, line, caller, step_url))
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Caller) -> CallFacts:
-    e164 = caller.e164 or ""
-    return CallFacts(
-        sid=sid, line=number, at=int(time.time()), caller_e164=e164, caller_kind=caller.kind.value,
-        caller_masked=mask(e164) if e164 else caller.kind.value,
-        caller_hash=svc.vault.link_hash(e164) if e164 else "",
-        # Kept only if the caller turns out not to be blocked (a blocked caller's number is kept in full).
-        encrypted_number=svc.vault.encrypt(e164) if e164 else "",
-        retention_seconds=(line.retention_days if line else 30) * 86400,
-    )
-
-
-def _campaign(svc: Services, line: Line | None) -> Campaign:
-    settings = svc.settings
-    if line is None:
-        return Campaign(window_seconds=0)
-    return Campaign(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
-
-
-def _enqueue_alerts(svc: Services, sid: str, number: str, outcome: Outcome) -> None:
-    """Only where an alert is due; a failure here is logged, the caller still gets the answer."""
-    try:
-        if outcome.decision.action is Action.BLOCK and outcome.decision.rule == "blocklist":
-            alerts.enqueue_blocked_call(svc.alerts, sid, number)
-            metrics.ALERTS_ENQUEUED.labels(alerts.BLOCKED_CALL).inc()
-        if outcome.campaign:
-            alerts.enqueue_campaign(svc.alerts, sid, outcome.identity)
-            metrics.ALERTS_ENQUEUED.labels(alerts.CAMPAIGN).inc()
-    except UNREACHABLE as exc:
-        metrics.STORE_UNREACHABLE.inc()
-        log.error("alert_unqueued sid=%s error=%s", sid, type(exc).__name__)
 
 
 @bp.post("/status")

@@ -8,14 +8,20 @@ one round trip, and the policy is still a pure, tested function.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import redis
+from hiredis import pack_command
+from redis.connection import Connection
+from redis.exceptions import NoScriptError
 
 from screener.model import ENTRY_PLACEHOLDER as ENTRY
 from screener.model import LIST_OUTCOMES as OUTCOMES
 from screener.model import Decision
 from screener.store.blocklist import prefix_fields
+from screener.store.connection import UNREACHABLE
 from screener.store.keys import Keys
 
 # KEYS: 1 lines version, 2 allowlist, 3 blocklist bucket, 4 blocklist prefixes, 5 call hash, 6 call stream,
@@ -131,7 +137,8 @@ class CallPath:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
         self.keys = keys
-        self._script = client.register_script(_SCRIPT)
+        self._threads = threading.local()
+        self._sha = hashlib.sha1(_SCRIPT.encode()).hexdigest()
 
     def decide_and_log(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int,
                        campaign: Campaign) -> Outcome:
@@ -147,12 +154,9 @@ class CallPath:
             decision = candidates[name]
             keep_full = decision.rule == "blocklist" and decision.action.value == "block"
             args += [decision.action.value, decision.rule, decision.reason, "1" if keep_full else ""]
-        result = self._script(
-            keys=[k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
-                  k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(), k.calls_by_caller(facts.caller_hash or "-"),
-                  k.call_number(facts.sid)],
-            args=args,
-        )
+        result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
+                            k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
+                            k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid)], args)
         status = result[0].decode()
         if status == "stale":
             raise StaleLines(result[1].decode())
@@ -162,3 +166,47 @@ class CallPath:
         if entry and chosen.entry == ENTRY:
             chosen = Decision(chosen.action, chosen.rule, chosen.reason.replace(ENTRY, entry), entry, chosen.degraded)
         return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode())
+
+    def _run(self, keys: list[str], args: list[object]) -> list:
+        """EVALSHA on this thread's own connection; once more on a new connection when that one turned out
+        broken (Redis closed it while idle, restarted or failed over), as redis-py's client would retry.
+
+        The command goes straight to a connection, packed by hiredis: redis-py's client machinery around
+        one command (Script wrapper, pool checkout, retry and metrics hooks, argument packing in Python)
+        cost more CPU than the rest of the call's client work together."""
+        try:
+            return self._evalsha(keys, args)
+        except UNREACHABLE:
+            return self._evalsha(keys, args)
+
+    def _evalsha(self, keys: list[str], args: list[object]) -> list:
+        """Raises redis errors; unless Redis answered, the connection goes back to the pool, closed."""
+        connection = self._connection()
+        try:
+            try:
+                return self._send(connection, keys, args)
+            except NoScriptError:  # Redis restarted, failed over or was flushed of scripts
+                self._sha = self.client.script_load(_SCRIPT)
+                return self._send(connection, keys, args)
+        except redis.ResponseError:
+            raise  # Redis answered in full: the connection is in order
+        except BaseException:
+            # Anything else (a timeout, a dropped connection, an interrupted read) may leave a reply
+            # unread: close the connection and give it back. The pool reconnects it on its next use,
+            # where the Sentinels then say the master is (a held connection would only ever reconnect
+            # to the address it had).
+            self._threads.connection = None
+            connection.disconnect()
+            self.client.connection_pool.release(connection)
+            raise
+
+    def _send(self, connection: Connection, keys: list[str], args: list[object]) -> list:
+        connection.send_packed_command([pack_command(("EVALSHA", self._sha, len(keys), *keys, *args))])
+        return connection.read_response()
+
+    def _connection(self) -> Connection:
+        """This thread's connection, taken from the shared pool (same settings, same Sentinel master) once."""
+        connection = getattr(self._threads, "connection", None)
+        if connection is None:
+            connection = self._threads.connection = self.client.connection_pool.get_connection()
+        return connection
