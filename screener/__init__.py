@@ -42,7 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     """
     settings = settings or load_settings()
     require_secrets(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     shared = {"screener": Services.build(settings),
               "screener.validator": RequestValidator(settings.twilio_auth_token)}
 

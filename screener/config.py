@@ -41,6 +41,7 @@ class Settings:
     alert_webhook_secret: str = ""
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_sentinel_master: str = "screener"
+    log_level: str = "INFO"  # DEBUG adds one line per call decision to the service log
     hold_music_url: str = ""  # what a screened caller hears while the press secretary decides; "" = Twilio's
 
     @property
@@ -108,6 +109,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if recordings_s3 and not recordings_s3.startswith("s3://"):
         raise ConfigError("SCREENER_RECORDINGS_S3 must look like s3://bucket/prefix")
 
+    log_level = get("SCREENER_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("SCREENER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     hold_music_url = get("SCREENER_HOLD_MUSIC_URL")
     if hold_music_url and not hold_music_url.startswith("https://"):
         raise ConfigError("SCREENER_HOLD_MUSIC_URL must be an https:// URL (an MP3, a WAV or TwiML)")
@@ -131,6 +135,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         recordings_s3=recordings_s3,
         s3_endpoint_url=get("SCREENER_S3_ENDPOINT_URL"),
         hold_music_url=hold_music_url,
+        log_level=log_level,
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
         campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),

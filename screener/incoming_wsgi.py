@@ -217,10 +217,11 @@ def _send(start_response: Callable, code: int, text: str, content_type: str,
 
 
 def _log_call(sid: str, number: str, caller: str, decision: Decision) -> None:
-    """The one log line per call decision. Made without Logger.info's search of the stack for the
-    calling file and line, a third of the line's cost, which no log format of ours shows."""
-    if log.isEnabledFor(logging.INFO):
-        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, _CALL_LINE,
+    """One log line per call decision, at DEBUG: the call log in Redis is the record of every call, and
+    expires with the line's retention period, which a system log (journald) would not. Made without
+    Logger's search of the stack for the calling file and line, which no log format of ours shows."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.handle(log.makeRecord(log.name, logging.DEBUG, __file__, 0, _CALL_LINE,
                                   (sid, number, caller, decision.action.value, decision.rule, decision.entry or "-"),
                                   None, "answer_call"))
 

@@ -104,11 +104,18 @@ def test_answer_is_xml_with_its_length(twilio, line):
     assert int(response.headers["Content-Length"]) == len(response.data)
 
 
-def test_every_call_writes_one_log_line(twilio, line, caplog):
-    with caplog.at_level(logging.INFO, logger="screener.voice"):
+def test_every_call_writes_one_log_line_at_debug_level(twilio, line, caplog):
+    with caplog.at_level(logging.DEBUG, logger="screener.voice"):
         response = twilio.call(ORDINARY)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("call ")]
     assert lines == [f"call sid={response.sim.sid} line={LINE} caller=+4420••••••23 action=forward rule=default entry=-"]
+
+
+def test_calls_stay_out_of_the_service_log_by_default(twilio, svc, line, caplog):
+    with caplog.at_level(logging.INFO, logger="screener.voice"):
+        response = twilio.call(ORDINARY)
+    assert not [r for r in caplog.records if response.sim.sid in r.getMessage()]
+    assert svc.calls.get(response.sim.sid)["action"] == "forward"  # the call log has it
 
 
 def test_blocked_call_is_logged_and_alerts_once(twilio, svc, blocklisted):

@@ -429,7 +429,7 @@ def test_screen_listed_callers_number_is_not_stored_or_logged_in_full(twilio, sv
     import logging
 
     svc.blocklist.add_many(["+442079460123"], EntryMeta(reason="unclear", action="screen"))
-    with caplog.at_level(logging.INFO, logger="screener.voice"):
+    with caplog.at_level(logging.DEBUG, logger="screener.voice"):
         response = twilio.call("+442079460123")
     call = svc.calls.get(response.sim.sid)
     assert call["rule"] == "screenlist" and call["entry"].endswith("23") and "442079460123" not in call["entry"]
