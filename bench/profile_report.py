@@ -21,10 +21,10 @@ STAGES: dict[str, tuple[str, ...]] = {
     "  policy (decide / candidates)": ("decide (screener/policy.py", "candidates (screener/policy.py"),
     "  Redis: lists + decision + call log (all round trips)": (
         "decide_and_log (screener/store/call_path.py", "lookup (screener/store/lookup.py", "record (screener/store/calls.py"),
-    "  keyed hash + Fernet encryption of the number (privacy)": ("link_hash (screener/privacy.py", "encrypt (screener/privacy.py"),
+    "  keyed hash + AES-GCM encryption of the number (privacy)": ("link_hash (screener/privacy.py", "encrypt (screener/privacy.py"),
     "  alert enqueue (RQ, blocked calls only)": ("enqueue_blocked_call (screener/alerts.py",),
     "  TwiML building (VoiceResponse) or kept answers": ("answer (screener/twiml.py", "answer (screener/answer_cache.py"),
-    "  logging.info line": ("info (logging/__init__.py", "_log_call (screener/incoming_wsgi.py"),
+    "  per-call log line (logging.info; DEBUG-only in incoming_wsgi)": ("info (logging/__init__.py", "_log_call (screener/incoming_wsgi.py"),
     "  prometheus counters": ("inc (prometheus_client/",),
     "redis-py client code, any caller (command packing, socket I/O, parsing)": (
         "execute_command (redis/", "execute (redis/client.py", "__call__ (redis/commands/core.py"),
