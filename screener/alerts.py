@@ -29,9 +29,9 @@ def _enqueue(queue: Queue, job: str, *args: Any, description: str, **options: An
     options.setdefault("result_ttl", 86400)
     options.setdefault("failure_ttl", 30 * 86400)
     # One transaction (RQ alone sends two): the job is on the queue once execute() returns.
-    pipeline = queue.connection.pipeline()
-    job_id = queue.enqueue(job, *args, description=description, pipeline=pipeline, **options).id
-    pipeline.execute()
+    with queue.connection.pipeline() as pipeline:
+        job_id = queue.enqueue(job, *args, description=description, pipeline=pipeline, **options).id
+        pipeline.execute()
     return job_id
 
 

@@ -107,18 +107,21 @@ class IncomingCalls:
     def __call__(self, env: dict, start_response: Callable) -> Iterable[bytes]:
         if env.get("PATH_INFO") != PATH:
             return self.app(env, start_response)
-        number = ""
         try:
             form = self._signed_form(env)
             sid = form.first("CallSid")
             if not CALL_SID.fullmatch(sid):
                 raise BadRequest("CallSid missing or malformed")
-            to = form.first("To")
-            number = to if len(to) <= 32 else ""
-            document = self.answer_call(sid, number, form.first("From"), form.first("StirVerstat")[:64] or None)
         except HTTPException as exc:
             return _send(start_response, exc.code or 400, f"{exc.code} {exc.name}: {exc.description}\n",
                          "text/plain; charset=utf-8", exc.get_headers())
+        except Exception as exc:  # not yet known to be Twilio's: refuse, without a ringing call's fallback
+            log.warning("webhook_unreadable path=%s error=%s", PATH, type(exc).__name__)
+            return _send(start_response, 400, "400 Bad Request: unreadable request\n", "text/plain; charset=utf-8")
+        to = form.first("To")
+        number = to if len(to) <= 32 else ""
+        try:
+            document = self.answer_call(sid, number, form.first("From"), form.first("StirVerstat")[:64] or None)
         except Exception:  # a bug must not drop a ringing call: answer with screening TwiML, log loudly
             log.exception("webhook_error path=%s", PATH)
             decision = Decision(Action.SCREEN, rule="error", reason="internal error: screening", degraded=True)

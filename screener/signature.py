@@ -38,6 +38,8 @@ def verify_params(validator: RequestValidator, url: str, params: Any, signature:
     validator reads it: every value of every name counts)."""
     if not signature:
         raise SignatureError("missing X-Twilio-Signature")
+    if not signature.isascii():  # base64 never is otherwise; compare_digest would raise on it
+        raise SignatureError("signature is not base64")
     # One HMAC for the URL as called: what Twilio sends nearly always. Only when that does not match
     # does the validator also try the URL with and without its default port (two more HMACs).
     if hmac.compare_digest(validator.compute_signature(url, params), signature):

@@ -169,13 +169,17 @@ class CallPath:
 
     def _run(self, keys: list[str], args: list[object]) -> list:
         """EVALSHA on this thread's own connection; once more on a new connection when that one turned out
-        broken (Redis closed it while idle, restarted or failed over), as redis-py's client would retry.
+        broken (Redis closed it while idle, restarted or failed over). Never after a timeout: the script
+        may have reached Redis and run late, and a second run would find the call logged ("dup") and so
+        skip its alert; a timeout goes to the caller's fallback answer instead.
 
         The command goes straight to a connection, packed by hiredis: redis-py's client machinery around
         one command (Script wrapper, pool checkout, retry and metrics hooks, argument packing in Python)
         cost more CPU than the rest of the call's client work together."""
         try:
             return self._evalsha(keys, args)
+        except (redis.TimeoutError, TimeoutError):
+            raise
         except UNREACHABLE:
             return self._evalsha(keys, args)
 
@@ -186,7 +190,10 @@ class CallPath:
             try:
                 return self._send(connection, keys, args)
             except NoScriptError:  # Redis restarted, failed over or was flushed of scripts
-                self._sha = self.client.script_load(_SCRIPT)
+                # Loaded on this same connection: with Sentinel, the pool's next one may be another server.
+                connection.send_packed_command([pack_command(("SCRIPT", "LOAD", _SCRIPT))])
+                sha = connection.read_response()
+                self._sha = sha.decode() if isinstance(sha, bytes) else sha
                 return self._send(connection, keys, args)
         except redis.ResponseError:
             raise  # Redis answered in full: the connection is in order
@@ -205,7 +212,9 @@ class CallPath:
         return connection.read_response()
 
     def _connection(self) -> Connection:
-        """This thread's connection, taken from the shared pool (same settings, same Sentinel master) once."""
+        """This thread's connection, taken from the shared pool (same settings, same Sentinel master) once.
+        Held for the thread's life, which suits gunicorn's fixed gthread pool; a server with a thread per
+        request would hold one connection per request."""
         connection = getattr(self._threads, "connection", None)
         if connection is None:
             connection = self._threads.connection = self.client.connection_pool.get_connection()

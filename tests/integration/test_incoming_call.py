@@ -206,3 +206,36 @@ def test_a_call_after_redis_was_too_slow_gets_its_own_answer(twilio, svc, redis_
     after = twilio.call("+4915112345678")
     assert b"<Dial" in after.data
     assert svc.calls.get(after.sim.sid)["sid"] == after.sim.sid
+
+
+@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/status"])
+def test_a_signature_that_is_not_base64_is_refused_and_counted(client, svc, line, path):
+    form = SimulatedCall(ORDINARY, LINE, ACCOUNT_SID).incoming_form()
+    before = _signature_failures(client)
+    response = client.post(path, data=form, headers={"X-Twilio-Signature": "ééé" * 9})
+    assert response.status_code == 403
+    assert _signature_failures(client) == before + 1
+    assert svc.calls.get(form["CallSid"]) is None
+
+
+def _signature_failures(client) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    return float([l for l in text.splitlines() if l.startswith("screener_signature_failures_total ")][0].split()[1])
+
+
+def test_a_timed_out_call_is_not_sent_again(twilio, svc, redis_server, line):
+    """Redis busy past the call's timeout (0.25 s) but free before a second try would time out: a second
+    try would find the late first run's log entry ("dup") and skip the call's alert."""
+    twilio.call(ORDINARY)
+    stats = redis.Redis(port=redis_server.port)
+    before = stats.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+    busy = "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000; " \
+           "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1"
+    blocker = threading.Thread(target=redis.Redis(port=redis_server.port).eval, args=(busy, 0, 450))
+    blocker.start()
+    time.sleep(0.1)
+    slow = twilio.call("+33612345678")
+    blocker.join()
+    time.sleep(0.05)
+    assert b"<Record" in slow.data  # the fallback answer, not a late second try's
+    assert stats.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) - before == 1
