@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from screener.model import DEFAULT_POLICY, Action, BlockMode
 from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+from screener.web.form_translations import TRANSLATIONS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 CATEGORIES = ("intimidation", "impersonation", "surveillance", "spam", "other")
@@ -42,19 +43,28 @@ def _action_choices() -> list[tuple[str, str]]:
             (Action.BLOCK.value, _l("Block"))]
 
 
-class LoginForm(FlaskForm):
+
+class TranslatedForm(FlaskForm):
+    """Flask-WTF's form, with WTForms' own messages in Belarusian too (see form_translations.py)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):  # noqa: ANN001, ANN201 - WTForms' signature
+            return TRANSLATIONS
+
+
+class LoginForm(TranslatedForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class TotpForm(FlaskForm):
+class TotpForm(TranslatedForm):
     code = StringField(_l("6-digit code from your authenticator app"), validators=[DataRequired(), Length(max=8)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"})
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(TranslatedForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH)],
@@ -63,15 +73,15 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(TranslatedForm):
     locale = SelectField(_l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LOCALES])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TranslatedForm):
     """A button that changes something: only the CSRF token."""
 
 
-class EntryForm(FlaskForm):
+class EntryForm(TranslatedForm):
     entry = StringField(_l("Number or prefix"), validators=[DataRequired(), Length(max=64)],
                         description=_l("Any common format, e.g. +375 29 123-45-67; a prefix ends in *, e.g. +37517*"),
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
@@ -84,18 +94,18 @@ class EntryForm(FlaskForm):
     source = StringField(_l("Source"), validators=[DataRequired(), Length(max=80)], default="manual")
 
 
-class EditEntryForm(FlaskForm):
+class EditEntryForm(TranslatedForm):
     category = EntryForm.category
     reason = EntryForm.reason
     evidence = EntryForm.evidence
     source = EntryForm.source
 
 
-class RemoveEntryForm(FlaskForm):
+class RemoveEntryForm(TranslatedForm):
     why = StringField(_l("Why is it removed?"), validators=[DataRequired(), Length(max=500)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(TranslatedForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()],
                      description=_l("Columns: number, reason, category (a header row may name them)."))
     region = SelectField(_l("Country, for numbers without +"), choices=_countries, default="")
@@ -103,21 +113,21 @@ class ImportForm(FlaskForm):
                          description=_l("Recorded on each entry; default: the file name."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(TranslatedForm):
     note = TextAreaField(_l("What happened on this call?"), validators=[DataRequired(), Length(max=1000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TranslatedForm):
     note = StringField(_l("Note"), validators=[Length(max=500)])
     category = StringField(_l("Category"), validators=[Length(max=40)], default="intimidation",
                            render_kw={"list": "categories"})
 
 
-class RejectForm(FlaskForm):
+class RejectForm(TranslatedForm):
     note = StringField(_l("Why is it rejected?"), validators=[DataRequired(), Length(max=500)])
 
 
-def _phone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+def _phone(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
     from screener.numbers import InvalidNumber, parse_number
     from screener.web.number_errors import number_error
 
@@ -127,7 +137,7 @@ def _phone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator 
         raise ValidationError(number_error(exc)) from None
 
 
-def _webhook(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+def _webhook(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
     from screener.model import check_webhook_url
 
     try:
@@ -136,7 +146,7 @@ def _webhook(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validato
         raise ValidationError(str(exc)) from None
 
 
-def _timezone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+def _timezone(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -145,7 +155,7 @@ def _timezone(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validat
         raise ValidationError(_l("Not a time zone such as Europe/Vilnius.")) from None
 
 
-def _quiet_hours(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
+def _quiet_hours(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
     from screener.model import quiet_window
 
     try:
@@ -154,7 +164,7 @@ def _quiet_hours(form: FlaskForm, field) -> None:  # noqa: ANN001 - WTForms vali
         raise ValidationError(_l("Write quiet hours as 22:00-07:00.")) from None
 
 
-class LineForm(FlaskForm):
+class LineForm(TranslatedForm):
     number = StringField(_l("Twilio number"), validators=[DataRequired(), _phone],
                          description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
     label = StringField(_l("Name"), validators=[Length(max=80)])
@@ -200,23 +210,23 @@ for _class in POLICY_CLASSES:
     setattr(LineForm, policy_field_name(_class), SelectField(_class, choices=_action_choices))
 
 
-class AllowForm(FlaskForm):
+class AllowForm(TranslatedForm):
     number = StringField(_l("Trusted caller's number"), validators=[DataRequired(), Length(max=64)],
                          render_kw={"inputmode": "tel"})
 
 
-class UserForm(FlaskForm):
+class UserForm(TranslatedForm):
     name = StringField(_l("User name"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"})
     role = SelectField(_l("Role"), choices=_role_choices, default=Role.VIEWER.value)
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(TranslatedForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     disabled = BooleanField(_l("Disabled (cannot sign in)"))
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(TranslatedForm):
     """Which calls go in an evidence pack: one number's, or a span of time, or both."""
 
     number = StringField(_l("Number"), validators=[Optional(), Length(max=40)],

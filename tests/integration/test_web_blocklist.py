@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from screener.store.blocklist import EntryMeta
 from screener.store.blocklist_search import BlocklistSearch
 from screener.web import lists
@@ -255,3 +257,18 @@ def test_a_large_list_is_recounted_by_the_worker(as_role, svc, run_worker, monke
     run_worker()
     assert svc.blocklist.facets() == {("spam", "manual"): 2}
     assert "do not match the list" not in admin.get("/blocklist/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale, required, too_long", [
+    ("ru", "Обязательное поле.", "Значение не должно содержать более 80 символов."),
+    ("be", "Абавязковае поле.", "Поле не можа быць даўжэйшым за 80 сімвалаў."),
+])
+def test_form_checks_speak_the_readers_language(as_role, svc, locale, required, too_long):
+    curator = as_role("curator")
+    curator.post("/account/language", {"locale": locale})
+    response = curator.post("/blocklist/new", {"entry": "+375291234567", "category": "x", "reason": "",
+                                               "source": "s" * 500}, token_from="/blocklist/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert required in page and too_long in page
+    assert svc.blocklist.count() == 0
