@@ -81,47 +81,53 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                     "from": form.get("From", ""), "status": status, "direction": "outbound-api",
                     "uri": f"/2010-04-01/Accounts/{state.account_sid}/Calls/{sid}.json"}
 
-        def _calls(self) -> None:
-            """Create a call (ring a number) or update a live one (new TwiML URL, or end it)."""
-            if _CALLS.match(self.path):
-                match = self._account(_CALLS)
-            else:
-                match = self._account(_CALL)
+        def _calls_request(self, pattern: re.Pattern) -> tuple[re.Match, dict[str, str]] | None:
+            """An authenticated Calls request and its form, or None once an error was answered
+            (including a 500 while `fail_calls_next` lasts)."""
+            match = self._account(pattern)
             if not match:
-                return
+                return None
             form = self._form()
             with state.lock:
                 if state.fail_calls_next > 0:
                     state.fail_calls_next -= 1
                     self._error(500, 20500, "Internal Server Error")
-                    return
-                if match.re is _CALLS:
-                    if not form.get("To") or not form.get("From") or not (form.get("Url") or form.get("Twiml")):
-                        self._error(400, 21201, "To, From and Url are required")
-                        return
-                    sid = "CA" + secrets.token_hex(16)
-                    call = {"sid": sid, **form}
-                    state.calls.append(call)
-                else:
-                    sid = match.group(2)
-                    call = {"sid": sid, **form}
-                    state.call_updates.append((sid, form))
-            if state.on_call and match.re is _CALLS:
+                    return None
+            return match, form
+
+        def _create_call(self) -> None:
+            """Ring a number; the answered call fetches Url."""
+            request = self._calls_request(_CALLS)
+            if not request:
+                return
+            _, form = request
+            if not form.get("To") or not form.get("From") or not (form.get("Url") or form.get("Twiml")):
+                self._error(400, 21201, "To, From and Url are required")
+                return
+            call = {"sid": "CA" + secrets.token_hex(16), **form}
+            with state.lock:
+                state.calls.append(call)
+            if state.on_call:
                 state.on_call(call)
-            self._send(201 if match.re is _CALLS else 200,
-                       self._call_json(sid, form, "queued" if match.re is _CALLS else form.get("Status", "in-progress")))
+            self._send(201, self._call_json(call["sid"], form, "queued"))
+
+        def _update_call(self) -> None:
+            """Move a live call to new TwiML (Url), or end it (Status)."""
+            request = self._calls_request(_CALL)
+            if not request:
+                return
+            match, form = request
+            with state.lock:
+                state.call_updates.append((match.group(2), form))
+            self._send(200, self._call_json(match.group(2), form, form.get("Status", "in-progress")))
 
         def _record_call(self) -> None:
             """Start recording a live call."""
-            match = self._account(_CALL_RECORDINGS)
-            if not match:
+            request = self._calls_request(_CALL_RECORDINGS)
+            if not request:
                 return
-            form = self._form()
+            match, form = request
             with state.lock:
-                if state.fail_calls_next > 0:
-                    state.fail_calls_next -= 1
-                    self._error(500, 20500, "Internal Server Error")
-                    return
                 state.call_recordings.append((match.group(2), form))
             sid = "RE" + secrets.token_hex(16)
             self._send(201, {"sid": sid, "account_sid": state.account_sid, "call_sid": match.group(2),
@@ -132,8 +138,11 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             if _CALL_RECORDINGS.match(self.path):
                 self._record_call()
                 return
-            if "/Calls" in self.path:
-                self._calls()
+            if _CALLS.match(self.path):
+                self._create_call()
+                return
+            if "/Calls/" in self.path:
+                self._update_call()
                 return
             if not self._account(_MESSAGES):
                 return
