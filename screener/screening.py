@@ -21,6 +21,7 @@ from screener import alerts, metrics, twiml
 from screener.bridge import BridgeError
 from screener.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, status_to_keep)
+from screener.model import Line
 from screener.numbers import normalise
 from screener.services import services
 from screener.store.connection import UNREACHABLE
@@ -92,23 +93,18 @@ def _caller_left_prompt(caller_sid: str, languages: tuple[str, ...]) -> Response
     return xml(twiml.caller_left(languages, step_url("screen_left", call=caller_sid)))
 
 
-def _ring(line_number_: str, caller_sid: str, first_step: str, **query: str) -> str:
+def _ring(line: Line, caller_sid: str, first_step: str, /, **query: str) -> str:
     """Ring the line's press secretary; their answered call fetches first_step. Returns its CallSid."""
-    line = current_line(line_number_)
-    assert line is not None
     return services().bridge.ring(line, absolute_step_url(first_step, call=caller_sid, **query),
                                   absolute_step_url("screen_leg", call=caller_sid))
 
 
-def _hold(caller_sid: str, leg_sid: str, screened: bool) -> Response:
+def _hold(line: Line, caller_sid: str, leg_sid: str, screened: bool) -> Response:
     """Note who is rung and hold the caller in their conference meanwhile."""
-    svc = services()
     _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid})
-    line = current_line(line_number())
-    assert line is not None
     return xml(twiml.wait_for_press_secretary(line, caller_sid, step_url("screen_done"),
                                               step_url("screen_conference", call=caller_sid),
-                                              svc.settings.hold_music_url, screened=screened))
+                                              services().settings.hold_music_url, screened=screened))
 
 
 @bp.post("/screen/name")
@@ -128,12 +124,12 @@ def screen_name() -> Response:
     if line is None:
         return xml(twiml.goodbye("unavailable"))
     try:
-        leg = _ring(line.number, sid, "screen_whisper", line=line.number, rec=recording_url)
+        leg = _ring(line, sid, "screen_whisper", line=line.number, rec=recording_url)
     except BridgeError as exc:
         log.error("press_secretary_not_rung sid=%s error=%s", sid, exc)
         _note(sid, {"screening": "unreachable"})
         return xml(twiml.after_screening("unreachable", line, step_url))  # take a message instead
-    return _hold(sid, leg, screened=True)
+    return _hold(line, sid, leg, screened=True)
 
 
 @bp.post("/forward")
@@ -145,11 +141,11 @@ def forward() -> Response:
     if line is None:
         return xml(twiml.goodbye("unavailable"))
     try:
-        leg = _ring(line.number, sid, "screen_announce")
+        leg = _ring(line, sid, "screen_announce")
     except BridgeError as exc:
         log.error("press_secretary_not_rung sid=%s error=%s fallback=dial", sid, exc)
         return xml(twiml.forward_directly(line, normalise(request.form.get("From"), line.country).e164, step_url))
-    return _hold(sid, leg, screened=False)
+    return _hold(line, sid, leg, screened=False)
 
 
 @bp.post("/screen/silent")
