@@ -11,7 +11,7 @@ from pathlib import Path
 # A sample counts for every stage whose frame is on its stack, so nested stages overlap.
 STAGES: dict[str, tuple[str, ...]] = {
     "plain WSGI handler for /voice/incoming (screener/incoming_wsgi.py)": ("__call__ (screener/incoming_wsgi.py",),
-    "signature check: screener.signature.verify": ("verify (screener/signature.py", "verify_params (screener/signature.py"),
+    "signature check: screener.voice.protocol.verify": ("verify (screener/signature.py", "verify_params (screener/signature.py"),
     "  RequestValidator.validate (2 HMAC-SHA1: URL with and without port)": ("validate (twilio/request_validator.py",),
     "  form parsing (werkzeug, or incoming_wsgi.Form.parse)": ("_load_form_data (", "parse (screener/incoming_wsgi.py"),
     "Flask-Limiter before_request (no limit applies to /voice)": ("(flask_limiter/",),

@@ -11,8 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from screener.config import Settings, load_settings, require_secrets
 from screener.services import Services
+from screener.voice.protocol import MAX_REQUEST_BYTES
 
-MAX_REQUEST_BYTES = 64 * 1024
 
 
 def _flask(import_name: str, settings: Settings, test_config: Mapping[str, Any] | None, shared: dict) -> Flask:
@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     Twilio's webhooks (/voice/*) are served by a small app of their own, mounted under /voice, so that
     none of the web page's per-request work (sessions, CSRF, rate limits, translations, page headers)
     runs while a phone rings; the first request of every call, /voice/incoming, is answered by a plain
-    WSGI callable in front of both (screener/incoming_wsgi.py). All share one Services (one Redis pool)
+    WSGI callable in front of both (screener/voice/wsgi.py, answering with voice/incoming.py). All share one Services (one Redis pool)
     and one validator.
     """
     settings = settings or load_settings()
@@ -46,20 +46,22 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     shared = {"screener": Services.build(settings),
               "screener.validator": RequestValidator(settings.twilio_auth_token)}
 
-    from screener import health, screening, voice, web
-    from screener.incoming_wsgi import IncomingCalls
+    from screener import health, web
+    from screener.voice import callbacks, screening
+    from screener.voice.incoming import IncomingCalls
+    from screener.voice.wsgi import IncomingCallMiddleware
 
     calls = _flask("screener.voice", settings, test_config, shared)
     calls.secret_key = None  # webhooks carry no cookies: without a key Flask opens no session per call
-    calls.register_blueprint(voice.bp, url_prefix="")
+    calls.register_blueprint(callbacks.bp, url_prefix="")
     calls.register_blueprint(screening.bp, url_prefix="")
 
     app = _flask(__name__, settings, test_config, shared)
     app.register_blueprint(health.bp)
     web.init_app(app)  # the volunteers' pages
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/voice": calls.wsgi_app})  # type: ignore[method-assign]
-    app.wsgi_app = IncomingCalls(app.wsgi_app, shared["screener"], shared["screener.validator"],  # type: ignore[method-assign]
-                                 MAX_REQUEST_BYTES)
+    app.wsgi_app = IncomingCallMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, IncomingCalls(shared["screener"]), shared["screener.validator"], MAX_REQUEST_BYTES)
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     app.extensions["screener.calls_app"] = calls

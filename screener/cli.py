@@ -13,7 +13,7 @@ import click
 
 from screener.config import ConfigError, Settings, load_settings
 from screener.model import EMAIL, BlockMode, Line, check_webhook_url, quiet_window
-from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.numbers import InvalidNumber, parse_entry, parse_number
 from screener.services import Services
 from screener.store.blocklist import EntryMeta, now

@@ -8,7 +8,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
-from screener.bridge import Bridge
+from screener.voice.bridge import Bridge
 from screener.config import Settings
 from screener.privacy import NumberVault
 from screener.store.audit import AuditLog

@@ -5,8 +5,8 @@ import logging
 
 from rq import get_current_job
 
-from screener.bridge import Bridge, BridgeError
-from screener.bridge_state import caller_gone
+from screener.voice.bridge import Bridge, BridgeError
+from screener.voice.bridge_state import caller_gone
 from screener.config import load_settings
 from screener.store.calls import CallLog
 from screener.store.keys import Keys

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import requests
 from rq import get_current_job
@@ -11,10 +10,10 @@ from screener.config import Settings, load_settings
 from screener.recording_files import RecordingFiles, sha256
 from screener.store.keys import Keys
 from screener.store.recordings import ARCHIVED, Recordings
+from screener.voice.protocol import RECORDING_SID
 from screener.twilio_rest import twilio_client
 
 log = logging.getLogger("workers.recordings")
-_RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 
 
 class RecordingFetchError(RuntimeError):
@@ -36,7 +35,7 @@ def fetch_media(settings: Settings, recording_sid: str) -> bytes:
 
 def archive_recording(call_sid: str, recording_sid: str) -> str:
     """Keep one verified encrypted copy and remove Twilio's. Safe to run again at any step."""
-    if not _RECORDING_SID.fullmatch(recording_sid):
+    if not RECORDING_SID.fullmatch(recording_sid):
         raise ValueError(f"not a recording SID: {recording_sid!r}")
     settings = load_settings()
     recordings = Recordings(get_current_job().connection, Keys(settings.key_prefix))

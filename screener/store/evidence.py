@@ -15,7 +15,6 @@ from screener.store.keys import Keys
 # The facts of a call that never change once it has ended (alert and review notes may still be added).
 SEALED_FIELDS = ("sid", "line", "at", "caller_kind", "action", "rule", "reason", "entry", "caller",
                  "caller_masked", "caller_hash", "status", "duration")
-TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 def call_digest(call: dict[str, str]) -> str:

@@ -12,7 +12,7 @@ from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, Sel
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from screener.model import DEFAULT_POLICY, Action, BlockMode
-from screener.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 from screener.web.form_translations import TRANSLATIONS
 

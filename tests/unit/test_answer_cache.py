@@ -3,9 +3,9 @@ from dataclasses import replace
 
 import pytest
 
-from screener import twiml
-from screener.answer_cache import AnswerCache
-from screener.incoming_wsgi import step_urls
+from screener.voice import twiml
+from screener.voice.answer_cache import AnswerCache
+from screener.voice.incoming import step_urls
 from screener.model import Action, BlockMode, Decision, Line
 from screener.numbers import Caller, CallerKind
 

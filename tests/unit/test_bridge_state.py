@@ -1,7 +1,7 @@
 """Where a bridged call stands: the pure decisions behind the conference bridge."""
 import pytest
 
-from screener.bridge_state import (OnCallerHangup, caller_gone, caller_outcome, is_our_call, may_choose,
+from screener.voice.bridge_state import (OnCallerHangup, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, on_caller_hangup, status_to_keep)
 
 LEG = "CA" + "5" * 32

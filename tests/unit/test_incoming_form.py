@@ -3,7 +3,7 @@ import pytest
 from werkzeug.formparser import parse_form_data
 from io import BytesIO
 
-from screener.incoming_wsgi import Form
+from screener.voice.wsgi import Form
 
 BODIES = [
     b"",

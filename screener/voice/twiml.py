@@ -1,6 +1,6 @@
 """Decision -> TwiML, built with the twilio VoiceResponse builders (never by pasting strings).
 
-`step(name, **query)` gives the URL of a dialogue step (see voice.STEP_PATHS).
+`step(name, **query)` gives the URL of a dialogue step (protocol.STEP_PATHS names them).
 """
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Callable
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from screener.bridge import conference_name
 from screener.model import Action, BlockMode, Decision, Line
 from screener.numbers import Caller
-from screener.prompts import DEFAULT_LANGUAGE, spoken
+from screener.voice.prompts import DEFAULT_LANGUAGE, spoken
 
 StepUrl = Callable[..., str]
 
@@ -20,6 +19,11 @@ VOICEMAIL_MAX_SECONDS = 120
 EVIDENCE_MAX_SECONDS = 300
 WHISPER_TIMEOUT_SECONDS = 8
 DIAL_TIMEOUT_SECONDS = 25
+
+
+def conference_name(caller_sid: str) -> str:
+    """The conference a screened caller waits in: one per call, named after the caller's CallSid."""
+    return f"screen-{caller_sid}"
 
 
 def _languages(line: Line | None) -> tuple[str, ...]:

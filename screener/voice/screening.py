@@ -17,20 +17,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from screener import alerts, metrics, twiml
-from screener.bridge import BridgeError
-from screener.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
+from screener import alerts, metrics
+from screener.voice import twiml
+from screener.voice.bridge import BridgeError
+from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, status_to_keep)
 from screener.model import Line
 from screener.numbers import normalise
 from screener.services import services
 from screener.store.connection import UNREACHABLE
-from screener.store.evidence import TERMINAL_STATUSES
-from screener.webhook import (CALL_SID, RECORDING_SID, absolute_step_url, call_sid, check_signature, current_line,
+from screener.voice.protocol import CALL_SID, RECORDING_SID, TERMINAL_STATUSES
+from screener.voice.steps import (absolute_step_url, call_sid, check_request, current_line,
                               error_answer, line_number, log, parent_sid, step_url, xml)
 
 bp = Blueprint("screening", __name__, url_prefix="/voice")
-bp.before_request(check_signature)
+bp.before_request(check_request)
 bp.register_error_handler(Exception, error_answer)
 
 OUTCOMES = {"1": "accepted", "2": "voicemail", "9": "reported"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from screener.store.evidence import TERMINAL_STATUSES
+from screener.voice.protocol import TERMINAL_STATUSES
 
 UNDECIDED = frozenset({"ringing", ""})  # the press secretary has not chosen (or the store could not say)
 CONNECTED = frozenset({"accepted", "bridged"})  # screened and accepted; forwarded through the bridge

@@ -1,34 +1,31 @@
-"""Blueprint /voice/*: a call's status changes, a recording is ready. Verify, record, enqueue.
-(A call's first request, /voice/incoming, is answered by screener/incoming_wsgi.py.)"""
+"""Blueprint /voice/status and /voice/recording: a call's status changes, a recording is ready. Verify, record, enqueue.
+(A call's first request, /voice/incoming, is answered by incoming.py through wsgi.py.)"""
 from __future__ import annotations
 
 import time
 
 from flask import Blueprint, Response, abort, request
 
-from screener import alerts, metrics, twiml
+from screener import alerts, metrics
+from screener.voice import twiml
 from screener.services import Services, services
 from screener.store.connection import UNREACHABLE
-from screener.store.evidence import TERMINAL_STATUSES
 from screener.store.recordings import NOTIFIED
-from screener.bridge import release_press_secretary
-from screener.webhook import (RECORDING_SID, absolute_step_url, call_sid, check_signature, error_answer, log, parent_sid,
+from screener.voice.bridge import release_press_secretary
+from screener.voice.protocol import CALL_STATUSES, RECORDING_SID, TERMINAL_STATUSES
+from screener.voice.steps import (absolute_step_url, call_sid, check_request, error_answer, log, parent_sid,
                               xml)
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-bp.before_request(check_signature)
+bp.before_request(check_request)
 bp.register_error_handler(Exception, error_answer)
-
-_TWILIO_STATUSES = {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer",
-                    "canceled"}
-
 
 @bp.post("/status")
 def status() -> Response:
     """Call status callback: update the call's record once per (CallSid, CallStatus)."""
     sid = call_sid()
     call_status = request.form.get("CallStatus", "")
-    if call_status not in _TWILIO_STATUSES:
+    if call_status not in CALL_STATUSES:
         abort(400, description="unknown CallStatus")
     duration = request.form.get("CallDuration", "")
     if duration and not (duration.isdigit() and len(duration) < 7):

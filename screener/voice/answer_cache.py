@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from xml.sax.saxutils import escape
 
-from screener import twiml
+from screener.voice import twiml
 from screener.model import Decision, Line
 from screener.numbers import Caller
 

@@ -13,7 +13,7 @@ import logging
 from twilio.base.exceptions import TwilioException
 
 from screener import metrics
-from screener.bridge_state import OnCallerHangup, on_caller_hangup
+from screener.voice.bridge_state import OnCallerHangup, on_caller_hangup
 from screener.config import Settings
 from screener.model import Line
 from screener.store.calls import CallLog
@@ -26,11 +26,6 @@ RING_SECONDS = 25
 
 class BridgeError(Exception):
     """Twilio's REST API refused or could not be reached."""
-
-
-def conference_name(caller_sid: str) -> str:
-    """The conference a screened caller waits in: one per call, named after the caller's CallSid."""
-    return f"screen-{caller_sid}"
 
 
 class Bridge:

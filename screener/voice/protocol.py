@@ -1,0 +1,115 @@
+"""What every /voice/* step shares, whatever serves it: the request gate (method, content type, size,
+signature, CallSid), step URLs, the fallback decision when something fails, Twilio's SID patterns and
+call statuses. No Flask and no Redis here: the Flask steps (steps.py) and the plain WSGI handler of
+/voice/incoming (wsgi.py) both apply this gate, so the two paths cannot drift apart.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, UnsupportedMediaType
+from werkzeug.wrappers import Request
+
+from screener import metrics
+from screener.model import Action, Decision
+
+log = logging.getLogger("screener.voice")
+
+MAX_REQUEST_BYTES = 64 * 1024  # a Twilio callback is a few hundred bytes
+FORM = "application/x-www-form-urlencoded"
+
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+CALL_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed",
+                           "no-answer", "canceled"})
+TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+STEP_PATHS = {
+    "recording": "/voice/recording",
+    "blocked_recorded": "/voice/blocked/recorded",
+    "screen_name": "/voice/screen/name",
+    "screen_silent": "/voice/screen/silent",
+    "screen_done": "/voice/screen/done",
+    "screen_whisper": "/voice/screen/whisper",
+    "screen_choice": "/voice/screen/choice",
+    "forward": "/voice/forward",
+    "screen_announce": "/voice/screen/announce",
+    "screen_leg": "/voice/screen/leg",
+    "screen_conference": "/voice/screen/conference",
+    "screen_ended": "/voice/screen/ended",
+    "screen_left": "/voice/screen/left",
+    "voicemail_done": "/voice/voicemail/done",
+    "voicemail_transcription": "/voice/voicemail/transcription",
+}
+
+
+class SignatureError(Exception):
+    """The request is not signed by Twilio with our auth token for this URL."""
+
+
+def step_url(base: str, name: str, **query: str) -> str:
+    """The URL of a dialogue step under `base` ('' for a path only)."""
+    return base + STEP_PATHS[name] + (f"?{urlencode(query)}" if query else "")
+
+
+def check_method_and_type(method: str | None, content_type: str | None) -> None:
+    """A Twilio webhook is a form POST: 405 or 415 otherwise."""
+    if method != "POST":
+        raise MethodNotAllowed(valid_methods=["POST"])
+    if (content_type or "").partition(";")[0].strip().lower() != FORM:
+        raise UnsupportedMediaType()
+
+
+def check_signature(validator: RequestValidator, url: str, params: Any, signature: str, path: str) -> None:
+    """403 (counted in metrics, logged) unless `signature` signs url + params."""
+    try:
+        verify_params(validator, url, params, signature)
+    except SignatureError as exc:
+        metrics.SIGNATURE_FAILURES.inc()
+        log.warning("signature_rejected path=%s reason=%r", path, str(exc))
+        raise Forbidden() from None
+
+
+def require_sid(value: str, what: str = "CallSid") -> str:
+    """A well-formed CallSid, or 400."""
+    if not CALL_SID.fullmatch(value):
+        raise BadRequest(f"{what} missing or malformed")
+    return value
+
+
+def fallback_decision() -> Decision:
+    """What a ringing call gets when our own code fails: screening, never a dropped call."""
+    return Decision(Action.SCREEN, rule="error", reason="internal error: screening", degraded=True)
+
+
+def site_url(request: Request, public_url: str | None) -> str:
+    """Where the app is reached, without a trailing slash: SCREENER_PUBLIC_URL (else this request's scheme
+    and host) + the script root."""
+    return public_url + request.script_root if public_url else request.root_url.rstrip("/")
+
+
+def called_url(request: Request, public_url: str | None) -> str:
+    """The URL Twilio signed: the site URL + path + the query string exactly as sent (request.url would
+    decode it, and Twilio signs it encoded)."""
+    query = request.query_string.decode("latin-1")
+    return site_url(request, public_url) + request.path + (f"?{query}" if query else "")
+
+
+def verify_params(validator: RequestValidator, url: str, params: Any, signature: str) -> None:
+    """Raise SignatureError unless `signature` signs url + params (a mapping with getall(), as the
+    validator reads it: every value of every name counts)."""
+    if not signature:
+        raise SignatureError("missing X-Twilio-Signature")
+    if not signature.isascii():  # base64 never is otherwise; compare_digest would raise on it
+        raise SignatureError("signature is not base64")
+    # One HMAC for the URL as called: what Twilio sends nearly always. Only when that does not match
+    # does the validator also try the URL with and without its default port (two more HMACs).
+    if hmac.compare_digest(validator.compute_signature(url, params), signature):
+        return
+    if not validator.validate(url, params, signature):
+        raise SignatureError("signature does not match")
