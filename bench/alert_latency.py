@@ -25,10 +25,10 @@ from bench.cpu import CpuWatch
 from bench.deployment import ACCOUNT_SID, AUTH_TOKEN, LINE, ROOT, block, environment, save_line
 from bench.redis_server import start_redis
 from bench.stats import summary
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 
 try:  # the local Twilio REST stand-in (screener/sms_outbox.py, renamed twilio_standin.py later)
-    from screener.twilio_standin import TwilioStandIn as Outbox, start as start_outbox
+    from screener.dev.twilio_standin import TwilioStandIn as Outbox, start as start_outbox
 except ImportError:
     from screener.sms_outbox import Outbox, start as start_outbox
 

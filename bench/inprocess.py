@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from bench.callers import WITHHELD_FROM, call_sid, valid_numbers
 from bench.deployment import ACCOUNT_SID, AUTH_TOKEN, LINE, block, save_line, settings_for
 from bench.redis_server import start_redis
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 
 HOST = "127.0.0.1:8000"
 URL = f"http://{HOST}/voice/incoming"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from bench.callers import WITHHELD_FROM, call_sid
 from bench.cpu import CpuWatch
 from bench.deployment import ACCOUNT_SID, AUTH_TOKEN, LINE
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 
 LUA = Path(__file__).with_name("rotate.lua")
 CONNECTIONS = 16

@@ -19,8 +19,8 @@ from screener.config import Settings, load_settings
 from screener.embedded_redis import free_port, redis_binary
 from screener.model import Line
 from screener.services import Services
-from screener.simulate import SimulatedCall, signature
-from screener.twilio_standin import TwilioStandIn, start as start_outbox
+from screener.dev.simulate import SimulatedCall, signature
+from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32

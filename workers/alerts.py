@@ -12,7 +12,7 @@ from typing import Any
 
 from rq import Queue, get_current_job
 
-from screener.alerts import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
+from screener.jobs import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
 from screener.config import Settings, load_settings
 from screener.model import Line
 from screener.numbers import mask

@@ -5,7 +5,7 @@ import logging
 
 from rq import Queue, get_current_job
 
-from screener.alerts import CAMPAIGN, REPORT, enqueue_alert
+from screener.jobs import CAMPAIGN, REPORT, enqueue_alert
 from screener.config import load_settings
 from screener.numbers import is_prefix
 from screener.privacy import NumberVault

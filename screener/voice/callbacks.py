@@ -6,7 +6,8 @@ import time
 
 from flask import Blueprint, Response, abort, request
 
-from screener import alerts, metrics
+from screener import metrics
+from screener import jobs
 from screener.voice import twiml
 from screener.services import Services, services
 from screener.store.connection import UNREACHABLE
@@ -52,7 +53,7 @@ def _call_ended(svc: Services, sid: str) -> None:
     release_press_secretary(svc.calls, svc.bridge, sid, absolute_step_url("screen_left", call=sid))
     for item in svc.recordings.for_call(sid):
         if item.get("state") == NOTIFIED:
-            alerts.enqueue_recording_archive(svc.recording_jobs, sid, item["sid"])
+            jobs.enqueue_recording_archive(svc.recording_jobs, sid, item["sid"])
 
 
 @bp.post("/blocked/recorded")
@@ -83,7 +84,7 @@ def recording() -> Response:
             # Queued while still only notified, so a retried callback re-queues what a failure lost
             # (one job id per recording: never two jobs for one recording).
             if (svc.recordings.get(recording_sid) or {}).get("state") == NOTIFIED:
-                alerts.enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
+                jobs.enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
         return xml(twiml.empty(), 503)  # Twilio retries the callback: the recording is not forgotten

@@ -11,7 +11,8 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from screener import alerts, metrics, policy
+from screener import metrics, policy
+from screener import jobs
 from screener.model import Action, Decision, Line
 from screener.numbers import Caller, CallerKind, mask, normalise
 from screener.services import Services
@@ -115,11 +116,11 @@ def _enqueue_alerts(svc: Services, sid: str, number: str, outcome: Outcome) -> N
     """Only where an alert is due; a failure here is logged, the caller still gets the answer."""
     try:
         if outcome.decision.action is Action.BLOCK and outcome.decision.rule == "blocklist":
-            alerts.enqueue_blocked_call(svc.alerts, sid, number)
-            metrics.ALERTS_ENQUEUED.labels(alerts.BLOCKED_CALL).inc()
+            jobs.enqueue_blocked_call(svc.alerts, sid, number)
+            metrics.ALERTS_ENQUEUED.labels(jobs.BLOCKED_CALL).inc()
         if outcome.campaign:
-            alerts.enqueue_campaign(svc.alerts, sid, outcome.identity)
-            metrics.ALERTS_ENQUEUED.labels(alerts.CAMPAIGN).inc()
+            jobs.enqueue_campaign(svc.alerts, sid, outcome.identity)
+            metrics.ALERTS_ENQUEUED.labels(jobs.CAMPAIGN).inc()
     except UNREACHABLE as exc:
         metrics.STORE_UNREACHABLE.inc()
         log.error("alert_unqueued sid=%s error=%s", sid, type(exc).__name__)

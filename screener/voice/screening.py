@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from screener import alerts, metrics
+from screener import metrics
+from screener import jobs
 from screener.voice import twiml
 from screener.voice.bridge import BridgeError
 from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
@@ -60,11 +61,11 @@ def _report(caller_sid: str, how: str) -> bool:
     """Open a review of the caller with the call's recordings as evidence, and alert the curators.
     False when the report could not be queued (the press secretary is then told so)."""
     try:
-        alerts.enqueue_report(services().alerts, caller_sid, "phone", how)
+        jobs.enqueue_report(services().alerts, caller_sid, "phone", how)
     except UNREACHABLE:
         log.error("report_unqueued sid=%s", caller_sid)
         return False
-    metrics.ALERTS_ENQUEUED.labels(alerts.REPORT).inc()
+    metrics.ALERTS_ENQUEUED.labels(jobs.REPORT).inc()
     return True
 
 
@@ -80,7 +81,7 @@ def _move_caller(caller_sid: str, then: str) -> None:
         _note(caller_sid, {"caller_moved": "1"})
         return
     try:
-        alerts.enqueue_call_move(svc.alerts, caller_sid, url)
+        jobs.enqueue_call_move(svc.alerts, caller_sid, url)
     except UNREACHABLE:
         log.error("caller_move_unqueued sid=%s", caller_sid)
 
@@ -318,8 +319,8 @@ def voicemail_done() -> Response:
     duration = request.form.get("RecordingDuration", "")[:8]
     _note(sid, {"voicemail": "left", "voicemail_duration": duration})
     try:
-        alerts.enqueue_alert(services().alerts, alerts.VOICEMAIL, sid, number, duration=duration)
-        metrics.ALERTS_ENQUEUED.labels(alerts.VOICEMAIL).inc()
+        jobs.enqueue_alert(services().alerts, jobs.VOICEMAIL, sid, number, duration=duration)
+        metrics.ALERTS_ENQUEUED.labels(jobs.VOICEMAIL).inc()
     except UNREACHABLE:
         log.error("voicemail_alert_unqueued sid=%s", sid)
     return xml(twiml.goodbye("thanks", _languages(number)))

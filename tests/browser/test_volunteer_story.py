@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from screener.simulate import SimulatedCall, post_signed
+from screener.dev.simulate import SimulatedCall, post_signed
 from tests.browser.conftest import shoot
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE
 from tests.integration.web_support import PASSWORD, make_user, web  # noqa: F401

@@ -20,7 +20,7 @@ import pytest
 import redis
 
 from screener.config import ConfigError, load_settings, read_env_file, require_secrets
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, free_port, redis_server_binary, start_redis
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from screener import create_app
 from screener.config import load_settings
 from screener.model import BlockMode, Line
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 from screener.store.blocklist import EntryMeta
 import redis
 

@@ -8,7 +8,7 @@ from rq.job import JobStatus
 
 from screener.model import BlockMode
 from screener.recording_files import RecordingFileError, RecordingFiles, sha256
-from screener.simulate import SimulatedCall
+from screener.dev.simulate import SimulatedCall
 from tests.conftest import ACCOUNT_SID, LINE
 
 AUDIO = b"RIFF\x24\x00\x00\x00WAVEfmt " + os.urandom(4000)

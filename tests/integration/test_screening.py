@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 import pytest
 
 from screener.model import BlockMode, Line
-from screener.simulate import SimulatedCall
+from screener.dev.simulate import SimulatedCall
 from screener.store.blocklist import EntryMeta
 from tests.conftest import ACCOUNT_SID, ALERT_PHONE, DESTINATION, LINE
 from tests.integration.web_support import as_role, make_user, web  # noqa: F401 - fixtures

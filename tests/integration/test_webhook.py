@@ -5,7 +5,7 @@ import pytest
 
 from screener.model import BlockMode, Line
 from screener.store.blocklist import EntryMeta
-from screener.simulate import SimulatedCall
+from screener.dev.simulate import SimulatedCall
 from tests.conftest import ACCOUNT_SID, DESTINATION, LINE
 
 BLOCKED = "+375291234567"

@@ -6,7 +6,7 @@ import pytest
 
 from screener import create_app
 from screener.config import load_settings
-from screener.simulate import SimulatedCall, signature
+from screener.dev.simulate import SimulatedCall, signature
 from tests.conftest import ACCOUNT_SID, DESTINATION, LINE, Twilio
 
 ORDINARY = "+442079460123"

@@ -15,7 +15,7 @@ import redis
 from screener.config import ENV_FILE_NAME, load_settings, read_env_file
 from screener.model import BlockMode, Line
 from screener.services import Services
-from screener.twilio_standin import TwilioStandIn, start as start_outbox
+from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 from screener.store.blocklist import EntryMeta, now
 from screener.store.users import Role, Users
 

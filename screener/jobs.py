@@ -1,4 +1,5 @@
-"""Put jobs on the RQ queues; workers deliver them. The webhook never waits for delivery.
+"""Put jobs on the RQ queues (alerts, reports, campaigns, recording archiving, moving a waiting caller);
+workers run them. The webhook never waits for delivery.
 
 Jobs are referenced by import path so that the web process never imports worker code.
 """

@@ -1,17 +1,16 @@
-"""`screener curators`, `screener alerts`, `screener recordings`: alert recipients, failed deliveries,
-recording keys."""
+"""`screener curators` and `screener alerts`: who gets curators' alerts, and deliveries that failed."""
 from __future__ import annotations
 
 import click
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
-from screener.cli import _actor, _email, _number, _services, _webhook_url, main
+from screener.cli.context import actor, email_arg, number_arg, services, webhook_url_arg
 from screener.services import ALERT_QUEUE
 from screener.store.alert_log import AlertLog, CuratorContacts
 
 
-@main.group()
+@click.group()
 def curators() -> None:
     """Where alerts for the curators go: reports to review and detected campaigns."""
 
@@ -22,23 +21,23 @@ def curators() -> None:
 @click.option("--webhook", default="", help="An https URL for signed JSON alerts (a Signal/Matrix/Telegram bridge).")
 def curators_set(sms, email, webhook) -> None:
     """Replace the curators' contacts."""
-    contacts = CuratorContacts(tuple(_number(n, None, "--sms") for n in sms), tuple(_email(a) for a in email),
-                               _webhook_url(webhook) if webhook else "")
-    svc = _services()
+    contacts = CuratorContacts(tuple(number_arg(n, None, "--sms") for n in sms), tuple(email_arg(a) for a in email),
+                               webhook_url_arg(webhook) if webhook else "")
+    svc = services()
     before = AlertLog(svc.client, svc.keys).set_curators(contacts)
-    svc.audit.append(_actor(), "curators.set", "curators", before.__dict__, contacts.__dict__)
+    svc.audit.append(actor(), "curators.set", "curators", before.__dict__, contacts.__dict__)
     click.echo(f"curators: {len(contacts.sms)} SMS, {len(contacts.email)} e-mail, "
                f"{'a' if contacts.webhook else 'no'} webhook")
 
 
 @curators.command("show")
 def curators_show() -> None:
-    contacts = AlertLog(_services().client, _services().keys).curators()
+    contacts = AlertLog(services().client, services().keys).curators()
     click.echo(f"sms: {', '.join(contacts.sms) or '-'}\nemail: {', '.join(contacts.email) or '-'}\n"
                f"webhook: {contacts.webhook or '-'}")
 
 
-@main.group()
+@click.group()
 def alerts() -> None:
     """Alerts sent and deliveries that failed."""
 
@@ -47,7 +46,7 @@ def alerts() -> None:
 @click.option("--count", default=20, show_default=True)
 def alerts_list(count: int) -> None:
     """The newest alerts and how each delivery went."""
-    svc = _services()
+    svc = services()
     for alert in AlertLog(svc.client, svc.keys).recent(count):
         deliveries = {k[2:]: v for k, v in alert.items() if k.startswith("d:")}
         click.echo(f"#{alert['id']} {alert['kind']} {alert['subject']}")
@@ -56,7 +55,7 @@ def alerts_list(count: int) -> None:
 
 
 def _failed_registry() -> FailedJobRegistry:
-    svc = _services()
+    svc = services()
     return FailedJobRegistry(queue=Queue(ALERT_QUEUE, connection=svc.client))
 
 
@@ -82,26 +81,5 @@ def alerts_retry(job_ids, retry_all) -> None:
         raise click.UsageError("name JOB_IDS or give --all")
     for job_id in targets:
         registry.requeue(job_id)
-    _services().audit.append(_actor(), "alerts.retry", ",".join(targets))
+    services().audit.append(actor(), "alerts.retry", ",".join(targets))
     click.echo(f"requeued {len(targets)}")
-
-
-@main.group()
-def recordings() -> None:
-    """Encrypted recordings at rest."""
-
-
-@recordings.command("rotate")
-def recordings_rotate() -> None:
-    """Re-encrypt every stored recording with the first key of SCREENER_RECORDING_KEYS."""
-    from screener.recording_files import RecordingFiles
-
-    svc = _services()
-    files = RecordingFiles.from_settings(svc.settings)
-    done = 0
-    for sid in svc.recordings.all_sids():
-        if files.exists(sid):
-            files.rotate(sid)
-            done += 1
-    svc.audit.append(_actor(), "recordings.rotate", f"{done} files")
-    click.echo(f"re-encrypted {done} recordings with the newest key")

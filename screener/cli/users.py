@@ -1,17 +1,16 @@
-"""`screener user ...`: accounts for the volunteers' web page."""
+"""`screener user`: accounts for the volunteers' web page."""
 from __future__ import annotations
 
 import sys
 
 import click
 
+from screener.cli.context import actor, services
 from screener.store.users import AccountError, Role, Users, new_password
 
 
 def _users() -> tuple[Users, object]:
-    from screener.cli import _services
-
-    svc = _services()
+    svc = services()
     return Users(svc.client, svc.keys), svc
 
 
@@ -26,8 +25,6 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of generating one.")
 def user_add(name: str, role: str, password_stdin: bool) -> None:
     """Create an account and print its one-time password (or take the password from stdin)."""
-    from screener.cli import _actor
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -37,7 +34,7 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
         account = users.create(name, Role(role), password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    svc.audit.append(_actor(), "user.add", account.name, None, account.public())
+    svc.audit.append(actor(), "user.add", account.name, None, account.public())
     if password_stdin:
         click.echo(f"added {account.role.value} {account.name}")
     else:
@@ -58,7 +55,6 @@ def user_list() -> None:
 @click.argument("name")
 def user_reset_password(name: str) -> None:
     """Give an account a new one-time password and sign it out everywhere."""
-    from screener.cli import _actor
     from screener.store.users import WebSessions
 
     users, svc = _users()
@@ -68,5 +64,5 @@ def user_reset_password(name: str) -> None:
     password = new_password()
     users.set_password(account, password)
     WebSessions(svc.client, svc.keys, 1, 1).end_all(account.name)
-    svc.audit.append(_actor(), "user.password_reset", account.name)
+    svc.audit.append(actor(), "user.password_reset", account.name)
     click.echo(password)

@@ -1,0 +1,62 @@
+"""What every `screener` command shares: settings, the Services registry, who is acting, arguments parsed
+into numbers, addresses and URLs (a bad one is a click error naming the option)."""
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from screener.config import ConfigError, Settings, load_settings
+from screener.model import EMAIL, check_webhook_url
+from screener.numbers import InvalidNumber, parse_number
+from screener.services import Services
+from screener.store.connection import UNREACHABLE
+
+
+def settings() -> Settings:
+    """The environment's settings, or a click error saying what is wrong with them."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def services() -> Services:
+    """The Services registry on a Redis that answers, or a click error saying which Redis did not."""
+    config = settings()
+    try:
+        svc = Services.build(config)
+        svc.client.ping()
+    except UNREACHABLE as exc:
+        where = config.redis_url or "the embedded Redis"
+        raise click.ClickException(f"cannot reach Redis at {where}: {exc}") from None
+    return svc
+
+
+def actor() -> str:
+    """Who the audit log names for a command: cli:<login>."""
+    return f"cli:{getpass.getuser()}"
+
+
+def number_arg(text: str, region: str | None, what: str) -> str:
+    """An argument as an E.164 number, or a click error naming the option `what`."""
+    try:
+        return parse_number(text, region)
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{text!r}: {exc}", param_hint=what) from None
+
+
+def email_arg(text: str) -> str:
+    """An argument as an e-mail address, or a click error."""
+    address = text.strip()
+    if not EMAIL.fullmatch(address):
+        raise click.BadParameter(f"{text!r} is not an e-mail address", param_hint="--alert-email")
+    return address
+
+
+def webhook_url_arg(text: str) -> str:
+    """An argument as an https webhook URL, or a click error."""
+    try:
+        return check_webhook_url(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--alert-webhook") from None
