@@ -10,6 +10,9 @@ DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
 ENV_FILE_NAME = "screener.env"
 
 
+TRUE = {"1", "true", "yes", "on"}
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed."""
 
@@ -165,3 +168,39 @@ def require_secrets(settings: Settings) -> None:
         )
     if len(settings.secret_key) < 32:
         raise ConfigError("SCREENER_SECRET_KEY must be at least 32 characters")
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Session lifetimes, the admin second factor, upload size."""
+
+    require_admin_totp: bool = False
+    session_idle_seconds: int = 30 * 60
+    session_max_seconds: int = 12 * 3600
+    upload_max_bytes: int = 32 * 1024 * 1024
+    sync_import_max_bytes: int = 256 * 1024
+    two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
+
+
+def load_web_settings(settings: Settings) -> WebSettings:
+    """The web page's settings, from the environment or the instance's screener.env."""
+    fallback = read_env_file(settings.instance_path / ENV_FILE_NAME)
+
+    def get(name: str, default: str) -> str:
+        return os.environ.get(name) or fallback.get(name) or default
+
+    def minutes(name: str, default: int) -> int:
+        try:
+            value = int(get(name, str(default)))
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number of minutes") from None
+        if value < 1:
+            raise ConfigError(f"{name} must be at least 1")
+        return value * 60
+
+    return WebSettings(
+        require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP", "0").lower() in TRUE,
+        session_idle_seconds=minutes("SCREENER_SESSION_IDLE_MINUTES", 30),
+        session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
+        two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
+    )

@@ -1,26 +1,37 @@
-"""The per-process objects the views share: one Redis client, the stores, the queue. Built once."""
+"""The one registry: every store, queue and client a view, command or job needs, bound to one Redis
+connection pool. Built once per process: by create_app() for the web, by `screener.cli.context.services()`
+for a command, by workers/context.py for a worker."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 from flask import current_app
 from rq import Queue
 
-from screener.voice.bridge import Bridge
-from screener.config import Settings
+from screener.config import Settings, WebSettings, load_web_settings
 from screener.privacy import NumberVault
+from screener.recording_files import RecordingFiles
+from screener.store.alert_log import AlertLog
 from screener.store.audit import AuditLog
 from screener.store.blocklist import Blocklist
+from screener.store.blocklist_search import BlocklistSearch
+from screener.store.call_path import CallPath
+from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
+from screener.store.evidence import Evidence
+from screener.store.imports import ListImports
 from screener.store.keys import Keys
 from screener.store.lines import Lines
-from screener.store.call_path import CallPath
-from screener.store.evidence import Evidence
 from screener.store.lookup import CallLookup
+from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
+from screener.store.reviews import Reviews
+from screener.store.users import Users, WebSessions
+from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
 RECORDING_QUEUE = "recordings"
@@ -31,43 +42,69 @@ class Services:
     """Stores and clients bound to one Redis connection pool."""
 
     settings: Settings
+    web: WebSettings
     client: redis.Redis
     keys: Keys
     lookup: CallLookup
     call_path: CallPath
     calls: CallLog
+    call_browser: CallBrowser
     blocklist: Blocklist
+    blocklist_search: BlocklistSearch
+    proposals: Proposals
     lines: Lines
     audit: AuditLog
+    alert_log: AlertLog
     alerts: Queue
     recording_jobs: Queue
     recordings: Recordings
     evidence: Evidence
+    reviews: Reviews
+    imports: ListImports
+    users: Users
+    sessions: WebSessions
     vault: NumberVault
     bridge: Bridge
 
     @classmethod
     def build(cls, settings: Settings, client: redis.Redis | None = None) -> "Services":
+        """Every store on `client` (default: a new pool for the settings' Redis)."""
         client = client or connect(settings)
         keys = Keys(settings.key_prefix)
+        web = load_web_settings(settings)
+        blocklist = Blocklist(client, keys)
         return cls(
             settings=settings,
+            web=web,
             client=client,
             keys=keys,
             lookup=CallLookup(client, keys),
             call_path=CallPath(client, keys),
             calls=CallLog(client, keys),
-            blocklist=Blocklist(client, keys),
+            call_browser=CallBrowser(client, keys),
+            blocklist=blocklist,
+            blocklist_search=BlocklistSearch(blocklist),
+            proposals=Proposals(client, keys),
             lines=Lines(client, keys),
             audit=AuditLog(client, keys),
+            alert_log=AlertLog(client, keys),
             alerts=Queue(ALERT_QUEUE, connection=client),
             recording_jobs=Queue(RECORDING_QUEUE, connection=client),
             recordings=Recordings(client, keys),
             evidence=Evidence(client, keys),
+            reviews=Reviews(client, keys),
+            imports=ListImports(client, keys),
+            users=Users(client, keys),
+            sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def recording_files(self) -> RecordingFiles:
+        """Recordings at rest (disk or S3), encrypted with the configured keys."""
+        return RecordingFiles.from_settings(self.settings)
 
 
 def services() -> Services:

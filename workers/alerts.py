@@ -13,14 +13,12 @@ from typing import Any
 from rq import Queue, get_current_job
 
 from screener.jobs import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
-from screener.config import Settings, load_settings
+from screener.config import Settings
 from screener.model import Line
 from screener.numbers import mask
 from screener.store.alert_log import FAILED, QUEUED, SENT, AlertLog
 from screener.store.blocklist import Blocklist
-from screener.store.calls import CallLog
-from screener.store.keys import Keys
-from screener.store.lines import Lines
+from workers.context import services
 from workers import alert_text, channels
 
 log = logging.getLogger("workers.alerts")
@@ -55,18 +53,16 @@ def _compose(kind: str, call: dict[str, str], line: Line | None, facts: dict[str
 def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -> str:
     """Compose the alert once and queue one delivery per channel and recipient; return the alert id."""
     job = get_current_job()
-    connection = job.connection
-    settings = load_settings()
-    keys = Keys(settings.key_prefix)
-    alert_log = AlertLog(connection, keys)
-    call = CallLog(connection, keys).get(call_sid) or {"sid": call_sid, "line": line_number}
-    line = Lines(connection, keys).get(line_number)
-    text = _compose(kind, call, line, facts, Blocklist(connection, keys))
+    svc = services()
+    settings, alert_log = svc.settings, svc.alert_log
+    call = svc.calls.get(call_sid) or {"sid": call_sid, "line": line_number}
+    line = svc.lines.get(line_number)
+    text = _compose(kind, call, line, facts, svc.blocklist)
     alert_id = job.meta.get("alert_id") or alert_log.create(kind, call_sid, line_number, text.subject, text.text)
     job.meta["alert_id"] = alert_id  # a retried fan-out reuses its alert and skips what was sent
     job.save_meta()
     payload = text.payload(kind, call_sid, line_number, int(time.time()))
-    queue = Queue(job.origin, connection=connection)
+    queue = Queue(job.origin, connection=job.connection)
     sms_from = line.number if line else settings.alert_sms_from
     if kind in (REPORT, CAMPAIGN) and settings.alert_sms_from:
         sms_from = settings.alert_sms_from
@@ -88,9 +84,8 @@ def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -
 def deliver(alert_id: str, channel: str, recipient: str, sms_from: str, subject: str, text: str,
             payload: dict[str, Any]) -> str:
     """Send one alert on one channel (a job of its own when an alert has several recipients)."""
-    settings = load_settings()
-    alert_log = AlertLog(get_current_job().connection, Keys(settings.key_prefix))
-    return deliver_now(settings, alert_log, alert_id, channel, recipient, sms_from, subject, text, payload)
+    svc = services()
+    return deliver_now(svc.settings, svc.alert_log, alert_id, channel, recipient, sms_from, subject, text, payload)
 
 
 def deliver_now(settings: Settings, alert_log: AlertLog, alert_id: str, channel: str, recipient: str,

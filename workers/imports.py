@@ -3,14 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from rq import get_current_job
-
 from screener import imports
-from screener.config import load_settings
-from screener.store.audit import AuditLog
-from screener.store.blocklist import Blocklist
-from screener.store.imports import ListImports
-from screener.store.keys import Keys
+from workers.context import services
 
 log = logging.getLogger("workers.imports")
 
@@ -18,21 +12,15 @@ log = logging.getLogger("workers.imports")
 def rebuild_blocklist_index() -> int:
     """Recount the blocklist by category and source and drop the retired search index (after an upgrade
     or a partial write). Keeps its old name: jobs queued by an earlier version still find it."""
-    _, blocklist, _ = _stores()
-    count = blocklist.recount()
+    count = services().blocklist.recount()
     log.info("blocklist_recounted entries=%d", count)
     return count
 
 
-def _stores() -> tuple[ListImports, Blocklist, AuditLog]:
-    connection = get_current_job().connection
-    keys = Keys(load_settings().key_prefix)
-    return ListImports(connection, keys), Blocklist(connection, keys), AuditLog(connection, keys)
-
-
 def parse_import(import_id: str) -> str:
     """Parse an upload; its status tells the page when the preview is ready."""
-    store, blocklist, _ = _stores()
+    svc = services()
+    store, blocklist = svc.imports, svc.blocklist
     item = store.get(import_id)
     if item is None:
         log.warning("import_missing id=%s", import_id)
@@ -49,7 +37,8 @@ def parse_import(import_id: str) -> str:
 
 def commit_import(import_id: str) -> str:
     """Land the valid rows of an upload a curator has reviewed."""
-    store, blocklist, audit = _stores()
+    svc = services()
+    store, blocklist, audit = svc.imports, svc.blocklist, svc.audit
     item = store.get(import_id)
     if item is None or item.status != "committing":
         log.warning("import_not_committable id=%s", import_id)

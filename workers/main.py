@@ -1,4 +1,5 @@
-"""The worker entry: an RQ worker on the alert queue, bound to the configured Redis."""
+"""The worker entry: one RQ worker on the alerts, recordings and imports queues, bound to the configured
+Redis, with the process's Services built once (workers/context.py)."""
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,9 @@ from rq import Queue, SimpleWorker
 
 from screener.config import load_settings
 from screener.imports import IMPORT_QUEUE
-from screener.services import ALERT_QUEUE, RECORDING_QUEUE
+from screener.services import ALERT_QUEUE, RECORDING_QUEUE, Services
 from screener.store.connection import connect
+from workers import context
 
 
 ALL_QUEUES = (ALERT_QUEUE, RECORDING_QUEUE, IMPORT_QUEUE)  # in priority order
@@ -25,6 +27,7 @@ def run_worker(burst: bool = False, queue_names: tuple[str, ...] = ALL_QUEUES) -
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request at INFO
     settings = load_settings()
     connection = connect(settings, for_worker=True)
+    context.bind(Services.build(settings, client=connection))
     # Alerts first: a person waits for them; recordings and imports can wait a little.
     queues = [Queue(name, connection=connection) for name in queue_names]
     worker = SimpleWorker(queues, connection=connection)

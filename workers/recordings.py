@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 
 import requests
-from rq import get_current_job
 
-from screener.config import Settings, load_settings
-from screener.recording_files import RecordingFiles, sha256
-from screener.store.keys import Keys
-from screener.store.recordings import ARCHIVED, Recordings
+from screener.config import Settings
+from screener.recording_files import sha256
+from screener.store.recordings import ARCHIVED
 from screener.voice.protocol import RECORDING_SID
 from screener.twilio_rest import twilio_client
+from workers.context import services
 
 log = logging.getLogger("workers.recordings")
 
@@ -37,9 +36,8 @@ def archive_recording(call_sid: str, recording_sid: str) -> str:
     """Keep one verified encrypted copy and remove Twilio's. Safe to run again at any step."""
     if not RECORDING_SID.fullmatch(recording_sid):
         raise ValueError(f"not a recording SID: {recording_sid!r}")
-    settings = load_settings()
-    recordings = Recordings(get_current_job().connection, Keys(settings.key_prefix))
-    files = RecordingFiles.from_settings(settings)
+    svc = services()
+    settings, recordings, files = svc.settings, svc.recordings, svc.recording_files
     record = recordings.get(recording_sid) or {}
     if record.get("state") == ARCHIVED:
         return record["sha256"]

@@ -6,14 +6,9 @@ import logging
 from rq import Queue, get_current_job
 
 from screener.jobs import CAMPAIGN, REPORT, enqueue_alert
-from screener.config import load_settings
 from screener.numbers import is_prefix
-from screener.privacy import NumberVault
-from screener.store.audit import AuditLog
-from screener.store.calls import CallLog
-from screener.store.keys import Keys
-from screener.store.recordings import Recordings
-from screener.store.reviews import Report, Reviews
+from screener.store.reviews import Report
+from workers.context import services
 from workers.alert_text import caller_shown
 
 log = logging.getLogger("workers.reports")
@@ -22,10 +17,8 @@ log = logging.getLogger("workers.reports")
 def _open_review(call_sid: str, reported_by: str, note: str) -> tuple[Report | None, dict[str, str]]:
     """Open a review for the call's caller (unless one is open already), with the call's recordings
     named as evidence. Returns the review (None when the call is unknown) and the call record."""
-    job = get_current_job()
-    settings = load_settings()
-    keys = Keys(settings.key_prefix)
-    calls, reviews = CallLog(job.connection, keys), Reviews(job.connection, keys)
+    svc = services()
+    calls, reviews = svc.calls, svc.reviews
     call = calls.get(call_sid)
     if call is None:
         log.warning("report_dropped sid=%s reason=call not logged", call_sid)
@@ -36,13 +29,13 @@ def _open_review(call_sid: str, reported_by: str, note: str) -> tuple[Report | N
             return existing, call
     encrypted = calls.encrypted_number(call_sid) or ""
     if not encrypted and call.get("caller"):
-        encrypted = NumberVault.from_secret(settings.secret_key).encrypt(call["caller"])
-    evidence = [r["sid"] for r in Recordings(job.connection, keys).for_call(call_sid)]
+        encrypted = svc.vault.encrypt(call["caller"])
+    evidence = [r["sid"] for r in svc.recordings.for_call(call_sid)]
     full_note = note + (f" Evidence: recordings {', '.join(evidence)}." if evidence else "")
     report = reviews.open(number_encrypted=encrypted, number_masked=call.get("caller_masked", ""),
                           caller_hash=call.get("caller_hash", ""), call_sid=call_sid, line=call.get("line", ""),
                           note=full_note, reported_by=reported_by)
-    AuditLog(job.connection, keys).append(reported_by, "review.open", report.id, None, report.public())
+    svc.audit.append(reported_by, "review.open", report.id, None, report.public())
     return report, call
 
 
@@ -58,8 +51,7 @@ def report_call(call_sid: str, reported_by: str, note: str) -> str:
 
 def campaign_detected(call_sid: str, identity: str) -> str:
     """A number or prefix crossed a campaign threshold: review queue, then alert the curators."""
-    settings = load_settings()
-    minutes = max(settings.campaign_window // 60, 1)
+    minutes = max(services().settings.campaign_window // 60, 1)
     report, call = _open_review(call_sid, "campaign-detector",
                                 f"Campaign: repeated calls within {minutes} minutes"
                                 + (f" from the prefix {identity}." if is_prefix(identity) else "."))

@@ -7,7 +7,7 @@ from rq.registry import FailedJobRegistry
 
 from screener.cli.context import actor, email_arg, number_arg, services, webhook_url_arg
 from screener.services import ALERT_QUEUE
-from screener.store.alert_log import AlertLog, CuratorContacts
+from screener.store.alert_log import CuratorContacts
 
 
 @click.group()
@@ -24,7 +24,7 @@ def curators_set(sms, email, webhook) -> None:
     contacts = CuratorContacts(tuple(number_arg(n, None, "--sms") for n in sms), tuple(email_arg(a) for a in email),
                                webhook_url_arg(webhook) if webhook else "")
     svc = services()
-    before = AlertLog(svc.client, svc.keys).set_curators(contacts)
+    before = svc.alert_log.set_curators(contacts)
     svc.audit.append(actor(), "curators.set", "curators", before.__dict__, contacts.__dict__)
     click.echo(f"curators: {len(contacts.sms)} SMS, {len(contacts.email)} e-mail, "
                f"{'a' if contacts.webhook else 'no'} webhook")
@@ -32,7 +32,7 @@ def curators_set(sms, email, webhook) -> None:
 
 @curators.command("show")
 def curators_show() -> None:
-    contacts = AlertLog(services().client, services().keys).curators()
+    contacts = services().alert_log.curators()
     click.echo(f"sms: {', '.join(contacts.sms) or '-'}\nemail: {', '.join(contacts.email) or '-'}\n"
                f"webhook: {contacts.webhook or '-'}")
 
@@ -47,7 +47,7 @@ def alerts() -> None:
 def alerts_list(count: int) -> None:
     """The newest alerts and how each delivery went."""
     svc = services()
-    for alert in AlertLog(svc.client, svc.keys).recent(count):
+    for alert in svc.alert_log.recent(count):
         deliveries = {k[2:]: v for k, v in alert.items() if k.startswith("d:")}
         click.echo(f"#{alert['id']} {alert['kind']} {alert['subject']}")
         for target, state in sorted(deliveries.items()):

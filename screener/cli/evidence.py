@@ -36,14 +36,13 @@ def evidence() -> None:
 def evidence_export(number, since, until, region, output: Path) -> None:
     """Write a ZIP: calls (CSV, JSON; UTC and line time), decrypted recordings, audit entries, SHA-256 manifest."""
     from screener.evidence_pack import PackQuery, build
-    from screener.recording_files import RecordingFiles
 
     if not (number or since or until):
         raise click.UsageError("give --number, or --since/--until, or both")
     query = PackQuery(number_arg(number, region, "--number") if number else None, _when(since, "--since"),
                       _when(until, "--until"))
     svc = services()
-    data, manifest = build(svc, RecordingFiles.from_settings(svc.settings), query)
+    data, manifest = build(svc, svc.recording_files, query)
     output.write_bytes(data)
     output.chmod(0o600)  # it holds decrypted recordings
     svc.audit.append(actor(), "evidence.export", str(query.number or "time span"), None, manifest["query"])
@@ -55,7 +54,6 @@ def evidence_export(number, since, until, region, output: Path) -> None:
 @click.command()
 def verify() -> None:
     """Check the audit log and the evidence chain (sealed calls, archived recordings); exit 1 on any break."""
-    from screener.recording_files import RecordingFiles
 
     svc = services()
     broken = False
@@ -65,7 +63,7 @@ def verify() -> None:
     else:
         click.echo(f"audit log: chain BROKEN at entry {audit.first_bad} of {audit.entries}", err=True)
         broken = True
-    evidence = svc.evidence.verify(RecordingFiles.from_settings(svc.settings))
+    evidence = svc.evidence.verify(svc.recording_files)
     if evidence.chain.ok:
         click.echo(f"evidence: {evidence.chain.entries} entries ({evidence.calls} calls, "
                    f"{evidence.recordings} recordings), chain verifies")
@@ -86,10 +84,9 @@ def recordings() -> None:
 @recordings.command("rotate")
 def recordings_rotate() -> None:
     """Re-encrypt every stored recording with the first key of SCREENER_RECORDING_KEYS."""
-    from screener.recording_files import RecordingFiles
 
     svc = services()
-    files = RecordingFiles.from_settings(svc.settings)
+    files = svc.recording_files
     done = 0
     for sid in svc.recordings.all_sids():
         if files.exists(sid):

@@ -11,7 +11,7 @@ from screener.store.users import AccountError, Role, Users, new_password
 
 def _users() -> tuple[Users, object]:
     svc = services()
-    return Users(svc.client, svc.keys), svc
+    return svc.users, svc
 
 
 @click.group()

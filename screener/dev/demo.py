@@ -17,7 +17,7 @@ from screener.model import BlockMode, Line
 from screener.services import Services
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 from screener.store.blocklist import EntryMeta, now
-from screener.store.users import Role, Users
+from screener.store.users import Role
 
 DEMO_LINE = "+12025550143"
 DEMO_DESTINATION = "+48601234567"
@@ -46,7 +46,7 @@ def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
 
 def seed(svc: Services, demo_password: str) -> None:
     """An admin account, a line, a blocked number, a blocked prefix and a trusted caller (idempotent)."""
-    users = Users(svc.client, svc.keys)
+    users = svc.users
     if users.get(DEMO_USER) is None:
         users.create(DEMO_USER, Role.ADMIN, demo_password)
         svc.audit.append("demo", "user.add", DEMO_USER, None, {"role": Role.ADMIN.value})

@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 from screener.web import filters
 
 from screener.store.users import LOCALES
-from screener.web.config import limiter_storage_uri, load_web_settings
+from screener.services import services
+from screener.web.config import limiter_storage_uri
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
@@ -38,11 +39,9 @@ def init_app(app: Flask) -> None:
     from screener.services import Services
     from screener.web import account, admin, alerts, audit, auth, calls, dashboard, evidence, lists, reviews
     from screener.web.access import can, current_user
-    from screener.web.stores import WebStores
 
     svc: Services = app.extensions["screener"]
-    web_settings = load_web_settings(svc.settings)
-    app.extensions["screener.web"] = WebStores.build(svc, web_settings)
+    web_settings = svc.web
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", web_settings.session_max_seconds)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(svc.settings))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", svc.keys.limiter_prefix())
@@ -79,15 +78,14 @@ WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "
 def navigation() -> dict[str, object]:
     from flask_babel import get_locale
 
-    from screener.web.stores import stores
-
+    
     section = request.blueprint or ""
     if section == "admin":
         section = "users" if (request.endpoint or "").startswith("admin.user") else "lines"
     user = g.get("user")
     return {
         "nav_section": section,
-        "nav_open_reviews": stores().reviews.open_count() if user is not None else 0,
+        "nav_open_reviews": services().reviews.open_count() if user is not None else 0,
         "current_locale": str(get_locale() or "en"),
     }
 

@@ -12,7 +12,6 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from screener.services import services
 from screener.store.users import Role, User
-from screener.web.stores import stores
 
 log = logging.getLogger("screener.web")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,8 +57,8 @@ def load_user() -> None:
     token = session.get("token")
     if not token:
         return
-    web_session = stores().sessions.resolve(token)
-    user = stores().users.get(web_session.name) if web_session else None
+    web_session = services().sessions.resolve(token)
+    user = services().users.get(web_session.name) if web_session else None
     if web_session is None or user is None or user.disabled:
         session.clear()
         return
@@ -67,7 +66,7 @@ def load_user() -> None:
 
 
 def needs_totp_enrolment(user: User) -> bool:
-    return user.role is Role.ADMIN and stores().settings.require_admin_totp and not user.has_totp
+    return user.role is Role.ADMIN and services().web.require_admin_totp and not user.has_totp
 
 
 def enforce() -> Any:

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from screener.services import services
 from screener.store.users import AccountError, Role
 from screener.web.access import audit, current_user, enforce, needs_totp_enrolment, requires
 from screener.web.forms import LanguageForm, PasswordForm, TotpForm
-from screener.web.stores import stores
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.before_request(enforce)
@@ -35,7 +35,7 @@ def language() -> Response:
     form = LanguageForm()
     if form.validate_on_submit():
         user = current_user()
-        stores().users.save(replace(user, locale=form.locale.data))
+        services().users.save(replace(user, locale=form.locale.data))
         audit("user.locale", user.name, user.locale, form.locale.data)
     return redirect(url_for("account.index"))
 
@@ -45,7 +45,7 @@ def language() -> Response:
 def password() -> Response | tuple[str, int]:
     form = PasswordForm()
     user = current_user()
-    users = stores().users
+    users = services().users
     if form.validate_on_submit():
         if users.authenticate(user.name, form.current.data) is None:
             form.current.errors.append(_("The current password is wrong."))
@@ -56,8 +56,8 @@ def password() -> Response | tuple[str, int]:
                 form.new.errors.append(str(exc))
             else:
                 # Other browsers signed in with the old password are signed out.
-                stores().sessions.end_all(user.name)
-                session["token"] = stores().sessions.start(user.name, g_totp_ok())
+                services().sessions.end_all(user.name)
+                session["token"] = services().sessions.start(user.name, g_totp_ok())
                 audit("user.password", user.name)
                 flash(_("Your password is changed. Other sessions were signed out."), "info")
                 return redirect(url_for("account.index"))
@@ -89,8 +89,8 @@ def totp_setup() -> Response | str:
     secret = session.get("totp_setup") or pyotp.random_base32()
     session["totp_setup"] = secret
     if form.validate_on_submit():
-        if stores().users.verify_totp(user, form.code.data, secret=secret):
-            stores().users.save(replace(user, totp_secret=secret))
+        if services().users.verify_totp(user, form.code.data, secret=secret):
+            services().users.save(replace(user, totp_secret=secret))
             session.pop("totp_setup", None)
             audit("user.totp_enable", user.name)
             flash(_("Two-step sign-in is on. You will need a code from your app each time you sign in."), "info")

@@ -15,7 +15,6 @@ from screener.store.users import AccountError, Role, new_password
 from screener.web.access import audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
                                 policy_field_name)
-from screener.web.stores import stores
 
 bp = Blueprint("admin", __name__)
 bp.before_request(enforce)
@@ -32,7 +31,7 @@ def users() -> Response | str:
     if form.validate_on_submit():
         password = new_password()
         try:
-            user = stores().users.create(form.name.data, Role(form.role.data), password)
+            user = services().users.create(form.name.data, Role(form.role.data), password)
         except AccountError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -40,12 +39,12 @@ def users() -> Response | str:
             issued = (user.name, password)
             form = UserForm(formdata=None)
     status = 400 if form.errors else 200
-    return render_template("users.html", users=stores().users.all(), form=form, issued=issued,
+    return render_template("users.html", users=services().users.all(), form=form, issued=issued,
                            confirm=ConfirmForm()), status
 
 
 def _user_or_404(name: str):
-    user = stores().users.get(name)
+    user = services().users.get(name)
     if user is None:
         abort(404)
     return user
@@ -62,8 +61,8 @@ def user_edit(name: str) -> Response | str:
             return redirect(url_for("admin.user_edit", name=name))
         changed = replace(user, role=Role(form.role.data), disabled=form.disabled.data)
         if changed != user:
-            stores().users.save(changed)
-            stores().sessions.end_all(user.name)
+            services().users.save(changed)
+            services().sessions.end_all(user.name)
             audit("user.edit", user.name, user.public(), changed.public())
             flash(_("%(name)s is updated and was signed out everywhere.", name=user.name), "info")
         return redirect(url_for("admin.users"))
@@ -77,8 +76,8 @@ def user_password(name: str) -> str:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     password = new_password()
-    stores().users.set_password(user, password)
-    stores().sessions.end_all(user.name)
+    services().users.set_password(user, password)
+    services().sessions.end_all(user.name)
     audit("user.password_reset", user.name)
     form = UserEditForm(data={"role": user.role.value, "disabled": user.disabled})
     return render_template("user_edit.html", user=user, form=form, confirm=ConfirmForm(), issued=(user.name, password))
@@ -90,8 +89,8 @@ def user_totp_reset(name: str) -> Response:
     user = _user_or_404(name)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    stores().users.save(replace(user, totp_secret=""))
-    stores().sessions.end_all(user.name)
+    services().users.save(replace(user, totp_secret=""))
+    services().sessions.end_all(user.name)
     audit("user.totp_reset", user.name, user.public(), replace(user, totp_secret="").public())
     flash(_("Two-step sign-in of %(name)s is off; they can set it up again.", name=user.name), "info")
     return redirect(url_for("admin.user_edit", name=name))

@@ -7,7 +7,6 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from screener.services import ALERT_QUEUE, services
-from screener.store.alert_log import AlertLog
 from screener.store.users import Role
 from screener.web.access import audit, enforce, requires
 from screener.web.forms import ConfirmForm
@@ -25,7 +24,7 @@ def _failed() -> FailedJobRegistry:
 @requires(Role.CURATOR)
 def index() -> str:
     svc = services()
-    alerts = AlertLog(svc.client, svc.keys).recent(SHOWN)
+    alerts = svc.alert_log.recent(SHOWN)
     for alert in alerts:
         alert["deliveries"] = sorted((k[2:].partition(":")[0], k[2:].partition(":")[2], v)
                                      for k, v in alert.items() if k.startswith("d:"))

@@ -9,11 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from screener.services import services
 from screener.store.users import LOCALES, LOCKOUT_SECONDS, User
 from screener.web import limiter
 from screener.web.access import current_user, enforce, public
 from screener.web.forms import LoginForm, TotpForm
-from screener.web.stores import stores
 
 bp = Blueprint("auth", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
@@ -39,7 +39,7 @@ def _start(user: User, totp_ok: bool) -> Response:
     next_path = session.get("next")
     session.clear()
     session.permanent = True
-    session["token"] = stores().sessions.start(user.name, totp_ok)
+    session["token"] = services().sessions.start(user.name, totp_ok)
     log.info("signed_in user=%s role=%s totp=%s", user.name, user.role.value, totp_ok)
     return redirect(_safe_next(next_path))
 
@@ -57,7 +57,7 @@ def login() -> Response | str:
     if request.method == "GET" and request.args.get("next"):
         session["next"] = request.args["next"]
     if form.validate_on_submit():
-        users = stores().users
+        users = services().users
         name = form.username.data.strip().lower()
         if users.is_locked(name):
             log.warning("sign_in_locked name=%s", name[:40])
@@ -89,7 +89,7 @@ def login_totp() -> Response | str:
     if not pending or time.time() - pending["at"] > PENDING_SECONDS:
         session.pop("pending", None)
         return redirect(url_for("auth.login"))
-    users = stores().users
+    users = services().users
     user = users.get(pending["name"])
     form = TotpForm()
     if user is None or user.disabled:
@@ -116,7 +116,7 @@ def login_totp() -> Response | str:
 def logout() -> Response:
     token = session.get("token")
     if token:
-        stores().sessions.end(token)
+        services().sessions.end(token)
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -11,23 +11,16 @@ from screener.model import Action
 from screener.numbers import InvalidNumber, parse_number
 from screener.web.number_errors import number_error
 from screener.services import services
-from screener.store.call_views import CallBrowser
+from screener.voice.protocol import CALL_SID
 from screener.store.users import Role
 from screener.web.access import actor, audit, enforce, requires
 from screener.web.forms import ReportForm, clean_text
-from screener.web.stores import stores
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 bp.before_request(enforce)
 PAGE_SIZE = 50
-_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 _HASH = re.compile(r"[0-9a-f]{32}")
 _STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
-
-
-def _browser() -> CallBrowser:
-    svc = services()
-    return CallBrowser(svc.client, svc.keys)
 
 
 @bp.get("/")
@@ -50,10 +43,10 @@ def index() -> str:
         except InvalidNumber as exc:
             error = _("Not a number we can search for: %(why)s", why=number_error(exc))
         else:
-            calls = [c for c in _browser().by_caller(svc.vault.link_hash(e164))
+            calls = [c for c in services().call_browser.by_caller(svc.vault.link_hash(e164))
                      if (not line or c.get("line") == line) and (not action or c.get("action") == action)]
     else:
-        page = _browser().page(before, line, action, PAGE_SIZE)
+        page = services().call_browser.page(before, line, action, PAGE_SIZE)
         calls, next_before, scanned_out = page.calls, page.next_before, page.scanned_out
     return render_template("calls.html", calls=calls, lines=lines, line=line, decision=action, number=number,
                            error=error, next_before=next_before, scanned_out=scanned_out,
@@ -65,10 +58,10 @@ def index() -> str:
 def history(caller_hash: str) -> str:
     if not _HASH.fullmatch(caller_hash):
         abort(404)
-    calls = _browser().by_caller(caller_hash)
+    calls = services().call_browser.by_caller(caller_hash)
     if not calls:
         abort(404)
-    report = stores().reviews.open_for_caller(caller_hash)
+    report = services().reviews.open_for_caller(caller_hash)
     return render_template("caller.html", calls=calls, caller_hash=caller_hash, report=report,
                            lines=services().lines.all())
 
@@ -84,7 +77,7 @@ def _number_of(call: dict[str, str]) -> str | None:
 @bp.route("/<sid>/report", methods=["GET", "POST"])
 @requires(Role.CURATOR)
 def report(sid: str) -> Response | str:
-    if not _SID.fullmatch(sid):
+    if not CALL_SID.fullmatch(sid):
         abort(404)
     svc = services()
     call = svc.calls.get(sid)
@@ -94,14 +87,14 @@ def report(sid: str) -> Response | str:
     problem = None
     if not call.get("caller_hash"):
         problem = _("This caller sent no number, so there is nothing to put on the blocklist.")
-    elif stores().reviews.open_for_caller(call["caller_hash"]):
+    elif services().reviews.open_for_caller(call["caller_hash"]):
         problem = _("This caller is reported already and waits for review.")
     if problem is None and form.validate_on_submit():
         number = _number_of(call)
         if number is None:
             problem = _("The number of this call is no longer kept (the line's retention period has passed).")
         else:
-            opened = stores().reviews.open(
+            opened = services().reviews.open(
                 number_encrypted=svc.vault.encrypt(number), number_masked=call.get("caller_masked", ""),
                 caller_hash=call["caller_hash"], call_sid=sid, line=call.get("line", ""),
                 note=clean_text(form.note.data), reported_by=actor())

@@ -5,10 +5,9 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from screener.services import services
-from screener.store.call_views import CallBrowser, daily_counts, top_blocked
+from screener.store.call_views import daily_counts, top_blocked
 from screener.store.users import Role
 from screener.web.access import enforce, requires
-from screener.web.stores import stores
 
 bp = Blueprint("dashboard", __name__)
 bp.before_request(enforce)
@@ -25,9 +24,9 @@ def action_label(action: str) -> str:
 @requires(Role.VIEWER)
 def index() -> str:
     svc = services()
-    calls = CallBrowser(svc.client, svc.keys).since(DAYS * 86400)
+    calls = svc.call_browser.since(DAYS * 86400)
     dates, series = daily_counts(calls, DAYS)
-    reviews = stores().reviews
+    reviews = services().reviews
     chart = {"dates": dates, "series": series}
     chart_series = [{"action": a, "label": action_label(a), "counts": series[a]} for a in ACTION_ORDER if a in series]
     return render_template(

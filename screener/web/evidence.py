@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from screener.evidence_pack import PackQuery, build
 from screener.numbers import InvalidNumber, parse_number
 from screener.web.number_errors import number_error
-from screener.recording_files import RecordingFiles
 from screener.services import services
 from screener.store.users import Role
 from screener.web.access import audit, enforce, requires
@@ -64,7 +63,7 @@ def index() -> Response | tuple[str, int] | str:
         query = _query(form)
         if query is not None:
             svc = services()
-            data, manifest = build(svc, RecordingFiles.from_settings(svc.settings), query)
+            data, manifest = build(svc, svc.recording_files, query)
             audit("evidence.export", query.number or "time span", None, manifest["query"])
             name = f"evidence-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.zip"
             return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)

@@ -17,12 +17,11 @@ from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.blocklist import EntryMeta, now, prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
-from screener.store.imports import ListImport, ListImports
+from screener.store.imports import ListImport
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (CATEGORIES, ConfirmForm, EditEntryForm, EntryForm, ImportForm, RemoveEntryForm,
                                 clean_text)
-from screener.web.stores import stores
 
 bp = Blueprint("lists", __name__, url_prefix="/blocklist")
 bp.before_request(enforce)
@@ -30,11 +29,6 @@ PAGE_SIZE = 50
 # Recounting reads every bucket a slice at a time: about 0.4 s for a million entries.
 SYNC_RECOUNT_MAX = 1_000_000
 _ENTRY_PATH = re.compile(r"[0-9]{3,15}\*?")
-
-
-def _import_store() -> ListImports:
-    svc = services()
-    return ListImports(svc.client, svc.keys)
 
 
 def _import_queue() -> Queue:
@@ -73,7 +67,7 @@ def index() -> str:
     after = request.args.get("after", "")
     after = after if valid_cursor(after) else ""
     digits, normalised, error = _search_digits(query)
-    search = stores().blocklist_search
+    search = services().blocklist_search
     if normalised and not is_prefix(normalised):
         page = search.number(normalised, category, source)
     else:
@@ -91,7 +85,7 @@ def index() -> str:
         shown_total=None if digits else (filtered_total if (category or source) else total),
         categories=sorted({c for c, _ in facets}), sources=sorted({s for _, s in facets}),
         stale=sum(facets.values()) != total, first_page=not after, confirm=ConfirmForm(),
-        proposals=stores().proposals.all() if not after else [],
+        proposals=services().proposals.all() if not after else [],
     )
 
 
@@ -100,13 +94,13 @@ def index() -> str:
 def confirm_proposal(digits: str) -> Response:
     """The second curator of the two-person rule: the entry becomes active."""
     entry = _entry_from_path(digits)
-    proposal = stores().proposals.get(entry)
+    proposal = services().proposals.get(entry)
     if proposal is None:
         abort(404)
     if proposal.proposed_by == actor():
         flash(_("Another curator must confirm what you proposed."), "error")
         return redirect(url_for("lists.index"))
-    proposal = stores().proposals.take(entry)
+    proposal = services().proposals.take(entry)
     if proposal is None:
         abort(404)  # the other curator was quicker
     meta = replace(proposal.meta, added_by=f"{proposal.proposed_by}, confirmed by {actor()}", added_at=now())
@@ -120,7 +114,7 @@ def confirm_proposal(digits: str) -> Response:
 @requires(Role.CURATOR)
 def discard_proposal(digits: str) -> Response:
     entry = _entry_from_path(digits)
-    proposal = stores().proposals.take(entry)
+    proposal = services().proposals.take(entry)
     if proposal is None:
         abort(404)
     audit("blocklist.discard_proposal", entry, asdict(proposal.meta), None)
@@ -141,8 +135,8 @@ def add() -> Response | str:
             meta = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
                              evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
                              added_by=actor(), added_at=now())
-            if stores().settings.two_person_rule and services().blocklist.get(entry) is None:
-                if stores().proposals.propose(entry, meta, actor()):
+            if services().web.two_person_rule and services().blocklist.get(entry) is None:
+                if services().proposals.propose(entry, meta, actor()):
                     audit("blocklist.propose", entry, None, asdict(meta))
                     flash(_("%(entry)s waits for a second curator to confirm it.", entry=entry), "info")
                     return redirect(url_for("lists.index"))
@@ -245,21 +239,21 @@ def import_upload() -> Response | tuple[str, int]:
     except imports.ImportFileError as exc:
         form.file.errors.append(str(exc))
         return render_template("import_form.html", form=form), 400
-    item = _import_store().create(owner=actor(), filename=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
+    item = services().imports.create(owner=actor(), filename=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
                                   region=form.region.data or "", source=clean_text(form.source.data))
     if len(data) <= current_app_sync_limit():
-        imports.parse(_import_store(), services().blocklist, item)
+        imports.parse(services().imports, services().blocklist, item)
     else:
         imports.enqueue(_import_queue(), imports.PARSE_JOB, item.id)
     return redirect(url_for("lists.import_status", import_id=item.id))
 
 
 def current_app_sync_limit() -> int:
-    return stores().settings.sync_import_max_bytes
+    return services().web.sync_import_max_bytes
 
 
 def _own_import(import_id: str) -> ListImport:
-    item = _import_store().get(import_id)
+    item = services().imports.get(import_id)
     user = current_user()
     if item is None or (item.owner != actor() and user.role is not Role.ADMIN):
         abort(404)
@@ -277,11 +271,11 @@ def import_status(import_id: str) -> str:
 @requires(Role.CURATOR)
 def import_commit(import_id: str) -> Response:
     item = _own_import(import_id)
-    if stores().settings.two_person_rule and item.owner == actor():
+    if services().web.two_person_rule and item.owner == actor():
         flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
                 "and commit it."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
-    store = _import_store()
+    store = services().imports
     claimed = store.claim(item, "parsed", "committing")
     if claimed is None:
         flash(_("This import was committed already or is not ready."), "error")
@@ -298,7 +292,7 @@ def import_commit(import_id: str) -> Response:
 @requires(Role.CURATOR)
 def import_discard(import_id: str) -> Response:
     item = _own_import(import_id)
-    store = _import_store()
+    store = services().imports
     if store.claim(item, "parsed", "failed"):
         store.drop_file(item.id)
         store.update(store.get(item.id), error="discarded")

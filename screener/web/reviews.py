@@ -14,7 +14,6 @@ from screener.store.reviews import ReviewError
 from screener.store.users import Role
 from screener.web.access import actor, audit, enforce, requires
 from screener.web.forms import CATEGORIES, DecisionForm, RejectForm, clean_text
-from screener.web.stores import stores
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 bp.before_request(enforce)
@@ -23,7 +22,7 @@ bp.before_request(enforce)
 @bp.get("/")
 @requires(Role.VIEWER)
 def index() -> str:
-    queue = stores().reviews
+    queue = services().reviews
     open_reports = queue.open_reports()
     # Read now, not when the report was made: a call's recording is archived after the call has ended.
     recordings = {r.call_sid: services().recordings.for_call(r.call_sid) for r in open_reports if r.call_sid}
@@ -33,7 +32,7 @@ def index() -> str:
 
 
 def _open_report(review_id: str):
-    report = stores().reviews.get(review_id) if review_id.isdigit() else None
+    report = services().reviews.get(review_id) if review_id.isdigit() else None
     if report is None:
         abort(404)
     return report
@@ -55,7 +54,7 @@ def accept(review_id: str) -> Response:
         flash(_("The reported number cannot be read any more; reject the report instead."), "error")
         return redirect(url_for("reviews.index"))
     try:
-        decided = stores().reviews.decide(review_id, accepted=True, by=actor(), note=clean_text(form.note.data))
+        decided = services().reviews.decide(review_id, accepted=True, by=actor(), note=clean_text(form.note.data))
     except ReviewError:
         flash(_("This report was decided already."), "error")
         return redirect(url_for("reviews.index"))
@@ -65,8 +64,8 @@ def accept(review_id: str) -> Response:
     meta = EntryMeta(category=clean_text(form.category.data) or "intimidation", reason=report.note,
                      evidence=evidence, source="report", added_by=actor(), added_at=now())
     audit("review.accept", f"review:{report.id}", report.public(), decided.public())
-    if stores().settings.two_person_rule and svc.blocklist.get(number) is None:
-        stores().proposals.propose(number, meta, actor())
+    if services().web.two_person_rule and svc.blocklist.get(number) is None:
+        services().proposals.propose(number, meta, actor())
         audit("blocklist.propose", number, None, asdict(meta))
         flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
         return redirect(url_for("reviews.index"))
@@ -88,7 +87,7 @@ def reject(review_id: str) -> Response:
         flash(_("Say why the report is rejected."), "error")
         return redirect(url_for("reviews.index"))
     try:
-        decided = stores().reviews.decide(review_id, accepted=False, by=actor(), note=clean_text(form.note.data))
+        decided = services().reviews.decide(review_id, accepted=False, by=actor(), note=clean_text(form.note.data))
     except ReviewError:
         flash(_("This report was decided already."), "error")
         return redirect(url_for("reviews.index"))

@@ -124,7 +124,7 @@ def test_session_cookie_is_secure_behind_https(env, redis_client, monkeypatch):
 
     monkeypatch.setenv("SCREENER_PUBLIC_URL", "https://screener.example.org")
     app = create_app({"TESTING": True}, settings=load_settings())
-    app.extensions["screener.web"].users.create("anna", "viewer", PASSWORD)
+    app.extensions["screener"].users.create("anna", "viewer", PASSWORD)
     client = app.test_client()
     WebUser(client).login("anna")
     cookie = client.get_cookie("session")
@@ -153,7 +153,7 @@ def test_admin_without_totp_must_enrol_when_required(env, redis_client, monkeypa
 
     monkeypatch.setenv("SCREENER_REQUIRE_ADMIN_TOTP", "1")
     app = create_app({"TESTING": True}, settings=load_settings())
-    app.extensions["screener.web"].users.create("root", "admin", PASSWORD)
+    app.extensions["screener"].users.create("root", "admin", PASSWORD)
     client = app.test_client()
     WebUser(client).login("root")
     response = client.get("/users")

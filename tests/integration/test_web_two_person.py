@@ -74,7 +74,7 @@ def test_an_accepted_report_is_only_proposed(app, svc, line, curators, make_user
     anna, boris = curators
     sim = Twilio(app.test_client()).call("+442079460123").sim
     anna.post(f"/calls/{sim.sid}/report", {"note": "threatened our source"}, token_from=f"/calls/{sim.sid}/report")
-    [report] = app.extensions["screener.web"].reviews.open_reports()
+    [report] = app.extensions["screener"].reviews.open_reports()
     boris.post(f"/reviews/{report.id}/accept", {"category": "intimidation", "note": "same voice"},
                token_from="/reviews/")
     assert svc.blocklist.get("+442079460123") is None

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from screener.store.users import Role, User
-from screener.web.stores import WebStores
+from screener.services import Services
 
 PASSWORD = "correct horse battery staple"
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -45,8 +45,8 @@ class WebUser:
 
 
 @pytest.fixture
-def web(app) -> WebStores:
-    return app.extensions["screener.web"]
+def web(app) -> Services:
+    return app.extensions["screener"]
 
 
 @pytest.fixture
