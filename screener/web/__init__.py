@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from screener.web import filters
@@ -13,10 +9,7 @@ from screener.web import filters
 from screener.store.users import LOCALES
 from screener.services import services
 from screener.web.config import limiter_storage_uri
-
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
-babel = Babel()
+from screener.web.extensions import babel, csrf, limiter
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

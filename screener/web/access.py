@@ -72,7 +72,7 @@ def needs_totp_enrolment(user: User) -> bool:
 def enforce() -> Any:
     """The before_request of every web blueprint: CSRF token, sign-in, second factor, role."""
     if request.method not in SAFE_METHODS:
-        from screener.web import csrf
+        from screener.web.extensions import csrf
 
         csrf.protect()
     load_user()

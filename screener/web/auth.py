@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from screener.services import services
 from screener.store.users import LOCALES, LOCKOUT_SECONDS, User
-from screener.web import limiter
+from screener.web.extensions import limiter
 from screener.web.access import current_user, enforce, public
 from screener.web.forms import LoginForm, TotpForm
 
