@@ -1,18 +1,31 @@
-"""The webhook's round trip, called directly: CallPath.decide_and_log finds what the lists say about a
-caller and records the call with the decision made for that outcome."""
+"""The store's Lua scripts: each says what its KEYS and ARGV are, compiles in Redis and ships with the
+package; the webhook's round trip (CallPath.decide_and_log) finds what the lists say and records the call."""
 from __future__ import annotations
+
+import fnmatch
+import itertools
+import math
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from screener import policy
 from screener.model import Action, Line
 from screener.numbers import mask, normalise
+from screener.store import scripts
 from screener.store.blocklist import Blocklist, EntryMeta
+from screener.store.blocklist_search import BlocklistSearch
 from screener.store.call_path import CallFacts, CallPath, Campaign, StaleLines
-from screener.store.keys import Keys
+from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 from screener.store.lines import Lines
 
 from tests.conftest import DESTINATION, LINE
+
+ROOT = Path(__file__).resolve().parents[2]
+LUA = ROOT / "screener" / "store" / "lua"
+NAMES = scripts.names()
 
 KEYS = Keys()
 PRESS_OFFICE = Line(LINE, DESTINATION, "US")
@@ -25,7 +38,65 @@ SID = "CA" + "1" * 32
 AT = 1_700_000_000
 RETENTION = 30 * 86400
 NO_CAMPAIGN = Campaign(window_seconds=0)
+INDEX = re.compile(r"\b(KEYS|ARGV)\[(\d+)(\.\.(\d*))?\]")
 
+
+def _header(name: str) -> str:
+    """The comment block a script opens with."""
+    return "\n".join(itertools.takewhile(lambda line: line.startswith("--"), scripts.load(name).splitlines()))
+
+
+def _documented(header: str) -> list[tuple[str, int, float]]:
+    """(KEYS or ARGV, first, last) for each index (`ARGV[2]`) or range (`ARGV[2..5]`, `ARGV[6..]`) the header names."""
+    return [(table, int(first), float(last) if last else math.inf if dots else int(first))
+            for table, first, dots, last in INDEX.findall(header)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_script_opens_with_its_keys_argv_and_reply(name):
+    header = _header(name)
+    assert re.search(r"^-- KEYS\b", header, re.M), name
+    assert re.search(r"^--\s+ARGV\[1\]", header, re.M), name
+    assert re.search(r"^-- Returns\b", header, re.M), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_key_and_argument_a_script_reads_is_documented(name):
+    documented = _documented(_header(name))
+    body = "\n".join(line for line in scripts.load(name).splitlines() if not line.lstrip().startswith("--"))
+    used = {(table, int(index)) for table, index, _, _ in INDEX.findall(body)}
+    assert used, name
+    undocumented = [f"{table}[{index}]" for table, index in sorted(used)
+                    if not any(t == table and first <= index <= last for t, first, last in documented)]
+    assert undocumented == [], name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_script_compiles_in_redis_under_the_digest_evalsha_uses(name, redis_client):
+    assert redis_client.script_load(scripts.load(name)) == scripts.sha(name)
+
+
+def test_every_script_is_installed_with_the_package():
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    patterns = package_data["screener.store"]
+    files = [path.relative_to(LUA.parent).as_posix() for path in LUA.rglob("*.lua")]
+    assert sorted(files) == [f"lua/{name}.lua" for name in NAMES]
+    assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+def test_a_search_that_reaches_the_last_bucket_ends_the_list(redis_client):
+    blocklist = Blocklist(redis_client, KEYS)
+    last = "+375290078917"
+    assert KEYS.blocklist_bucket(last[1:]) == KEYS.blocklist_bucket_stem() + f"{BLOCKLIST_BUCKETS - 1:x}"
+    blocklist.add_many([last], EntryMeta())
+
+    page = BlocklistSearch(blocklist).page(cursor=f"b{BLOCKLIST_BUCKETS - 5}")
+
+    assert [entry.entry for entry in page.entries] == [last]
+    assert page.next_cursor is None
+
+
+# The webhook's round trip, called directly.
 
 @pytest.fixture
 def lines(redis_client) -> Lines:
