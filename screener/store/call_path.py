@@ -82,14 +82,19 @@ class CallPath:
         k = self.keys
         digits = facts.caller_e164[1:]
         prefixes = prefix_fields(facts.caller_e164) if digits else []
-        args: list[object] = [lines_version, digits, len(prefixes), *prefixes,
-                              facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
-                              facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
-                              campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix]
+        # ARGV in the groups screener/store/lua/call_path.lua names: the lines, the call, the campaign, the
+        # candidates, then the prefixes, last because how many there are depends on the caller's number.
+        args: list[object] = [
+            lines_version,
+            digits, facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
+            facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
+            campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix,
+        ]
         for name in OUTCOMES:
             decision = candidates[name]
             keep_full = decision.rule == "blocklist" and decision.action.value == "block"
             args += [decision.action.value, decision.rule, decision.reason, "1" if keep_full else ""]
+        args += prefixes
         result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
                             k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
                             k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid)], args)
