@@ -19,69 +19,8 @@ import redis
 
 from screener.model import SCREEN_META_PREFIX
 from screener.numbers import is_prefix
+from screener.store import scripts
 from screener.store.keys import BLOCKLIST_BUCKETS, Keys
-
-# One call adds a chunk: each HSETNX keeps an entry that is listed already as it is. KEYS: count,
-# metadata counts, then one bucket per entry; ARGV: metadata id, then one field per entry. A chunk of
-# 2000 holds Redis for about a millisecond (the same Redis answers ringing phones).
-_ADD = """
-local meta, added = ARGV[1], 0
-for i = 3, #KEYS do added = added + redis.call('HSETNX', KEYS[i], ARGV[i - 1], meta) end
-if added > 0 then
-  redis.call('INCRBY', KEYS[1], added)
-  redis.call('HINCRBY', KEYS[2], meta, added)
-end
-return added
-"""
-
-_INTERN = """
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if id then return id end
-id = ARGV[2] .. tostring(redis.call('INCR', KEYS[3]))
-redis.call('HSET', KEYS[1], ARGV[1], id)
-redis.call('HSET', KEYS[2], id, ARGV[1])
-return id
-"""
-
-# Take an entry off and uncount it, atomically: the count must drop for the metadata id actually removed.
-_REMOVE = """
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('DECR', KEYS[2])
-if redis.call('HINCRBY', KEYS[3], id, -1) <= 0 then redis.call('HDEL', KEYS[3], id) end
-return id
-"""
-
-# Point an entry at other metadata and move it from the old record's count to the new one's.
-_RETAG = """
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return false end
-if old ~= ARGV[2] then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  if redis.call('HINCRBY', KEYS[2], old, -1) <= 0 then redis.call('HDEL', KEYS[2], old) end
-  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-end
-return old
-"""
-
-# How many entries of a slice of buckets use each metadata id: {id, n, id, n, ...}. The bucket names
-# are built here from the stem (ARGV[1]) because a slice is too many keys to pass; the blocklist lives
-# in one Redis (Sentinel, not Cluster), so undeclared keys are safe. Read-only.
-_TALLY = """
-local tally, b, stop = {}, tonumber(ARGV[2]), tonumber(ARGV[2]) + tonumber(ARGV[3])
-while b < stop do
-  local ids = redis.call('HVALS', ARGV[1] .. string.format('%x', b))
-  for i = 1, #ids do tally[ids[i]] = (tally[ids[i]] or 0) + 1 end
-  b = b + 1
-end
-local out = {}
-for id, n in pairs(tally) do
-  out[#out + 1] = id
-  out[#out + 1] = n
-end
-return out
-"""
 
 # A script that scans buckets examines about this many entries per call, about a millisecond of Redis
 # time (Redis spends ~1 us per bucket plus ~0.4 us per entry), so ringing phones wait no longer than that.
@@ -141,11 +80,11 @@ class Blocklist:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
         self.keys = keys
-        self._intern = client.register_script(_INTERN)
-        self._add = client.register_script(_ADD)
-        self._remove = client.register_script(_REMOVE)
-        self._retag = client.register_script(_RETAG)
-        self._tally = client.register_script(_TALLY)
+        self._intern = scripts.register(client, "blocklist_intern_meta")
+        self._add = scripts.register(client, "blocklist_add")
+        self._remove = scripts.register(client, "blocklist_remove")
+        self._retag = scripts.register(client, "blocklist_retag")
+        self._tally = scripts.register(client, "blocklist_tally")
 
     def intern_meta(self, meta: EntryMeta) -> str:
         """The id of a metadata record, creating it once."""

@@ -15,38 +15,12 @@ import re
 import time
 from dataclasses import dataclass
 
+from screener.store import scripts
 from screener.store.blocklist import MISSING_META, Blocklist, BlocklistEntry, EntryMeta, buckets_per_call
 from screener.store.keys import BLOCKLIST_BUCKETS
 
 # A scan that finds few matches stops after this long with what it has; "next page" goes on from there.
 TIME_BUDGET_SECONDS = 1.5
-
-# ARGV: bucket name stem, first bucket, how many buckets, digits to find anywhere in a number ('' = all),
-# allowed metadata ids ('' = all, else comma-separated), matches wanted. Stops after the bucket that
-# brings enough matches. Returns {next bucket, {digits, id, digits, id, ...}}. Bucket names are built
-# here, not passed as KEYS, since a slice is too many keys to pass; the blocklist lives in one Redis
-# (Sentinel, not Cluster). Read-only.
-_SCAN = """
-local b, digits, wanted = tonumber(ARGV[2]), ARGV[4], 2 * tonumber(ARGV[6])
-local stop = math.min(b + tonumber(ARGV[3]), BUCKETS)
-local allowed = false
-if ARGV[5] ~= '' then
-  allowed = {}
-  for id in string.gmatch(ARGV[5], '[^,]+') do allowed[id] = true end
-end
-local found = {}
-while b < stop and #found < wanted do
-  local flat = redis.call('HGETALL', ARGV[1] .. string.format('%x', b))
-  for i = 1, #flat, 2 do
-    if (not allowed or allowed[flat[i + 1]]) and (digits == '' or string.find(flat[i], digits, 1, true)) then
-      found[#found + 1] = flat[i]
-      found[#found + 1] = flat[i + 1]
-    end
-  end
-  b = b + 1
-end
-return {b, found}
-""".replace("BUCKETS", str(BLOCKLIST_BUCKETS))
 
 _CURSOR = re.compile(r"p[0-9]{0,15}|b(0|[1-9][0-9]{0,5})")
 START = "p"
@@ -75,7 +49,7 @@ class BlocklistSearch:
     def __init__(self, blocklist: Blocklist, time_budget: float = TIME_BUDGET_SECONDS) -> None:
         self.blocklist = blocklist
         self.time_budget = time_budget
-        self._scan = blocklist.client.register_script(_SCAN)
+        self._scan = scripts.register(blocklist.client, "blocklist_scan")
 
     def page(self, digits: str = "", category: str = "", source: str = "", cursor: str = START,
              limit: int = 50) -> Page:
@@ -122,6 +96,7 @@ class BlocklistSearch:
 
     def _scan_buckets(self, first: int, step: int, digits: str, ids: str, wanted: int) -> tuple[str, list[str]]:
         keys = self.blocklist.keys
+        step = min(step, BLOCKLIST_BUCKETS - first)  # the script reads no bucket past the last
         following, flat = self._scan(args=[keys.blocklist_bucket_stem(), first, step, digits, ids, wanted])
         return f"b{following}", [item.decode() for item in flat]
 

@@ -4,11 +4,11 @@ call and count it in its campaign window, atomically, in one Lua call.
 The decision logic stays in Python (screener/policy.py): before the round trip the webhook asks the
 policy what it would decide for each possible list outcome (allowlisted / blocklisted / screen-listed /
 on no list); the script only finds out which outcome holds and records that decision. So a call costs
-one round trip, and the policy is still a pure, tested function.
+one round trip, and the policy is still a pure, tested function. The script is
+screener/store/lua/call_path.lua.
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -20,76 +20,12 @@ from redis.exceptions import NoScriptError
 from screener.model import ENTRY_PLACEHOLDER as ENTRY
 from screener.model import LIST_OUTCOMES as OUTCOMES
 from screener.model import Decision
+from screener.store import scripts
 from screener.store.blocklist import prefix_fields
 from screener.store.connection import UNREACHABLE
 from screener.store.keys import Keys
 
-# KEYS: 1 lines version, 2 allowlist, 3 blocklist bucket, 4 blocklist prefixes, 5 call hash, 6 call stream,
-#       7 caller's calls, 8 encrypted number
-# ARGV: 1 expected lines version, 2 caller digits ('' when not a number), 3 n, 4..3+n prefix fields, then
-#       from b = 4+n: at, ttl, encrypted number, link hash, full number, sid, line, caller kind, masked,
-#       window, distinct-lines threshold, calls threshold, key prefix, then 4 candidates of
-#       (action, rule, reason, keep full number '1'/'')
-# Returns {'stale', version} | {status, outcome index, entry, campaign identity} where status is
-#   'dup' (CallSid logged before), 'logged', or 'campaign' (logged, and a campaign threshold was crossed).
-_SCRIPT = """
-local version = redis.call('GET', KEYS[1]) or '0'
-if version ~= ARGV[1] then return {'stale', version} end
-local digits, n = ARGV[2], tonumber(ARGV[3])
-local b = 4 + n
-local allowed, entry, meta = false, '', ''
-if digits ~= '' then
-  allowed = redis.call('SISMEMBER', KEYS[2], '+' .. digits) == 1
-  local exact = redis.call('HGET', KEYS[3], digits)
-  if exact then
-    entry, meta = '+' .. digits, exact
-  elseif n > 0 then
-    local found = redis.call('HMGET', KEYS[4], unpack(ARGV, 4, 3 + n))
-    for i = n, 1, -1 do
-      if found[i] then entry, meta = '+' .. ARGV[3 + i] .. '*', found[i]; break end
-    end
-  end
-end
-local pick = 4
-if allowed then pick = 1 elseif entry ~= '' then
-  if string.sub(meta, 1, 1) == 's' then pick = 3 else pick = 2 end
-end
-local identity = ARGV[b + 3]
-local is_prefix = string.sub(entry, -1) == '*'
-if is_prefix then identity = 'p:' .. entry end
-local c = b + 13 + (pick - 1) * 4
-local keep_full = ARGV[c + 3] == '1'
--- An exact entry is the caller's own number: in full only for a blocked caller, masked otherwise.
-local shown = entry
-if entry ~= '' and not is_prefix and not keep_full then shown = ARGV[b + 8] end
-if redis.call('EXISTS', KEYS[5]) == 1 then return {'dup', pick, shown, identity} end
-local at, sid, line = ARGV[b], ARGV[b + 5], ARGV[b + 6]
-redis.call('HSET', KEYS[5], 'sid', sid, 'line', line, 'at', at, 'caller_kind', ARGV[b + 7],
-  'action', ARGV[c], 'rule', ARGV[c + 1], 'reason', (string.gsub(ARGV[c + 2], '{entry}', shown)),
-  'entry', shown, 'caller', keep_full and ARGV[b + 4] or '', 'caller_masked', ARGV[b + 8],
-  'caller_hash', ARGV[b + 3], 'degraded', '0', 'status', 'ringing')
-redis.call('XADD', KEYS[6], '*', 'sid', sid)
-if ARGV[b + 3] ~= '' then redis.call('ZADD', KEYS[7], at, sid) end
-if ARGV[b + 2] ~= '' and not keep_full then redis.call('SET', KEYS[8], ARGV[b + 2], 'EX', ARGV[b + 1]) end
-if identity == '' or ARGV[b + 9] == '0' then return {'logged', pick, shown, identity} end
--- The window key depends on the match found above, so it is built here (the store is not a cluster).
-local now, window = tonumber(at), tonumber(ARGV[b + 9])
-local wkey, fkey = ARGV[b + 12] .. 'win:' .. identity, ARGV[b + 12] .. 'campaign:' .. identity
-redis.call('ZADD', wkey, now, line .. '|' .. sid)
-redis.call('ZREMRANGEBYSCORE', wkey, '-inf', now - window)
-redis.call('ZREMRANGEBYRANK', wkey, 0, -1001)
-redis.call('EXPIRE', wkey, window)
-local seen, distinct, on_line = {}, 0, 0
-for _, member in ipairs(redis.call('ZRANGE', wkey, 0, -1)) do
-  local l = string.match(member, '^(.*)|')
-  if not seen[l] then seen[l] = true; distinct = distinct + 1 end
-  if l == line then on_line = on_line + 1 end
-end
-if distinct >= tonumber(ARGV[b + 10]) or on_line >= tonumber(ARGV[b + 11]) then
-  if redis.call('SET', fkey, at, 'NX', 'EX', window) then return {'campaign', pick, shown, identity} end
-end
-return {'logged', pick, shown, identity}
-"""
+_SCRIPT = "call_path"  # screener/store/lua/call_path.lua: its KEYS and ARGV are documented there
 
 
 class StaleLines(Exception):
@@ -138,7 +74,7 @@ class CallPath:
         self.client = client
         self.keys = keys
         self._threads = threading.local()
-        self._sha = hashlib.sha1(_SCRIPT.encode()).hexdigest()
+        self._sha = scripts.sha(_SCRIPT)
 
     def decide_and_log(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int,
                        campaign: Campaign) -> Outcome:
@@ -146,14 +82,19 @@ class CallPath:
         k = self.keys
         digits = facts.caller_e164[1:]
         prefixes = prefix_fields(facts.caller_e164) if digits else []
-        args: list[object] = [lines_version, digits, len(prefixes), *prefixes,
-                              facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
-                              facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
-                              campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix]
+        # ARGV in the groups screener/store/lua/call_path.lua names: the lines, the call, the campaign, the
+        # candidates, then the prefixes, last because how many there are depends on the caller's number.
+        args: list[object] = [
+            lines_version,
+            digits, facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
+            facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
+            campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix,
+        ]
         for name in OUTCOMES:
             decision = candidates[name]
             keep_full = decision.rule == "blocklist" and decision.action.value == "block"
             args += [decision.action.value, decision.rule, decision.reason, "1" if keep_full else ""]
+        args += prefixes
         result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
                             k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
                             k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid)], args)
@@ -191,7 +132,7 @@ class CallPath:
                 return self._send(connection, keys, args)
             except NoScriptError:  # Redis restarted, failed over or was flushed of scripts
                 # Loaded on this same connection: with Sentinel, the pool's next one may be another server.
-                connection.send_packed_command([pack_command(("SCRIPT", "LOAD", _SCRIPT))])
+                connection.send_packed_command([pack_command(("SCRIPT", "LOAD", scripts.load(_SCRIPT)))])
                 sha = connection.read_response()
                 self._sha = sha.decode() if isinstance(sha, bytes) else sha
                 return self._send(connection, keys, args)

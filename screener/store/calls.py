@@ -8,25 +8,8 @@ from typing import Mapping
 
 import redis
 
+from screener.store import scripts
 from screener.store.keys import Keys
-
-# KEYS: call hash, stream. ARGV: status, duration ('' for none), at, sid
-_STATUS = """
-local created = redis.call('EXISTS', KEYS[1]) == 0
-if redis.call('HSETNX', KEYS[1], 'st:' .. ARGV[1], ARGV[3]) == 0 then return 0 end
-local terminal = {completed = true, busy = true, failed = true, ['no-answer'] = true, canceled = true}
-local current = redis.call('HGET', KEYS[1], 'status')
--- A late 'ringing' or 'in-progress' must not undo an ending (the sealed record depends on it).
-if current and terminal[current] and not terminal[ARGV[1]] then return 1 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[3])
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'duration', ARGV[2]) end
-if created then
-  redis.call('HSET', KEYS[1], 'sid', ARGV[4], 'at', ARGV[3], 'action', 'unknown',
-             'reason', 'no decision logged (store was unreachable when the call arrived)')
-  redis.call('XADD', KEYS[2], '*', 'sid', ARGV[4])
-end
-return 1
-"""
 
 
 class CallLog:
@@ -35,7 +18,7 @@ class CallLog:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
         self.keys = keys
-        self._status = client.register_script(_STATUS)
+        self._status = scripts.register(client, "call_status")
 
     def update_status(self, sid: str, status: str, duration: str, at: int) -> bool:
         """Apply a status callback once; False for a repeat of one already applied."""
