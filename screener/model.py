@@ -181,3 +181,69 @@ def quiet_window(text: str) -> tuple[int, int] | None:
         raise ValueError(f"{text!r}: quiet hours are HH:MM-HH:MM, e.g. 22:00-07:00")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     return h1 * 60 + m1, h2 * 60 + m2
+
+
+# What the call path's script (screener/store/lua/call_path.lua) writes when it logs a call, in its
+# order: a test holds the script to this list.
+LOGGED_FIELDS = ("sid", "line", "at", "caller_kind", "action", "rule", "reason", "entry", "caller", "caller_masked",
+                 "caller_hash", "degraded", "status")
+_FLAGS = frozenset({"degraded", "joined", "caller_moved", "caller_left"})  # stored as "1" / "0" or absent
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call in the call log: what the call path logged (LOGGED_FIELDS), then what the status and
+    recording callbacks, the screening dialogue and its bridge added. A record that could not be read
+    (the store is down) has no sid: every bridge decision then errs on keeping the call going."""
+
+    sid: str = ""
+    line: str = ""
+    at: int = 0
+    caller_kind: str = ""
+    action: str = ""
+    rule: str = ""
+    reason: str = ""
+    entry: str = ""  # the list entry that matched: an exact number (masked unless blocked) or a prefix
+    caller: str = ""  # the full number, kept only for a blocked caller (evidence)
+    caller_masked: str = ""
+    caller_hash: str = ""  # keyed hash linking one caller's calls
+    degraded: bool = False
+    status: str = ""  # Twilio's CallStatus of the caller's call
+    duration: str = ""
+    updated_at: str = ""
+    screening: str = ""  # the bridge's outcome: ringing, accepted, bridged, voicemail, declined, reported, ...
+    secretary_sid: str = ""  # the press secretary's call we placed
+    secretary_status: str = ""
+    joined: bool = False  # the press secretary joined the caller's conference
+    caller_moved: bool = False  # the caller's call was moved out of the conference by a REST update
+    caller_left: bool = False  # the caller hung up while the press secretary was rung or connected
+    ended_by: str = ""
+    voicemail: str = ""
+    voicemail_duration: str = ""
+    recording_sid: str = ""
+    recording_status: str = ""
+    sealed: str = ""  # the digest sealed into the evidence chain
+
+    @property
+    def readable(self) -> bool:
+        """False for the stand-in of a record the store could not give."""
+        return bool(self.sid)
+
+    @classmethod
+    def from_hash(cls, fields: dict[str, str]) -> "CallRecord":
+        """The record from its Redis hash (decoded); fields this version does not know are left out."""
+        known = {}
+        for name in _FIELD_NAMES:
+            value = fields.get(name)
+            if value is None:
+                continue
+            if name in _FLAGS:
+                known[name] = value == "1"
+            elif name == "at":
+                known[name] = int(value) if value.isdigit() else 0
+            else:
+                known[name] = value
+        return cls(**known)
+
+
+_FIELD_NAMES = tuple(CallRecord.__dataclass_fields__)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from screener.model import CallRecord
+
 
 @dataclass(frozen=True)
 class AlertText:
@@ -16,30 +18,30 @@ class AlertText:
         return {"kind": kind, "call_sid": call_sid, "line": line, "at": at, "subject": self.subject, "text": self.text}
 
 
-def caller_shown(call: dict[str, str]) -> str:
+def caller_shown(call: CallRecord) -> str:
     """The full number only for a blocked caller (it is evidence); the masked form otherwise."""
-    if call.get("action") == "block" and call.get("caller"):
-        return call["caller"]
-    return call.get("caller_masked") or call.get("caller_kind") or "unknown caller"
+    if call.action == "block" and call.caller:
+        return call.caller
+    return call.caller_masked or call.caller_kind or "unknown caller"
 
 
-def blocked_call(line_label: str, call: dict[str, str], reason: str) -> AlertText:
+def blocked_call(line_label: str, call: CallRecord, reason: str) -> AlertText:
     caller = caller_shown(call)
-    entry = call.get("entry", "")
+    entry = call.entry
     matched = f" (matches {entry})" if entry and entry != caller else ""
     why = reason or "on the blocklist"
     return AlertText(f"Blocked call to {line_label}",
                      f"Screener: blocked call to {line_label} from {caller}{matched}. Reason: {why}"[:300])
 
 
-def voicemail(line_label: str, call: dict[str, str], duration: str) -> AlertText:
+def voicemail(line_label: str, call: CallRecord, duration: str) -> AlertText:
     length = f" ({duration} s)" if duration.isdigit() else ""
     return AlertText(f"New voicemail on {line_label}",
                      f"Screener: new voicemail{length} on {line_label} from {caller_shown(call)}. "
                      "Listen to it on the screener web page.")
 
 
-def report(line_label: str, call: dict[str, str], review_id: str, reported_by: str) -> AlertText:
+def report(line_label: str, call: CallRecord, review_id: str, reported_by: str) -> AlertText:
     return AlertText(f"Caller reported on {line_label}",
                      f"Screener: {reported_by} reported a caller ({caller_shown(call)}) on {line_label}. "
                      f"Review #{review_id} waits for a curator.")

@@ -14,7 +14,7 @@ from rq import Queue, get_current_job
 
 from screener.jobs import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
 from screener.config import Settings
-from screener.model import Line
+from screener.model import CallRecord, Line
 from screener.numbers import mask
 from screener.store.alert_log import FAILED, QUEUED, SENT, AlertLog
 from screener.store.blocklist import Blocklist
@@ -37,10 +37,10 @@ def _recipients(kind: str, line: Line | None, alert_log: AlertLog) -> list[tuple
     return [("sms", r) for r in sms] + [("email", r) for r in email] + ([("webhook", webhook)] if webhook else [])
 
 
-def _compose(kind: str, call: dict[str, str], line: Line | None, facts: dict[str, str], blocklist: Blocklist):
-    label = (line.label or line.number) if line else call.get("line", "")
+def _compose(kind: str, call: CallRecord, line: Line | None, facts: dict[str, str], blocklist: Blocklist):
+    label = (line.label or line.number) if line else call.line
     if kind == BLOCKED_CALL:
-        entry = blocklist.get(call["entry"]) if call.get("entry") else None
+        entry = blocklist.get(call.entry) if call.entry else None
         return alert_text.blocked_call(label, call, (entry.meta.reason or entry.meta.category) if entry else "")
     if kind == VOICEMAIL:
         return alert_text.voicemail(label, call, facts.get("duration", ""))
@@ -55,7 +55,7 @@ def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -
     job = get_current_job()
     svc = services()
     settings, alert_log = svc.settings, svc.alert_log
-    call = svc.calls.get(call_sid) or {"sid": call_sid, "line": line_number}
+    call = svc.calls.record(call_sid) or CallRecord(sid=call_sid, line=line_number)
     line = svc.lines.get(line_number)
     text = _compose(kind, call, line, facts, svc.blocklist)
     alert_id = job.meta.get("alert_id") or alert_log.create(kind, call_sid, line_number, text.subject, text.text)

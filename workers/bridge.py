@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from screener.model import CallRecord
 from screener.voice.bridge import BridgeError
 from screener.voice.bridge_state import caller_gone
 from workers.context import services
@@ -14,8 +15,8 @@ def move_call(call_sid: str, url: str) -> str:
     """Move the caller's call to url unless it has ended or moved already; raise (RQ retries) on failure."""
     svc = services()
     calls = svc.calls
-    record = calls.get(call_sid) or {}
-    if caller_gone(record) or record.get("caller_moved") == "1":
+    record = calls.record(call_sid) or CallRecord()
+    if caller_gone(record) or record.caller_moved:
         return "not needed"
     if not svc.bridge.redirect(call_sid, url):
         raise BridgeError(f"moving {call_sid} failed; retrying")

@@ -5,6 +5,7 @@ import logging
 
 from rq import Queue, get_current_job
 
+from screener.model import CallRecord
 from screener.jobs import CAMPAIGN, REPORT, enqueue_alert
 from screener.numbers import is_prefix
 from screener.store.reviews import Report
@@ -14,26 +15,26 @@ from workers.alert_text import caller_shown
 log = logging.getLogger("workers.reports")
 
 
-def _open_review(call_sid: str, reported_by: str, note: str) -> tuple[Report | None, dict[str, str]]:
+def _open_review(call_sid: str, reported_by: str, note: str) -> tuple[Report | None, CallRecord | None]:
     """Open a review for the call's caller (unless one is open already), with the call's recordings
     named as evidence. Returns the review (None when the call is unknown) and the call record."""
     svc = services()
     calls, reviews = svc.calls, svc.reviews
-    call = calls.get(call_sid)
+    call = calls.record(call_sid)
     if call is None:
         log.warning("report_dropped sid=%s reason=call not logged", call_sid)
-        return None, {}
-    if call.get("caller_hash"):
-        existing = reviews.open_for_caller(call["caller_hash"])
+        return None, None
+    if call.caller_hash:
+        existing = reviews.open_for_caller(call.caller_hash)
         if existing is not None:
             return existing, call
     encrypted = calls.encrypted_number(call_sid) or ""
-    if not encrypted and call.get("caller"):
-        encrypted = svc.vault.encrypt(call["caller"])
+    if not encrypted and call.caller:
+        encrypted = svc.vault.encrypt(call.caller)
     evidence = [r["sid"] for r in svc.recordings.for_call(call_sid)]
     full_note = note + (f" Evidence: recordings {', '.join(evidence)}." if evidence else "")
-    report = reviews.open(number_encrypted=encrypted, number_masked=call.get("caller_masked", ""),
-                          caller_hash=call.get("caller_hash", ""), call_sid=call_sid, line=call.get("line", ""),
+    report = reviews.open(number_encrypted=encrypted, number_masked=call.caller_masked,
+                          caller_hash=call.caller_hash, call_sid=call_sid, line=call.line,
                           note=full_note, reported_by=reported_by)
     svc.audit.append(reported_by, "review.open", report.id, None, report.public())
     return report, call
@@ -45,7 +46,7 @@ def report_call(call_sid: str, reported_by: str, note: str) -> str:
     if report is None:
         return ""
     queue = Queue(get_current_job().origin, connection=get_current_job().connection)
-    enqueue_alert(queue, REPORT, call_sid, call.get("line", ""), review_id=report.id, reported_by=reported_by)
+    enqueue_alert(queue, REPORT, call_sid, call.line if call else "", review_id=report.id, reported_by=reported_by)
     return report.id
 
 
@@ -57,6 +58,6 @@ def campaign_detected(call_sid: str, identity: str) -> str:
                                 + (f" from the prefix {identity}." if is_prefix(identity) else "."))
     shown = identity if is_prefix(identity) else caller_shown(call) if call else "a caller"
     queue = Queue(get_current_job().origin, connection=get_current_job().connection)
-    enqueue_alert(queue, CAMPAIGN, call_sid, call.get("line", ""), shown=shown, window_minutes=str(minutes),
+    enqueue_alert(queue, CAMPAIGN, call_sid, call.line if call else "", shown=shown, window_minutes=str(minutes),
                   review_id=report.id if report else "")
     return report.id if report else ""

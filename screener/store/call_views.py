@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import redis
 
+from screener.model import CallRecord
 from screener.store.keys import Keys
 
 SCAN_CHUNK = 200
@@ -14,13 +15,13 @@ SCAN_CHUNK = 200
 
 @dataclass(frozen=True)
 class CallPage:
-    calls: list[dict[str, str]]
+    calls: list[CallRecord]
     next_before: str | None  # stream id to continue from (exclusive), or None at the end
     scanned_out: bool = False  # the scan limit stopped the search before the page was full
 
 
-def _decode(raw: dict[bytes, bytes]) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in raw.items()}
+def _decode(raw: dict[bytes, bytes]) -> CallRecord | None:
+    return CallRecord.from_hash({k.decode(): v.decode() for k, v in raw.items()}) if raw else None
 
 
 class CallBrowser:
@@ -30,7 +31,7 @@ class CallBrowser:
         self.client = client
         self.keys = keys
 
-    def _load(self, sids: list[str]) -> list[dict[str, str]]:
+    def _load(self, sids: list[str]) -> list[CallRecord | None]:
         pipe = self.client.pipeline(transaction=False)
         for sid in sids:
             pipe.hgetall(self.keys.call(sid))
@@ -39,7 +40,7 @@ class CallBrowser:
     def page(self, before: str = "", line: str = "", action: str = "", limit: int = 50,
              scan_max: int = 5000) -> CallPage:
         """Newest calls first matching the filters, reading at most `scan_max` stream entries."""
-        found: list[dict[str, str]] = []
+        found: list[CallRecord] = []
         cursor, scanned = ("(" + before) if before else "+", 0
         while len(found) < limit and scanned < scan_max:
             chunk = self.client.xrevrange(self.keys.call_stream(), max=cursor, min="-", count=SCAN_CHUNK)
@@ -49,19 +50,18 @@ class CallBrowser:
             ids = [entry_id.decode() for entry_id, _ in chunk]
             records = self._load([fields[b"sid"].decode() for _, fields in chunk])
             for entry_id, record in zip(ids, records):
-                if record and (not line or record.get("line") == line) and (not action or record.get("action") == action):
-                    record["_id"] = entry_id
+                if record and (not line or record.line == line) and (not action or record.action == action):
                     found.append(record)
                     if len(found) == limit:
                         return CallPage(found, entry_id)
             cursor = "(" + ids[-1]
         return CallPage(found, cursor[1:] if cursor != "+" else None, scanned_out=scanned >= scan_max)
 
-    def by_caller(self, link_hash: str, limit: int = 200) -> list[dict[str, str]]:
+    def by_caller(self, link_hash: str, limit: int = 200) -> list[CallRecord]:
         sids = [s.decode() for s in self.client.zrevrange(self.keys.calls_by_caller(link_hash), 0, limit - 1)]
         return [r for r in self._load(sids) if r]
 
-    def since(self, seconds: int, scan_max: int = 50_000) -> list[dict[str, str]]:
+    def since(self, seconds: int, scan_max: int = 50_000) -> list[CallRecord]:
         """Calls of the last `seconds` (at most `scan_max` of them), newest first."""
         start_ms = int((time.time() - seconds) * 1000)
         entries = self.client.xrevrange(self.keys.call_stream(), max="+", min=str(start_ms), count=scan_max)
@@ -72,23 +72,23 @@ class CallBrowser:
         for values in pipe.execute():
             at, action, entry, caller, line = (v.decode() if v is not None else "" for v in values)
             if at:
-                calls.append({"at": at, "action": action, "entry": entry, "caller": caller, "line": line})
+                calls.append(CallRecord(at=int(at), action=action, entry=entry, caller=caller, line=line))
         return calls
 
 
-def daily_counts(calls: list[dict[str, str]], days: int, today: float | None = None) -> tuple[list[str], dict[str, list[int]]]:
+def daily_counts(calls: list[CallRecord], days: int, today: float | None = None) -> tuple[list[str], dict[str, list[int]]]:
     """(dates oldest first, action -> count per date) in UTC."""
     today = today or time.time()
     dates = [time.strftime("%Y-%m-%d", time.gmtime(today - (days - 1 - i) * 86400)) for i in range(days)]
     position = {d: i for i, d in enumerate(dates)}
     series: dict[str, list[int]] = {}
     for call in calls:
-        day = time.strftime("%Y-%m-%d", time.gmtime(int(call["at"])))
+        day = time.strftime("%Y-%m-%d", time.gmtime(call.at))
         if day in position:
-            series.setdefault(call["action"] or "unknown", [0] * days)[position[day]] += 1
+            series.setdefault(call.action or "unknown", [0] * days)[position[day]] += 1
     return dates, series
 
 
-def top_blocked(calls: list[dict[str, str]], count: int = 10) -> list[tuple[str, int]]:
+def top_blocked(calls: list[CallRecord], count: int = 10) -> list[tuple[str, int]]:
     """The list entries (numbers or prefixes) that turned away the most calls."""
-    return Counter(c["entry"] for c in calls if c["action"] == "block" and c["entry"]).most_common(count)
+    return Counter(c.entry for c in calls if c.action == "block" and c.entry).most_common(count)

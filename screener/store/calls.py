@@ -9,6 +9,7 @@ from typing import Mapping
 import redis
 
 from screener.store import scripts
+from screener.model import CallRecord
 from screener.store.keys import Keys
 
 
@@ -29,8 +30,14 @@ class CallLog:
         self.client.hset(self.keys.call(sid), mapping=dict(values))
 
     def get(self, sid: str) -> dict[str, str] | None:
+        """The call's hash as stored, every field (what the evidence chain seals); `record` reads it typed."""
         raw = self.client.hgetall(self.keys.call(sid))
         return {k.decode(): v.decode() for k, v in raw.items()} or None
+
+    def record(self, sid: str) -> CallRecord | None:
+        """The call's record, typed; None for a call never logged."""
+        fields = self.get(sid)
+        return CallRecord.from_hash(fields) if fields else None
 
     def encrypted_number(self, sid: str) -> str | None:
         raw = self.client.get(self.keys.call_number(sid))

@@ -15,7 +15,7 @@ from twilio.base.exceptions import TwilioException
 from screener import metrics
 from screener.voice.bridge_state import OnCallerHangup, on_caller_hangup
 from screener.config import Settings
-from screener.model import Line
+from screener.model import CallRecord, Line
 from screener.store.calls import CallLog
 from screener.twilio_rest import CALL_PATH_TIMEOUT_SECONDS, twilio_client
 
@@ -89,15 +89,15 @@ def release_press_secretary(calls: CallLog, bridge: Bridge, caller_sid: str, lef
     """The caller's call has ended (its status callback): stop ringing the press secretary, or move a
     press secretary still on the whisper or in the conference to left_url ("the caller hung up, press 9
     to report")."""
-    record = calls.get(caller_sid) or {}
+    record = calls.record(caller_sid) or CallRecord()
     action = on_caller_hangup(record)
     if action is OnCallerHangup.NOTHING:
         return
     fields = {"caller_left": "1"}
-    if record.get("screening") == "ringing":
+    if record.screening == "ringing":
         fields["screening"] = "caller_hung_up"
     calls.set_fields(caller_sid, fields)
     if action is OnCallerHangup.TELL:
-        bridge.redirect(record["secretary_sid"], left_url)
+        bridge.redirect(record.secretary_sid, left_url)
     else:
-        bridge.hang_up(record["secretary_sid"])
+        bridge.hang_up(record.secretary_sid)

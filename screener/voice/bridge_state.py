@@ -7,12 +7,13 @@ Fields of the caller's record the bridge keeps (see screening.py):
 - `joined`: the press secretary has joined the caller's conference;
 - `caller_moved`: the caller's call has been moved out of the conference by a REST update;
 - `caller_left`: the caller hung up while the press secretary was still rung or connected.
-An empty record means the store could not be read: every decision then errs on keeping the call going.
+A record that is not `readable` means the store could not be read: every decision then errs on keeping the call going.
 """
 from __future__ import annotations
 
 from enum import Enum
 
+from screener.model import CallRecord
 from screener.voice.protocol import TERMINAL_STATUSES
 
 UNDECIDED = frozenset({"ringing", ""})  # the press secretary has not chosen (or the store could not say)
@@ -29,65 +30,64 @@ class OnCallerHangup(Enum):
     TELL = "tell"  # answered: move it to "the caller hung up, press 9 to report"
 
 
-def caller_gone(record: dict[str, str]) -> bool:
+def caller_gone(record: CallRecord) -> bool:
     """The caller's call has ended (its final status arrived, or the bridge saw them hang up)."""
-    return record.get("status") in TERMINAL_STATUSES or record.get("caller_left") == "1"
+    return record.status in TERMINAL_STATUSES or record.caller_left
 
 
-def is_our_call(record: dict[str, str], leg_sid: str) -> bool:
+def is_our_call(record: CallRecord, leg_sid: str) -> bool:
     """This request comes from the press secretary's call placed for this caller. A call we did not
     place for them (a ring that timed out on our side but went through) must not act on the caller."""
-    return not record or record.get("secretary_sid") == leg_sid
+    return not record.readable or record.secretary_sid == leg_sid
 
 
-def may_choose(record: dict[str, str], leg_sid: str) -> bool:
+def may_choose(record: CallRecord, leg_sid: str) -> bool:
     """The press secretary on this call may still accept, decline or report the waiting caller."""
-    return is_our_call(record, leg_sid) and record.get("screening", "") in UNDECIDED
+    return is_our_call(record, leg_sid) and record.screening in UNDECIDED
 
 
-def status_to_keep(record: dict[str, str], new_status: str) -> str | None:
+def status_to_keep(record: CallRecord, new_status: str) -> str | None:
     """The press secretary's call status to store, or None: a late callback never undoes a final status."""
-    if record.get("secretary_status") in TERMINAL_STATUSES:
+    if record.secretary_status in TERMINAL_STATUSES:
         return None
     return new_status
 
 
-def move_after_leg_ended(record: dict[str, str]) -> str | None:
+def move_after_leg_ended(record: CallRecord) -> str | None:
     """When the press secretary's call has ended: the outcome to move the still-waiting caller to, or None.
 
     Undecided (no answer, busy, hung up during the whisper) or accepted but never joined: voicemail. A
     choice whose move did not go through yet: that choice again. Connected and talked, never rung, or
     the caller gone: nothing to move."""
-    if not record:
+    if not record.readable:
         return "voicemail"  # the store is down: try the move (it fails harmlessly if the caller has gone)
-    if caller_gone(record) or record.get("caller_moved") == "1":
+    if caller_gone(record) or record.caller_moved:
         return None
-    outcome = record.get("screening", "")
+    outcome = record.screening
     if outcome in UNDECIDED:
         return "voicemail"
     if outcome in CONNECTED:
-        return None if record.get("joined") == "1" else "voicemail"
+        return None if record.joined else "voicemail"
     return outcome if outcome in MOVE_OUTCOMES else None
 
 
-def on_caller_hangup(record: dict[str, str]) -> OnCallerHangup:
+def on_caller_hangup(record: CallRecord) -> OnCallerHangup:
     """The caller's call ended: what the press secretary's call (if any is still live) needs."""
-    if (not record.get("secretary_sid") or record.get("caller_left") == "1"
-            or record.get("secretary_status") in TERMINAL_STATUSES):
+    if not record.secretary_sid or record.caller_left or record.secretary_status in TERMINAL_STATUSES:
         return OnCallerHangup.NOTHING
-    outcome = record.get("screening", "")
+    outcome = record.screening
     if outcome == "ringing":
-        return OnCallerHangup.TELL if record.get("secretary_status") == "in-progress" else OnCallerHangup.CANCEL
+        return OnCallerHangup.TELL if record.secretary_status == "in-progress" else OnCallerHangup.CANCEL
     if outcome in CONNECTED:
         return OnCallerHangup.TELL
     return OnCallerHangup.NOTHING
 
 
-def caller_outcome(record: dict[str, str], then: str) -> str:
+def caller_outcome(record: CallRecord, then: str) -> str:
     """What /screen/done does for the caller: the outcome the move named (`then`), else the record's."""
     if then in MOVE_OUTCOMES:
         return then
-    outcome = record.get("screening", "")
+    outcome = record.screening
     if outcome in UNDECIDED:
         return "voicemail"  # the conference ended before any choice: take a message
     return outcome

@@ -23,7 +23,7 @@ from screener.voice import twiml
 from screener.voice.bridge import BridgeError
 from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, status_to_keep)
-from screener.model import Line
+from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
 from screener.store.connection import UNREACHABLE
@@ -48,13 +48,13 @@ def _note(sid: str, fields: dict[str, str]) -> None:
         log.error("call_note_unwritten sid=%s fields=%s", sid, ",".join(sorted(fields)))
 
 
-def _record(sid: str) -> dict[str, str]:
-    """The call's record, or {} when unknown or the store is down."""
+def _record(sid: str) -> CallRecord:
+    """The call's record; one that is not `readable` when the call is unknown or the store is down."""
     try:
-        return services().calls.get(sid) or {}
+        return services().calls.record(sid) or CallRecord()
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
-        return {}
+        return CallRecord()
 
 
 def _report(caller_sid: str, how: str) -> bool:
@@ -180,7 +180,7 @@ def screen_choice() -> Response:
     """The press secretary's key: 1 connects; 2 or no key sends the caller to voicemail; 9 reports."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.get("line", ""))
+    languages = _languages(record.line)
     if not may_choose(record, leg):
         return xml(twiml.goodbye("no_longer_waiting", languages))
     digit = "" if request.args.get("nokey") else request.form.get("Digits", "")
@@ -202,7 +202,7 @@ def screen_announce() -> Response:
     the caller's conference with * to end and report."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.get("line", ""))
+    languages = _languages(record.line)
     if not may_choose(record, leg):
         return xml(twiml.goodbye("no_longer_waiting", languages))
     if caller_gone(record):
@@ -211,10 +211,10 @@ def screen_announce() -> Response:
     return _connect(parent, record, caller_digits=_caller_digits(parent))
 
 
-def _connect(caller_sid: str, record: dict[str, str], caller_digits: str = "") -> Response:
+def _connect(caller_sid: str, record: CallRecord, caller_digits: str = "") -> Response:
     """Join the press secretary to the caller's conference; on recording lines, record the caller's call
     in two channels from now (the caller was told on entering; Twilio's conference recordings are mono)."""
-    line = current_line(record.get("line", ""))
+    line = current_line(record.line)
     if line is not None and line.recording:
         services().bridge.record(caller_sid, absolute_step_url("recording", kind="forward", call=caller_sid))
     return xml(twiml.join_caller(line, caller_sid, step_url("screen_ended", call=caller_sid), caller_digits))
@@ -250,14 +250,14 @@ def screen_ended() -> Response:
     if request.form.get("CallStatus") != "in-progress":
         return xml(twiml.empty())  # the press secretary hung up: the conference ended with them
     record = _record(parent)
-    languages = _languages(record.get("line", ""))
+    languages = _languages(record.line)
     if not is_our_call(record, leg):
         return xml(twiml.hangup())
     if request.form.get("DialCallStatus") in ("failed", "busy", "no-answer", "canceled"):
         _note(parent, {"screening": "voicemail"})  # could not join: the caller must not wait for nothing
         _move_caller(parent, "voicemail")
         return xml(twiml.goodbye("ended", languages))
-    if record.get("caller_left") == "1":
+    if record.caller_left:
         return _caller_left_prompt(parent, languages)
     _note(parent, {"screening": "reported", "ended_by": "star"})
     return _reported_answer(_report(parent, "ended and reported by the press secretary (key *)"), languages)
@@ -269,7 +269,7 @@ def screen_left() -> Response:
     here). With 9: report them; any other key ends the call."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.get("line", ""))
+    languages = _languages(record.line)
     digit = request.form.get("Digits")
     if not is_our_call(record, leg):
         return xml(twiml.hangup())
@@ -297,7 +297,7 @@ def screen_leg() -> Response:
     if status in TERMINAL_STATUSES:
         then = move_after_leg_ended(record)
         if then:
-            if record.get("screening", "") in UNDECIDED | CONNECTED:
+            if record.screening in UNDECIDED | CONNECTED:
                 _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})
             _move_caller(parent, then)
     return xml(twiml.empty())

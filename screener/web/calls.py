@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener.model import Action
+from screener.model import Action, CallRecord
 from screener.numbers import InvalidNumber, parse_number
 from screener.web.number_errors import number_error
 from screener.services import services
@@ -44,7 +44,7 @@ def index() -> str:
             error = _("Not a number we can search for: %(why)s", why=number_error(exc))
         else:
             calls = [c for c in services().call_browser.by_caller(svc.vault.link_hash(e164))
-                     if (not line or c.get("line") == line) and (not action or c.get("action") == action)]
+                     if (not line or c.line == line) and (not action or c.action == action)]
     else:
         page = services().call_browser.page(before, line, action, PAGE_SIZE)
         calls, next_before, scanned_out = page.calls, page.next_before, page.scanned_out
@@ -66,11 +66,11 @@ def history(caller_hash: str) -> str:
                            lines=services().lines.all())
 
 
-def _number_of(call: dict[str, str]) -> str | None:
+def _number_of(call: CallRecord) -> str | None:
     """The caller's full number: kept for blocked callers, else encrypted until the line's retention ends."""
-    if call.get("caller"):
-        return call["caller"]
-    token = services().calls.encrypted_number(call["sid"])
+    if call.caller:
+        return call.caller
+    token = services().calls.encrypted_number(call.sid)
     return services().vault.decrypt(token) if token else None
 
 
@@ -80,14 +80,14 @@ def report(sid: str) -> Response | str:
     if not CALL_SID.fullmatch(sid):
         abort(404)
     svc = services()
-    call = svc.calls.get(sid)
+    call = svc.calls.record(sid)
     if call is None:
         abort(404)
     form = ReportForm()
     problem = None
-    if not call.get("caller_hash"):
+    if not call.caller_hash:
         problem = _("This caller sent no number, so there is nothing to put on the blocklist.")
-    elif services().reviews.open_for_caller(call["caller_hash"]):
+    elif services().reviews.open_for_caller(call.caller_hash):
         problem = _("This caller is reported already and waits for review.")
     if problem is None and form.validate_on_submit():
         number = _number_of(call)
@@ -95,11 +95,11 @@ def report(sid: str) -> Response | str:
             problem = _("The number of this call is no longer kept (the line's retention period has passed).")
         else:
             opened = services().reviews.open(
-                number_encrypted=svc.vault.encrypt(number), number_masked=call.get("caller_masked", ""),
-                caller_hash=call["caller_hash"], call_sid=sid, line=call.get("line", ""),
+                number_encrypted=svc.vault.encrypt(number), number_masked=call.caller_masked,
+                caller_hash=call.caller_hash, call_sid=sid, line=call.line,
                 note=clean_text(form.note.data), reported_by=actor())
             audit("review.open", f"review:{opened.id}", None, opened.public())
             flash(_("Thank you. The caller is in the review queue."), "info")
-            return redirect(url_for("calls.history", caller_hash=call["caller_hash"]))
+            return redirect(url_for("calls.history", caller_hash=call.caller_hash))
     status = 400 if (problem or form.errors) and request.method == "POST" else 200
     return render_template("report.html", call=call, form=form, problem=problem), status

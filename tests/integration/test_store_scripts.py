@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from screener import policy
-from screener.model import Action, Line
+from screener.model import LOGGED_FIELDS, Action, CallRecord, Line
 from screener.numbers import mask, normalise
 from screener.store import scripts
 from screener.store.blocklist import Blocklist, EntryMeta
 from screener.store.blocklist_search import BlocklistSearch
+from screener.store.calls import CallLog
 from screener.store.call_path import CallFacts, CallPath, Campaign, StaleLines
 from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 from screener.store.lines import Lines
@@ -268,3 +269,23 @@ def test_calls_outside_the_window_do_not_add_up(place_call):
     outcomes = [place_call(ORDINARY, sid=f"CA{i:032d}", campaign=campaign, at=AT + 100 * i) for i in range(3)]
 
     assert [o.campaign for o in outcomes] == [False, False, False]
+
+
+def test_the_call_path_writes_exactly_the_fields_a_call_record_names():
+    """The script's HSET of a new call and model.LOGGED_FIELDS are one list: a field renamed on one side only
+    would leave CallRecord reading a field nobody writes."""
+    script = scripts.load("call_path")
+    hset = script[script.index("redis.call('HSET', KEYS[5]"):]
+    hset = hset[:hset.index("\n", hset.index("'status'"))]
+    written = tuple(re.findall(r"'([a-z_]+)',", hset.replace("'HSET', ", "")))
+    assert written == LOGGED_FIELDS
+    assert set(LOGGED_FIELDS) <= set(CallRecord.__dataclass_fields__)
+
+
+def test_a_logged_call_reads_back_as_a_typed_record(place_call, blocklist, redis_client):
+    blocklist.add_many([BLOCKED], EntryMeta(reason="threats"))
+    place_call(BLOCKED)
+    record = CallLog(redis_client, KEYS).record(SID)
+    assert (record.sid, record.line, record.at, record.action, record.rule, record.caller) == (
+        SID, LINE, AT, "block", "blocklist", BLOCKED)
+    assert record.status == "ringing" and not record.degraded and record.readable

@@ -1,27 +1,38 @@
 """Where a bridged call stands: the pure decisions behind the conference bridge."""
 import pytest
 
+from screener.model import CallRecord
+
 from screener.voice.bridge_state import (OnCallerHangup, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, on_caller_hangup, status_to_keep)
 
 LEG = "CA" + "5" * 32
 
 
-def rung(**fields: str) -> dict[str, str]:
-    return {"screening": "ringing", "secretary_sid": LEG, **fields}
+CALLER = "CA" + "4" * 32
+UNREADABLE = CallRecord()  # the store could not be read
+
+
+def record(**fields: str) -> CallRecord:
+    """A caller's record as the store holds it (a hash of strings)."""
+    return CallRecord.from_hash({"sid": CALLER, **fields})
+
+
+def rung(**fields: str) -> CallRecord:
+    return record(**{"screening": "ringing", "secretary_sid": LEG, **fields})
 
 
 def test_only_the_call_we_placed_may_choose():
     assert may_choose(rung(), LEG)
     assert not may_choose(rung(), "CA" + "7" * 32)
-    assert not may_choose({"screening": "unreachable"}, LEG)  # our ring failed: the caller left a message
+    assert not may_choose(record(screening="unreachable"), LEG)  # our ring failed: the caller left a message
     assert not may_choose(rung(screening="voicemail"), LEG)  # a choice was made already
-    assert may_choose({}, LEG)  # the store is down: keep the call going
+    assert may_choose(UNREADABLE, LEG)  # the store is down: keep the call going
 
 
 def test_caller_is_gone_after_a_final_status_or_a_seen_hangup():
-    assert caller_gone({"status": "completed"}) and caller_gone({"caller_left": "1"})
-    assert not caller_gone({"status": "in-progress"}) and not caller_gone({})
+    assert caller_gone(record(status="completed")) and caller_gone(record(caller_left="1"))
+    assert not caller_gone(record(status="in-progress")) and not caller_gone(UNREADABLE)
 
 
 @pytest.mark.parametrize("record, expected", [
@@ -33,7 +44,7 @@ def test_caller_is_gone_after_a_final_status_or_a_seen_hangup():
     (rung(screening="voicemail", caller_moved="1"), None),
     (rung(status="completed"), None),
     (rung(screening="unreachable"), None),
-    ({}, "voicemail"),
+    (UNREADABLE, "voicemail"),
 ])
 def test_what_the_waiting_caller_needs_when_the_press_secretarys_call_ends(record, expected):
     assert move_after_leg_ended(record) == expected
@@ -47,7 +58,7 @@ def test_what_the_waiting_caller_needs_when_the_press_secretarys_call_ends(recor
     (rung(screening="voicemail"), OnCallerHangup.NOTHING),
     (rung(secretary_status="completed"), OnCallerHangup.NOTHING),
     (rung(caller_left="1"), OnCallerHangup.NOTHING),
-    ({"screening": "ringing"}, OnCallerHangup.NOTHING),
+    (record(screening="ringing"), OnCallerHangup.NOTHING),
 ])
 def test_what_the_press_secretarys_call_needs_when_the_caller_hangs_up(record, expected):
     assert on_caller_hangup(record) is expected
