@@ -10,7 +10,7 @@ from pathlib import Path
 
 import redis
 
-from screener.embedded_redis import free_port, redis_binary
+from screener.store.redis_process import free_port, redis_binary
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from screener import create_app
 from screener.cli import main as cli_main
 from screener.config import Settings, load_settings
-from screener.embedded_redis import free_port, redis_binary
+from screener.store.redis_process import free_port, redis_binary
 from screener.model import Line
 from screener.services import Services
 from screener.dev.simulate import SimulatedCall, signature
