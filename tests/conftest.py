@@ -1,4 +1,4 @@
-"""Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, an SMS outbox."""
+"""Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, a Twilio stand-in."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -150,7 +150,8 @@ def cli(runner):
 
 @pytest.fixture
 def run_worker(env):
-    """Drain the alert queue with a real RQ worker (burst mode, forking a work horse per job)."""
+    """Drain the alerts, recordings and imports queues with the real worker in burst mode; like production
+    it is rq's SimpleWorker, so each job runs in this test's process, with no work horse forked."""
     from workers.main import run_worker as work
 
     def drain() -> None:

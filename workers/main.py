@@ -1,4 +1,4 @@
-"""The worker entry: an RQ worker on the alert queue, bound to the configured Redis."""
+"""The worker entry: an RQ worker on the alerts, recordings and imports queues, bound to the configured Redis."""
 from __future__ import annotations
 
 import logging
