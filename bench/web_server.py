@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from bench.deployment import ROOT
-from bench.redis_server import free_port, stop_process
+from screener.store.redis_process import free_port, stop_process
 
 # The settings of `screener serve` (screener/server.py): 2 processes x 4 threads, no access log.
 GUNICORN_SETTINGS = ("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "30",
@@ -29,7 +29,7 @@ class WebServer:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        stop_process(self.process)
+        stop_process(self.process, seconds=20)  # gunicorn's --graceful-timeout is 10 s
 
 
 def start(name: str, wsgi_app: str, env: dict[str, str], log_dir: Path) -> WebServer:

@@ -69,7 +69,7 @@ class _Bench:
 
     def load(self, name: str, path: Path, seconds: float, keep_alive: bool) -> wrk_runner.WrkResult:
         return wrk_runner.run(self.urls[name], path, seconds, self.servers[name].process.pid,
-                              self.redis.process.pid, keep_alive=keep_alive)
+                              self.redis.pid, keep_alive=keep_alive)
 
     def stop(self) -> None:
         for server in self.servers.values():

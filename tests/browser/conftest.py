@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.conftest import free_port
+from screener.store.redis_process import free_port
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,7 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from screener.store.blocklist import EntryMeta
-from tests.conftest import ALERT_PHONE, LINE, free_port
+from screener.store.redis_process import free_port
+from tests.conftest import ALERT_PHONE, LINE
 
 BLOCKED = "+375291234567"
 WEBHOOK_SECRET = "bridge-secret"

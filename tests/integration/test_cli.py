@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from screener.model import Line
-from tests.conftest import LINE, free_port
+from screener.store.redis_process import free_port
+from tests.conftest import LINE
 
 
 def test_line_add_normalises_numbers(cli, svc):

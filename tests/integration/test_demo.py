@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from screener.embedded_redis import ensure_running, is_running, stop
-from tests.conftest import free_port
+from screener.store.redis_process import free_port
 
 CONFIG_VARS = ("REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE", "SCREENER_SECRET_KEY",
                "SCREENER_PUBLIC_URL", "SCREENER_INSTANCE")

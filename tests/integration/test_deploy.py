@@ -21,7 +21,8 @@ import redis
 
 from screener.config import ConfigError, load_settings, read_env_file, require_secrets
 from screener.dev.simulate import SimulatedCall, signature
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, free_port, redis_server_binary, start_redis
+from screener.store.redis_process import RedisProcess, free_port, redis_binary, stop_process
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -68,22 +69,13 @@ def running(process: subprocess.Popen, name: str, log: Path) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 # --- Redis ------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def deployed_redis(tmp_path):
     """Start redis-server with deploy/redis.conf; only port, folders and logging are overridden."""
-    binary = redis_server_binary()
+    binary = redis_binary(prefer_system=True)
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
     major = int(re.search(r"v=(\d+)", version).group(1))
     if major < 7:
@@ -106,7 +98,7 @@ def deployed_redis(tmp_path):
     yield start
     for process in processes:
         if process.poll() is None:
-            stop(process)
+            stop_process(process)
 
 
 def test_redis_conf_keeps_every_write_in_the_append_only_file(deployed_redis):
@@ -151,7 +143,7 @@ def test_blocklist_bucket_of_128_numbers_stays_compact(deployed_redis):
 
 
 def test_sentinels_find_the_master_with_quorum_two(tmp_path):
-    master = start_redis(tmp_path)
+    master = RedisProcess(tmp_path).start()
     conf = tmp_path / "sentinel.conf"  # sentinel rewrites its file: give it a copy
     text, count = re.subn(r"^(sentinel monitor screener) \S+ \d+ (\d+)$", rf"\1 127.0.0.1 {master.port} \2",
                           (DEPLOY / "sentinel.conf").read_text(), flags=re.M)
@@ -159,7 +151,7 @@ def test_sentinels_find_the_master_with_quorum_two(tmp_path):
     conf.write_text(text)
     port = free_port()
     sentinel_process = subprocess.Popen(
-        [redis_server_binary(), str(conf), "--sentinel", "--port", str(port), "--bind", "127.0.0.1",
+        [redis_binary(prefer_system=True), str(conf), "--sentinel", "--port", str(port), "--bind", "127.0.0.1",
          "--dir", str(tmp_path), "--logfile", "", "--pidfile", str(tmp_path / "sentinel.pid")],
         stdout=subprocess.DEVNULL,
     )
@@ -168,8 +160,8 @@ def test_sentinels_find_the_master_with_quorum_two(tmp_path):
         found = wait_until(lambda: sentinel.discover_master("screener"), "sentinel reporting the master")
         state = redis.Redis(port=port).sentinel_master("screener")
     finally:
-        stop(sentinel_process)
-        stop(master.process)
+        stop_process(sentinel_process)
+        master.stop()
 
     assert found == ("127.0.0.1", master.port)
     assert state["quorum"] == 2
@@ -387,8 +379,8 @@ def site(env, line, tls, tmp_path):
             app_log=logs.app.read_text,
         )
     finally:
-        stop(proxy)
-        stop(web)
+        stop_process(proxy)
+        stop_process(web)
 
 
 def fetch(connection: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,

@@ -9,7 +9,8 @@ import redis
 from screener import create_app
 from screener.config import load_settings
 from screener.model import Line
-from tests.conftest import DESTINATION, LINE, Twilio, free_port, redis_server_binary, start_redis
+from screener.store.redis_process import RedisProcess, free_port, redis_binary
+from tests.conftest import DESTINATION, LINE, Twilio
 
 
 def wait_until(check, what: str, seconds: float = 30):
@@ -28,23 +29,22 @@ def wait_until(check, what: str, seconds: float = 30):
 @pytest.fixture
 def sentinel_pair(tmp_path):
     """A master, its replica, and one Sentinel with short timers (quorum 1)."""
-    (tmp_path / "m").mkdir()
-    (tmp_path / "r").mkdir()
-    master = start_redis(tmp_path / "m")
-    replica = start_redis(tmp_path / "r", "--replicaof", "127.0.0.1", str(master.port))
+    master = RedisProcess(tmp_path / "m").start()
+    replica = RedisProcess(tmp_path / "r", "--replicaof", "127.0.0.1", str(master.port)).start()
     port = free_port()
     conf = tmp_path / "sentinel.conf"
     conf.write_text(f"sentinel monitor screener 127.0.0.1 {master.port} 1\n"
                     "sentinel down-after-milliseconds screener 500\n"
                     "sentinel failover-timeout screener 3000\n")
-    sentinel = subprocess.Popen([redis_server_binary(), str(conf), "--sentinel", "--port", str(port),
+    sentinel = subprocess.Popen([redis_binary(prefer_system=True), str(conf), "--sentinel", "--port", str(port),
                                  "--bind", "127.0.0.1", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
     wait_until(lambda: redis.Redis(port=replica.port).info("replication")["master_link_status"] == "up",
                "the replica to sync")
     yield master, replica, port
-    for process in (sentinel, master.process, replica.process):
-        process.kill()
-        process.wait()
+    sentinel.kill()
+    sentinel.wait()
+    for server in (master, replica):
+        server.kill()
 
 
 @pytest.mark.slow
@@ -58,8 +58,7 @@ def test_calls_are_answered_through_a_failover(env, monkeypatch, sentinel_pair):
     assert b"<Dial" in twilio.call("+442079460123").data
     wait_until(lambda: redis.Redis(port=replica.port).exists("scr:lines"), "the line to reach the replica")
 
-    master.process.kill()
-    master.process.wait()
+    master.kill()
     during = twilio.call("+442079460123")
     assert during.status_code == 200 and b"<Record" in during.data  # screened, never an error
 

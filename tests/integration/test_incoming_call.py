@@ -1,6 +1,5 @@
 """/voice/incoming as Twilio and others see it: answered in front of Flask, with the same checks and answers."""
 import logging
-import subprocess
 import threading
 import time
 from urllib.parse import urlencode
@@ -15,9 +14,10 @@ from screener.config import load_settings
 from screener.model import BlockMode, Line
 from screener.dev.simulate import SimulatedCall, signature
 from screener.store.blocklist import EntryMeta
+from screener.store.redis_process import RedisProcess
 import redis
 
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, Twilio, redis_server_binary, start_redis
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, Twilio
 
 BLOCKED = "+375291234567"
 ORDINARY = "+442079460123"
@@ -165,32 +165,20 @@ def test_calls_are_logged_after_redis_forgets_its_scripts(twilio, svc, redis_cli
 
 
 def test_calls_are_logged_again_once_redis_is_back(env, monkeypatch, tmp_path):
-    server = start_redis(tmp_path)
+    server = RedisProcess(tmp_path).start()
     monkeypatch.setenv("REDIS_URL", server.url)
     app = create_app({"TESTING": True}, settings=load_settings())
     svc = app.extensions["screener"]
     svc.lines.save(Line(LINE, DESTINATION, "US"))
     twilio = Twilio(app.test_client())
     assert b"<Dial" in twilio.call(ORDINARY).data
-    server.process.kill()
-    server.process.wait()
+    server.kill()
     assert b"<Record" in twilio.call(ORDINARY).data  # screened while Redis is away
-    back = subprocess.Popen([redis_server_binary(), "--port", str(server.port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                redis.Redis(port=server.port).ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.025)
+    with RedisProcess(tmp_path, port=server.port):
         svc.lines.save(Line(LINE, DESTINATION, "US"))  # a Redis without persistence came back empty
         response = twilio.call(ORDINARY)
         assert b"<Dial" in response.data
         assert svc.calls.get(response.sim.sid)["action"] == "forward"
-    finally:
-        back.kill()
-        back.wait()
 
 
 def test_a_call_after_redis_was_too_slow_gets_its_own_answer(twilio, svc, redis_server, line):

@@ -156,7 +156,7 @@ def s3(monkeypatch):
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from tests.conftest import free_port
+    from screener.store.redis_process import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
