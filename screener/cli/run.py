@@ -22,7 +22,7 @@ def serve(host: str, port: int, workers: int) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if config.embedded_redis:
-        from screener.embedded_redis import ensure_running
+        from screener.store.embedded_redis import ensure_running
 
         click.echo(f"REDIS_URL is unset: using the embedded Redis at {ensure_running(config.instance_path)}", err=True)
     run(host, port, workers=workers)

@@ -77,7 +77,7 @@ def run_demo(port: int) -> None:
     settings = load_settings()
     started_redis = False
     if settings.embedded_redis:
-        from screener.embedded_redis import ensure_running, is_running
+        from screener.store.embedded_redis import ensure_running, is_running
 
         started_redis = not is_running(instance)
         ensure_running(instance)
@@ -114,7 +114,7 @@ def run_demo(port: int) -> None:
                 child.kill()
         server.shutdown()
         if started_redis:
-            from screener.embedded_redis import stop
+            from screener.store.embedded_redis import stop
 
             stop(instance)
 

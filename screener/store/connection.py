@@ -32,7 +32,7 @@ def connect(settings: Settings, *, for_worker: bool = False) -> redis.Redis:
                                    password=url.password, username=url.username)
     url = settings.redis_url
     if not url:
-        from screener.embedded_redis import ensure_running
+        from screener.store.embedded_redis import ensure_running
 
         url = ensure_running(settings.instance_path)
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=connect_timeout,

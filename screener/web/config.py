@@ -9,6 +9,6 @@ def limiter_storage_uri(settings: Settings) -> str:
     if settings.redis_url:
         url = settings.redis_url
         return "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
-    from screener.embedded_redis import socket_path
+    from screener.store.embedded_redis import socket_path
 
     return f"redis+unix://{socket_path(settings.instance_path)}"

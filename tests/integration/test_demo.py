@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from screener.embedded_redis import ensure_running, is_running, stop
+from screener.store.embedded_redis import ensure_running, is_running, stop
 from screener.store.redis_process import free_port
 
 CONFIG_VARS = ("REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE", "SCREENER_SECRET_KEY",
