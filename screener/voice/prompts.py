@@ -1,6 +1,7 @@
 """What callers and press secretaries hear, per language (Twilio <Say> language codes).
 
-A line lists its languages; every prompt a caller hears is spoken in each of them in turn.
+A line lists its languages; every prompt a caller hears is spoken in each of them in turn, always with
+an explicit Twilio voice (VOICES): the account's default voice does not speak every language we offer.
 Belarusian has no Twilio text-to-speech voice, so Belarusian lines use the Russian voice.
 """
 from __future__ import annotations
@@ -79,20 +80,48 @@ PROMPTS: dict[str, dict[str, str]] = {
         "forwarded": "Połączenie z numeru {number}.",
     },
 }
-# Languages without a Twilio voice, and the voice they use.
+# Languages without a Twilio voice, and the language whose voice they use.
 VOICE_FOR = {"be-BY": "ru-RU"}
 DEFAULT_LANGUAGE = "en-US"
 SUPPORTED = tuple(PROMPTS) + tuple(VOICE_FOR)
 
+# The voices Twilio's text-to-speech page lists for each language we speak, the default first
+# (twilio.com/docs/voice/twiml/say/text-speech). Ukrainian has no row there: Google's uk-UA voices are in
+# Twilio's TwiML schema (its SDKs' voice lists) but are not verified on a live account (README).
+VOICES: dict[str, tuple[str, ...]] = {
+    "en-US": ("Polly.Joanna", "Polly.Matthew", "Polly.Joanna-Neural", "Polly.Matthew-Neural",
+              "Google.en-US-Standard-C", "Google.en-US-Standard-D"),
+    "ru-RU": ("Polly.Tatyana", "Polly.Maxim", "Google.ru-RU-Standard-A", "Google.ru-RU-Standard-B",
+              "Google.ru-RU-Standard-C", "Google.ru-RU-Standard-D", "Google.ru-RU-Standard-E"),
+    "uk-UA": ("Google.uk-UA-Standard-A", "Google.uk-UA-Wavenet-A"),
+    "pl-PL": ("Polly.Ewa", "Polly.Maja", "Polly.Jacek", "Polly.Jan", "Polly.Ola-Neural",
+              "Google.pl-PL-Standard-F", "Google.pl-PL-Standard-G"),
+}
 
-def spoken(key: str, languages: tuple[str, ...], **values: str) -> list[tuple[str, str]]:
-    """(language, text) pairs for a prompt in each of a line's languages, without repeats; `values` fill
-    the prompt's {placeholders}."""
-    pairs: list[tuple[str, str]] = []
+
+def speaking_language(language: str) -> str:
+    """The language Twilio speaks a line's language in: its own, Russian for Belarusian, else English."""
+    spoken_as = VOICE_FOR.get(language, language)
+    return spoken_as if spoken_as in PROMPTS else DEFAULT_LANGUAGE
+
+
+def voice(language: str, chosen: dict[str, str] | None = None) -> str:
+    """The voice for a speaking language: the line's choice when Twilio lists it for that language, else
+    our default for it."""
+    offered = VOICES[language]
+    pick = (chosen or {}).get(language, "")
+    return pick if pick in offered else offered[0]
+
+
+def spoken(key: str, languages: tuple[str, ...], voices: dict[str, str] | None = None,
+           **values: str) -> list[tuple[str, str, str]]:
+    """(language, voice, text) for a prompt in each of a line's languages, without repeats; `voices` maps a
+    speaking language to the line's choice of voice; `values` fill the prompt's {placeholders}."""
+    said: list[tuple[str, str, str]] = []
     for language in languages or (DEFAULT_LANGUAGE,):
-        voice = VOICE_FOR.get(language, language)
-        table = PROMPTS.get(voice, PROMPTS[DEFAULT_LANGUAGE])
-        pair = (voice if voice in PROMPTS else DEFAULT_LANGUAGE, table[key].format(**values) if values else table[key])
-        if pair not in pairs:
-            pairs.append(pair)
-    return pairs
+        speaking = speaking_language(language)
+        text = PROMPTS[speaking][key]
+        item = (speaking, voice(speaking, voices), text.format(**values) if values else text)
+        if item not in said:
+            said.append(item)
+    return said

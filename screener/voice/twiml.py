@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from screener.model import Action, BlockMode, Decision, Line
 from screener.numbers import Caller
-from screener.voice.prompts import DEFAULT_LANGUAGE, spoken
+from screener.voice.prompts import DEFAULT_LANGUAGE, speaking_language, spoken, voice
 
 StepUrl = Callable[..., str]
 
@@ -31,9 +31,9 @@ def _languages(line: Line | None) -> tuple[str, ...]:
 
 
 def say(response: VoiceResponse | Gather, key: str, languages: tuple[str, ...], **values: str) -> None:
-    """Speak a prompt in each of the languages."""
-    for language, text in spoken(key, languages, **values):
-        response.say(text, language=language)
+    """Speak a prompt in each of the languages, each with an explicit voice."""
+    for language, chosen_voice, text in spoken(key, languages, **values):
+        response.say(text, language=language, voice=chosen_voice)
 
 
 def answer(decision: Decision, line: Line | None, caller: Caller, step: StepUrl) -> str:
@@ -52,7 +52,8 @@ def answer(decision: Decision, line: Line | None, caller: Caller, step: StepUrl)
 
 def _block(response: VoiceResponse, line: Line | None, step: StepUrl) -> None:
     if line is not None and line.block_mode is BlockMode.MESSAGE:
-        response.say(line.block_message, language=line.language)
+        language = speaking_language(line.language)
+        response.say(line.block_message, language=language, voice=voice(language))
         response.hangup()
     elif line is not None and line.block_mode is BlockMode.RECORD:
         # Evidence: the caller is told, recorded, and never connected.
