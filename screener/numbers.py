@@ -43,25 +43,30 @@ class InvalidNumber(ValueError):
         self.reason = reason
 
 
-# Twilio spells withheld IDs as words or as their keypad digits (ANONYMOUS = 266696687 ...).
-_SPECIAL_IDS: dict[str, CallerKind] = {
+# Twilio sends a withheld caller ID as a word ("anonymous", "unknown" or another description) or, where a
+# carrier translated it, as the word's keypad digits (ANONYMOUS = 266696687), also behind a +, a 1 or a +1
+# (+17378742833 is RESTRICTED, though it looks like a valid US number).
+_WITHHELD_WORDS: dict[str, CallerKind] = {
     "anonymous": CallerKind.ANONYMOUS,
-    "+266696687": CallerKind.ANONYMOUS,
-    "266696687": CallerKind.ANONYMOUS,
     "restricted": CallerKind.RESTRICTED,
-    "+7378742833": CallerKind.RESTRICTED,
-    "7378742833": CallerKind.RESTRICTED,
     "blocked": CallerKind.WITHHELD,
-    "+2562533": CallerKind.WITHHELD,
     "private": CallerKind.WITHHELD,
-    "+7748283": CallerKind.WITHHELD,
     "withheld": CallerKind.WITHHELD,
     "unknown": CallerKind.UNKNOWN,
-    "+8656696": CallerKind.UNKNOWN,
     "unavailable": CallerKind.UNKNOWN,
-    "+86282452253": CallerKind.UNKNOWN,
-    "": CallerKind.UNKNOWN,
 }
+_KEYPAD = str.maketrans("abcdefghijklmnopqrstuvwxyz", "22233344455566677778889999")
+
+
+def _withheld_spellings() -> dict[str, CallerKind]:
+    table = {"": CallerKind.UNKNOWN}
+    for word, kind in _WITHHELD_WORDS.items():
+        digits = word.translate(_KEYPAD)
+        table.update({spelling: kind for spelling in (word, digits, "+" + digits, "1" + digits, "+1" + digits)})
+    return table
+
+
+_SPECIAL_IDS = _withheld_spellings()
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _PREFIX_CHARS = re.compile(r"[\s().\-/]")

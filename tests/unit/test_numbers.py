@@ -12,6 +12,12 @@ from screener.numbers import CallerKind, InvalidNumber, mask, normalise, parse_e
         ("+266696687", CallerKind.ANONYMOUS),
         ("Restricted", CallerKind.RESTRICTED),
         ("+7378742833", CallerKind.RESTRICTED),
+        ("+17378742833", CallerKind.RESTRICTED),  # RESTRICTED on the keypad behind +1: a valid-looking US number
+        ("17378742833", CallerKind.RESTRICTED),
+        ("+1266696687", CallerKind.ANONYMOUS),
+        ("+94844353", CallerKind.WITHHELD),
+        ("+86282452253", CallerKind.UNKNOWN),
+        ("unavailable", CallerKind.UNKNOWN),
         ("Unknown", CallerKind.UNKNOWN),
         ("", CallerKind.UNKNOWN),
         (None, CallerKind.UNKNOWN),
