@@ -13,7 +13,7 @@ from screener.services import Services, services
 from screener.store.connection import UNREACHABLE
 from screener.store.recordings import NOTIFIED
 from screener.voice.bridge import release_press_secretary
-from screener.voice.protocol import CALL_STATUSES, RECORDING_SID, TERMINAL_STATUSES
+from screener.voice.protocol import CALL_STATUSES, TERMINAL_STATUSES, recording_sid_of
 from screener.voice.steps import (absolute_step_url, call_sid, check_request, error_answer, log, parent_sid,
                               xml)
 
@@ -70,8 +70,8 @@ def recording() -> Response:
     # A conference recording's callback URL names the caller's call (Twilio's CallSid, if it sends one,
     # could be the press secretary's): our own signed call= wins.
     sid = parent_sid() if "call" in request.args else call_sid()
-    recording_sid = request.form.get("RecordingSid", "")
-    if not RECORDING_SID.fullmatch(recording_sid):
+    recording_sid = recording_sid_of(request.form)
+    if not recording_sid:
         abort(400, description="RecordingSid missing or malformed")
     state = request.form.get("RecordingStatus", "completed")
     kind = request.args.get("kind", "call")[:16]

@@ -82,6 +82,17 @@ def require_sid(value: str, what: str = "CallSid") -> str:
     return value
 
 
+def recording_sid_of(form: Any) -> str:
+    """The RecordingSid a request names, or "". A <Record> action documents only RecordingUrl (its last
+    path segment is the SID), a recording status callback also RecordingSid: take either. A malformed
+    RecordingSid gets no second chance from the URL."""
+    sid = form.get("RecordingSid", "")
+    if sid:
+        return sid if RECORDING_SID.fullmatch(sid) else ""
+    last = form.get("RecordingUrl", "").rstrip("/").rsplit("/", 1)[-1]
+    return last if RECORDING_SID.fullmatch(last) else ""
+
+
 def fallback_decision() -> Decision:
     """What a ringing call gets when our own code fails: screening, never a dropped call."""
     return Decision(Action.SCREEN, rule="error", reason="internal error: screening", degraded=True)

@@ -27,7 +27,7 @@ from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
 from screener.store.connection import UNREACHABLE
-from screener.voice.protocol import CALL_SID, RECORDING_SID, TERMINAL_STATUSES
+from screener.voice.protocol import CALL_SID, TERMINAL_STATUSES, recording_sid_of
 from screener.voice.steps import (absolute_step_url, call_sid, check_request, current_line,
                               error_answer, line_number, log, parent_sid, step_url, xml)
 
@@ -117,12 +117,15 @@ def screen_name() -> Response:
     recording_url = request.form.get("RecordingUrl", "")
     if not recording_url.startswith(TWILIO_MEDIA):
         recording_url = ""  # only ever play media from Twilio, never a URL someone else chose
-    recording_sid = request.form.get("RecordingSid", "")
-    if RECORDING_SID.fullmatch(recording_sid):
+    recording_sid = recording_sid_of(request.form)
+    if recording_sid:
         try:  # archived when the call ends: the whisper still has to play it from Twilio
             services().recordings.notify(recording_sid, sid, "name", request.form.get("RecordingDuration", "")[:8])
         except UNREACHABLE:
             log.error("name_recording_unnoted sid=%s", sid)
+    if request.form.get("Digits") == "hangup":  # the caller hung up while stating a name: ring nobody
+        _note(sid, {"screening": "caller_hung_up"})
+        return xml(twiml.hangup())
     if line is None:
         return xml(twiml.goodbye("unavailable"))
     try:

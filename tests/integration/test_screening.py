@@ -28,8 +28,9 @@ def screened(twilio, line):
     return response.sim
 
 
-def name_given(twilio, sim):
-    form = {**sim.incoming_form(), "RecordingUrl": NAME_URL, "RecordingSid": NAME_SID, "RecordingDuration": "3"}
+def name_given(twilio, sim, **extra: str):
+    """The <Record> action's request, with the parameters Twilio documents for it (no RecordingSid)."""
+    form = {**sim.incoming_form(), "RecordingUrl": NAME_URL, "RecordingDuration": "3", **extra}
     return twiml(twilio.post("/voice/screen/name", form))
 
 
@@ -124,6 +125,14 @@ def test_stated_name_holds_the_caller_and_rings_the_press_secretary(twilio, svc,
     record = svc.calls.get(screened.sid)
     assert record["screening"] == "ringing" and record["secretary_sid"] == call["sid"]
     assert svc.recordings.get(NAME_SID)["state"] == "notified"  # kept at Twilio until the call ends
+
+
+def test_caller_who_hangs_up_while_stating_a_name_rings_nobody(twilio, svc, outbox, screened):
+    root = name_given(twilio, screened, Digits="hangup")
+    assert [el.tag for el in root] == ["Hangup"]
+    assert outbox.calls == []
+    assert svc.calls.get(screened.sid)["screening"] == "caller_hung_up"
+    assert svc.recordings.get(NAME_SID)["state"] == "notified"  # the name is still archived when the call ends
 
 
 def test_caller_leaves_a_message_when_the_press_secretary_cannot_be_rung(twilio, svc, outbox, screened):
