@@ -162,9 +162,9 @@ def edit(digits: str) -> Response | str:
     form = EditEntryForm(data={"category": meta.category, "reason": meta.reason, "evidence": meta.evidence,
                                "source": meta.source})
     if form.validate_on_submit():
-        changed = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
-                            evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
-                            added_by=meta.added_by, added_at=meta.added_at)
+        # replace(), not a new EntryMeta: the form has no block/screen choice, and an edit must keep it.
+        changed = replace(meta, category=clean_text(form.category.data), reason=clean_text(form.reason.data),
+                          evidence=clean_text(form.evidence.data), source=clean_text(form.source.data))
         if changed != meta:
             before = svc.blocklist.update(entry, changed)
             if before is None:
