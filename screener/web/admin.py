@@ -7,12 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from screener import lists
 from screener.model import DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError, validate_policy
 from screener.numbers import InvalidNumber, parse_number
 from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.users import AccountError, Role, new_password
-from screener.web.access import audit, current_user, enforce, requires
+from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
                                 policy_field_name)
 
@@ -227,15 +228,16 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
     form = AllowForm()
     if form.validate_on_submit():
         try:
-            caller = parse_number(form.number.data, line.country)
+            caller = lists.allow(services(), actor(), line.number, form.number.data)
         except InvalidNumber as exc:
             form.number.errors.append(number_error(exc))
+        except lists.UnknownLine:
+            abort(404)
+        except lists.AlreadyAllowed as exc:
+            flash(_("%(number)s was trusted on this line already.", number=exc.subject), "info")
+            return redirect(url_for("admin.allowlist", digits=digits))
         else:
-            if services().lines.allow(line.number, caller):
-                audit("allowlist.add", f"{line.number}:{caller}", None, caller)
-                flash(_("%(number)s is trusted on this line.", number=caller), "info")
-            else:
-                flash(_("%(number)s was trusted on this line already.", number=caller), "info")
+            flash(_("%(number)s is trusted on this line.", number=caller), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
     return _allowlist_page(line, form), 400
 
@@ -247,7 +249,10 @@ def allowlist_remove(digits: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     caller = request.form.get("number", "")
-    if services().lines.disallow(line.number, caller):
-        audit("allowlist.remove", f"{line.number}:{caller}", caller, None)
+    try:
+        lists.disallow(services(), actor(), line.number, caller)
+    except lists.NotAllowed:
+        pass  # removed already (by another curator, or a second click): the page shows the list as it is
+    else:
         flash(_("%(number)s is no longer trusted on this line.", number=caller), "info")
     return redirect(url_for("admin.allowlist", digits=digits))
