@@ -10,6 +10,8 @@ Audit entries, one per change, the same whoever makes it (actor `cli:<login>` or
     blocklist.discard_proposal   entry             the proposed metadata           None
     blocklist.edit               entry             the old metadata                the new metadata
     blocklist.remove             entry             the removed metadata            {removed: true, why}
+    blocklist.import             file name         None                            {sha256, rows, valid, added,
+                                                                                    rejected, uploaded_by}
     allowlist.add                line:caller       None                            caller
     allowlist.remove             line:caller       caller                          None
 
@@ -22,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
+from screener.listfile import ParsedFile
 from screener.numbers import parse_entry, parse_number
 from screener.store.blocklist import BlocklistEntry, EntryMeta
 from screener.store.proposals import Proposal
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from screener.services import Services
 
 Clock = Callable[[], float]
+IMPORT_CHUNK = 5000  # entries added between two progress reports of an import
 
 
 class ListError(Exception):
@@ -70,6 +74,12 @@ class OwnProposal(ListError):
     """The two-person rule: the proposer cannot confirm their own proposal."""
 
     says = "another curator must confirm it"
+
+
+class OwnImport(ListError):
+    """The two-person rule: the uploader cannot commit their own import."""
+
+    says = "another person must commit it"
 
 
 class UnknownLine(ListError):
@@ -196,6 +206,38 @@ def _add(svc: Services, who: str, entry: str, meta: EntryMeta, action: str, befo
         raise AlreadyListed(entry)
     svc.audit.append(who, action, entry, before, asdict(meta))
     return BlocklistEntry(entry, meta)
+
+
+# --- imports ---------------------------------------------------------------------------------------
+
+
+def check_commit(svc: Services, who: str, uploaded_by: str, filename: str) -> None:
+    """The two-person rule for an uploaded file: someone other than the uploader commits it."""
+    if svc.web.two_person_rule and uploaded_by == who:
+        raise OwnImport(filename)
+
+
+def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, sha256: str, source: str = "",
+                uploaded_by: str = "", clock: Clock = time.time,
+                progress: Callable[[int, int], None] | None = None) -> int:
+    """Add every valid row of a parsed file (listed entries stay as they are); return how many were new.
+    `progress(done, added)` is called after each chunk, for a page that shows how far it got."""
+    owner = uploaded_by or who
+    added_by = owner if owner == who else f"{owner}, confirmed by {who}"
+    stamp, added, done = int(clock()), 0, 0
+    for (reason, category), entries in parsed.groups.items():
+        meta = EntryMeta(category=category, reason=reason, source=source or f"import:{filename}",
+                         added_by=added_by, added_at=stamp)
+        for start in range(0, len(entries), IMPORT_CHUNK):
+            chunk = entries[start:start + IMPORT_CHUNK]
+            added += svc.blocklist.add_many(chunk, meta)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, added)
+    svc.audit.append(who, "blocklist.import", filename, None,
+                     {"sha256": sha256, "rows": parsed.rows, "valid": parsed.valid, "added": added,
+                      "rejected": len(parsed.rejected), "uploaded_by": owner})
+    return added
 
 
 # --- allowlists ------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import click
 from screener import lists
 from screener.cli.context import actor, number_arg, services
 from screener.numbers import InvalidNumber, parse_entry
-from screener.store.blocklist import EntryMeta, now
 
 
 @click.group()
@@ -75,20 +74,8 @@ def blocklist_import(file: Path, region, source) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text") from None
     parsed = read_rows(io.StringIO(text, newline=""), region)
-    svc = services()
-    stamp, who = now(), actor()
-    added = 0
-    for (reason, category), entries in parsed.groups.items():
-        meta = EntryMeta(category=category, reason=reason, source=source or f"import:{file.name}", added_by=who, added_at=stamp)
-        added += svc.blocklist.add_many(entries, meta)
-    svc.audit.append(
-        who,
-        "blocklist.import",
-        file.name,
-        None,
-        {"sha256": hashlib.sha256(data).hexdigest(), "rows": parsed.rows, "valid": parsed.valid,
-         "added": added, "rejected": len(parsed.rejected)},
-    )
+    added = lists.import_rows(services(), actor(), parsed, filename=file.name, sha256=hashlib.sha256(data).hexdigest(),
+                              source=source or "")
     for bad in parsed.rejected:
         click.echo(f"{file.name}:{bad.line}: rejected {bad.text!r}: {bad.reason}", err=True)
     click.echo(

@@ -265,20 +265,21 @@ def import_status(import_id: str) -> str:
 @requires(Role.CURATOR)
 def import_commit(import_id: str) -> Response:
     item = _own_import(import_id)
-    if services().web.two_person_rule and item.owner == actor():
+    try:
+        lists.check_commit(services(), actor(), item.owner, item.filename)
+    except lists.OwnImport:
         flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
                 "and commit it."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
-    store = services().imports
-    claimed = store.claim(item, "parsed", "committing")
+    claimed = services().imports.claim(item, "parsed", "committing")
     if claimed is None:
         flash(_("This import was committed already or is not ready."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
     if claimed.size <= current_app_sync_limit():
-        done = imports.commit(store, services().blocklist, services().audit, claimed)
+        done = imports.commit(services(), claimed, actor())
         flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
     else:
-        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id)
+        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id, actor())
     return redirect(url_for("lists.import_status", import_id=import_id))
 
 

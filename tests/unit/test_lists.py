@@ -3,11 +3,13 @@ page, and the two-person rule."""
 from __future__ import annotations
 
 import getpass
+import io
 from dataclasses import asdict, replace
 
 import pytest
 
 from screener import lists
+from screener.listfile import read_rows
 from screener.numbers import InvalidNumber
 from screener.store.blocklist import EntryMeta
 from tests.conftest import LINE
@@ -32,7 +34,7 @@ def _without_who_and_when(entry: dict) -> dict:
     """An audit entry as it would be whoever made the change, whenever."""
     def strip(payload):
         if isinstance(payload, dict):
-            return {k: v for k, v in payload.items() if k not in {"added_by", "added_at"}}
+            return {k: v for k, v in payload.items() if k not in {"added_by", "added_at", "uploaded_by"}}
         return payload
     return {"action": entry["action"], "target": entry["target"], "before": strip(entry["before"]),
             "after": strip(entry["after"])}
@@ -87,6 +89,25 @@ def test_trusting_a_caller_is_audited_alike_from_the_command_line_and_the_page(c
     from_page = _last(svc, "allowlist.add")
     assert _without_who_and_when(from_cli) == _without_who_and_when(from_page) == {
         "action": "allowlist.add", "target": f"{LINE}:+12025550123", "before": None, "after": "+12025550123"}
+
+
+def test_an_import_is_audited_alike_from_the_command_line_and_the_page(cli, as_role, svc, tmp_path):
+    text = "number,reason,category\n+375291234567,threats,intimidation\nnot a number,x,y\n"
+    path = tmp_path / "list.csv"
+    path.write_text(text)
+    cli("blocklist", "import", str(path))
+    from_cli = _last(svc, "blocklist.import")
+    svc.blocklist.remove(NUMBER)
+    curator = as_role("curator")
+    upload = curator.client.post("/blocklist/import", content_type="multipart/form-data",
+                                 data={"csrf_token": curator.token("/blocklist/import"), "region": "", "source": "",
+                                       "file": (io.BytesIO(text.encode()), "list.csv")})
+    curator.post(upload.headers["Location"] + "/commit", token_from=upload.headers["Location"])
+    from_page = _last(svc, "blocklist.import")
+    assert _without_who_and_when(from_cli) == _without_who_and_when(from_page)
+    assert from_page["after"] == {"sha256": from_cli["after"]["sha256"], "rows": 2, "valid": 1, "added": 1,
+                                  "rejected": 1, "uploaded_by": "web:curator1"}
+    assert from_cli["after"]["uploaded_by"] == from_cli["actor"] == CLI_ACTOR
 
 
 # --- one operation, one audit entry -----------------------------------------------------------------
@@ -152,6 +173,15 @@ def test_trusting_a_caller_on_a_missing_line_is_refused(svc):
     with pytest.raises(lists.UnknownLine):
         lists.allow(svc, "web:anna", LINE, "+12025550123")
     assert svc.audit.entries() == []
+
+
+def test_an_import_adds_new_rows_only_and_writes_one_entry(svc):
+    lists.add(svc, "web:anna", NUMBER, THREATS)
+    parsed = read_rows(io.StringIO(f"{NUMBER},old\n+375291234568,new\n+37517*,exchange\n"))
+    added = lists.import_rows(svc, "cli:ops", parsed, filename="shared.csv", sha256="ab" * 32)
+    assert added == 2 and svc.blocklist.get(NUMBER).meta.reason == "threats"
+    assert svc.blocklist.get("+37517*").meta.source == "import:shared.csv"
+    assert [e["action"] for e in svc.audit.entries()] == ["blocklist.add", "blocklist.import"]
 
 
 # --- the two-person rule ----------------------------------------------------------------------------
@@ -227,3 +257,33 @@ def test_a_discarded_proposal_is_audited_with_what_was_proposed(two_person):
     discarded = _last(svc, "blocklist.discard_proposal")
     assert discarded["actor"] == "web:boris" and discarded["before"]["added_by"] == "web:anna"
     assert discarded["after"] is None and svc.proposals.all() == []
+
+
+def test_under_the_rule_the_uploader_cannot_commit_their_own_import(two_person):
+    with pytest.raises(lists.OwnImport):
+        lists.check_commit(two_person, "web:anna", "web:anna", "list.csv")
+    lists.check_commit(two_person, "web:admin", "web:anna", "list.csv")
+
+
+def test_an_import_committed_by_another_person_names_both(svc):
+    parsed = read_rows(io.StringIO(f"{NUMBER},threats\n"))
+    lists.import_rows(svc, "web:ada", parsed, filename="l.csv", sha256="0" * 64, uploaded_by="web:anna")
+    assert svc.blocklist.get(NUMBER).meta.added_by == "web:anna, confirmed by web:ada"
+    imported = _last(svc, "blocklist.import")
+    assert imported["actor"] == "web:ada" and imported["after"]["uploaded_by"] == "web:anna"
+
+
+def test_an_import_committed_by_the_worker_names_who_committed_it(as_role, svc, run_worker):
+    svc.web = replace(svc.web, sync_import_max_bytes=0, two_person_rule=True)  # every file goes to the worker
+    curator = as_role("curator")
+    upload = curator.client.post("/blocklist/import", content_type="multipart/form-data",
+                                 data={"csrf_token": curator.token("/blocklist/import"), "region": "", "source": "",
+                                       "file": (io.BytesIO(f"{NUMBER},threats\n".encode()), "list.csv")})
+    status_url = upload.headers["Location"]
+    run_worker()
+    admin = as_role("admin")
+    admin.post(status_url + "/commit", token_from=status_url)
+    run_worker()
+    assert svc.blocklist.get(NUMBER).meta.added_by == "web:curator1, confirmed by web:admin1"
+    imported = _last(svc, "blocklist.import")
+    assert imported["actor"] == "web:admin1" and imported["after"]["uploaded_by"] == "web:curator1"
