@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, parse_entry
 from screener.web.number_errors import number_error
 from screener.services import services
-from screener.store.blocklist import now, prefix_fields
+from screener.store.blocklist import prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
 from screener.store.imports import ListImport
 from screener.store.proposals import Proposal
@@ -193,7 +194,7 @@ def export() -> Response:
     svc = services()
     audit("blocklist.export", "blocklist", None, {"entries": svc.blocklist.count()})
     response = Response(stream_with_context(export_rows(svc.blocklist)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{now()}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{int(time.time())}.csv"'
     return response
 
 
