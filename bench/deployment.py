@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -10,7 +11,7 @@ import redis
 
 from screener.config import Settings, load_settings
 from screener.model import Line
-from screener.store.blocklist import Blocklist, EntryMeta, now
+from screener.store.blocklist import Blocklist, EntryMeta
 from screener.store.keys import Keys
 from screener.store.lines import Lines
 
@@ -52,5 +53,6 @@ def save_line(client: redis.Redis, keys: Keys = Keys()) -> Line:
 
 def block(client: redis.Redis, entries: Iterable[str], reason: str = "threatening calls", keys: Keys = Keys()) -> int:
     """Put normalised entries on the blocklist through the store's own write path."""
-    meta = EntryMeta(category="intimidation", reason=reason, source="bench", added_by="bench", added_at=now())
+    meta = EntryMeta(category="intimidation", reason=reason, source="bench", added_by="bench",
+                     added_at=int(time.time()))
     return Blocklist(client, keys).add_many(entries, meta)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import time
+from typing import TYPE_CHECKING
 
 from rq import Queue
 
+from screener import lists
 from screener.listfile import read_rows
-from screener.store.audit import AuditLog
-from screener.store.blocklist import Blocklist, EntryMeta
+from screener.store.blocklist import Blocklist
 from screener.store.imports import ListImport, ListImports
+
+if TYPE_CHECKING:
+    from screener.services import Services
 
 IMPORT_QUEUE = "imports"
 PARSE_JOB = "workers.imports.parse_import"
@@ -54,24 +58,21 @@ def parse(imports: ListImports, blocklist: Blocklist, item: ListImport) -> ListI
     )
 
 
-def commit(imports: ListImports, blocklist: Blocklist, audit: AuditLog, item: ListImport) -> ListImport:
-    """Add every valid row (already-listed ones are left as they are) and record it in the audit log."""
+def commit(svc: Services, item: ListImport, by: str) -> ListImport:
+    """Add every valid row (already-listed ones are left as they are) as `by`, who the audit log names with
+    the uploader; the import's progress is kept up to date for the page."""
+    imports = svc.imports
     data = imports.file(item.id)
     if data is None:
         return imports.update(item, status="failed", error="the uploaded file expired; upload it again")
     parsed = read_rows(io.StringIO(decode(data), newline=""), item.region or None)
-    stamp, added, done = int(time.time()), 0, 0
-    for (reason, category), entries in parsed.groups.items():
-        meta = EntryMeta(category=category, reason=reason, source=item.source or f"import:{item.filename}",
-                         added_by=item.owner, added_at=stamp)
-        for start in range(0, len(entries), CHUNK):
-            chunk = entries[start:start + CHUNK]
-            added += blocklist.add_many(chunk, meta)
-            done += len(chunk)
-            item = imports.update(item, progress=min(99, done * 100 // max(parsed.valid, 1)), added=added)
-    audit.append(item.owner, "blocklist.import", item.filename, None,
-                 {"sha256": item.sha256, "rows": parsed.rows, "valid": parsed.valid, "added": added,
-                  "rejected": len(parsed.rejected)})
+
+    def progress(done: int, added: int) -> None:
+        nonlocal item
+        item = imports.update(item, progress=min(99, done * 100 // max(parsed.valid, 1)), added=added)
+
+    added = lists.import_rows(svc, by, parsed, filename=item.filename, sha256=item.sha256, source=item.source,
+                              uploaded_by=item.owner, progress=progress)
     imports.drop_file(item.id)
     return imports.update(item, status="committed", progress=100, added=added, committed_at=int(time.time()))
 

@@ -35,16 +35,17 @@ def parse_import(import_id: str) -> str:
     return item.status
 
 
-def commit_import(import_id: str) -> str:
-    """Land the valid rows of an upload a curator has reviewed."""
+def commit_import(import_id: str, committed_by: str = "") -> str:
+    """Land the valid rows of an upload that `committed_by` has reviewed (jobs queued by an earlier version
+    name nobody: the uploader then)."""
     svc = services()
-    store, blocklist, audit = svc.imports, svc.blocklist, svc.audit
+    store = svc.imports
     item = store.get(import_id)
     if item is None or item.status != "committing":
         log.warning("import_not_committable id=%s", import_id)
         return "skipped"
     try:
-        item = imports.commit(store, blocklist, audit, item)
+        item = imports.commit(svc, item, committed_by or item.owner)
     except Exception as exc:
         store.update(item, status="failed", error=f"commit stopped: {type(exc).__name__}; rows added so far stay")
         raise

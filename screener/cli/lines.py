@@ -1,14 +1,21 @@
 """`screener line`: protected lines, the Twilio number a public line is forwarded to."""
 from __future__ import annotations
 
-from dataclasses import replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import click
 
-from screener.cli.context import actor, email_arg, number_arg, services, webhook_url_arg
-from screener.model import BlockMode, Line, quiet_window
+from screener import lines
+from screener.cli.context import actor, services
+from screener.model import BlockMode
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+
+# The option that sets each field of a line, for errors that name it.
+OPTION_OF = {
+    "number": "--number", "forward_to": "--forward-to", "country": "--country", "alert_sms": "--alert-sms",
+    "alert_email": "--alert-email", "alert_webhook": "--alert-webhook", "label": "--label",
+    "languages": "--language", "block_mode": "--block-mode", "block_message": "--block-message",
+    "retention_days": "--retention-days", "timezone": "--timezone", "quiet_hours": "--quiet-hours",
+    "policy": "--policy",
+}
 
 
 @click.group()
@@ -46,48 +53,17 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
              block_message, record, screen_unverified, transcribe, star_on_forward, retention_days, timezone,
              quiet_hours, policies) -> None:
     """Add a line, or replace its settings."""
-    import phonenumbers
-
-    country = country.upper()
-    if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise click.BadParameter(f"{country!r} is not a country code such as BY, PL, GB", param_hint="--country")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"{timezone!r} is not a time zone such as Europe/Vilnius", param_hint="--timezone") from None
-    try:
-        quiet_window(quiet_hours)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--quiet-hours") from None
-    line_obj = Line(
-        number=number_arg(number, country, "--number"),
-        forward_to=number_arg(forward_to, country, "--forward-to"),
-        country=country,
-        alert_sms=tuple(number_arg(n, country, "--alert-sms") for n in alert_sms),
-        alert_email=tuple(email_arg(a) for a in alert_email),
-        alert_webhook=webhook_url_arg(alert_webhook) if alert_webhook else "",
-        block_mode=BlockMode(block_mode),
-        recording=record,
-        label=label,
-        languages=tuple(languages) or ("en-US",),
-        screen_unverified=screen_unverified,
-        transcribe=transcribe,
-        star_on_forward=star_on_forward,
-        retention_days=retention_days,
-        timezone=timezone,
-        quiet_hours=quiet_hours.strip(),
-    )
-    if block_message:
-        line_obj = replace(line_obj, block_message=block_message)
-    try:
-        changes = dict(p.split("=", 1) for p in policies)
-        line_obj = line_obj.with_policy(**changes)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc) or "use CLASS=ACTION", param_hint="--policy") from None
-    svc = services()
-    before = svc.lines.get(line_obj.number)
-    svc.lines.save(line_obj)
-    svc.audit.append(actor(), "line.save", line_obj.number, before.to_json() if before else None, line_obj.to_json())
+        line_obj = lines.build(lines.LineInput(
+            number=number, forward_to=forward_to, country=country, alert_sms=alert_sms, alert_email=alert_email,
+            alert_webhook=alert_webhook, label=label, languages=languages, block_mode=block_mode,
+            block_message=block_message or "", recording=record, screen_unverified=screen_unverified,
+            transcribe=transcribe, star_on_forward=star_on_forward, retention_days=retention_days,
+            timezone=timezone, quiet_hours=quiet_hours, policy=lines.policy_from_text(policies)))
+    except lines.InvalidLine as exc:
+        first = exc.errors[0]
+        raise click.BadParameter(first.message, param_hint=OPTION_OF[first.field]) from None
+    before = lines.save(services(), actor(), line_obj)
     click.echo(f"{'updated' if before else 'added'} line {line_obj.number} -> {line_obj.forward_to}")
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from screener import lists
 from screener.cli.context import actor, number_arg, services
 from screener.numbers import InvalidNumber, parse_entry
-from screener.store.blocklist import EntryMeta, now
 
 
 @click.group()
@@ -29,17 +29,13 @@ def blocklist() -> None:
               help="screen: the caller is screened (asked for a name) instead of blocked.")
 def blocklist_add(entry, reason, category, evidence, source, region, action) -> None:
     """Add a number (any common format) or a prefix ending in * (e.g. +37517*)."""
+    normalised = _entry_arg(entry, region)
+    details = lists.Details(reason=reason, category=category, evidence=evidence, source=source, action=action)
     try:
-        normalised = parse_entry(entry, region)
-    except InvalidNumber as exc:
-        raise click.BadParameter(f"{entry!r}: {exc}", param_hint="ENTRY") from None
-    svc = services()
-    meta = EntryMeta(category=category, reason=reason, evidence=evidence, source=source, added_by=actor(),
-                     added_at=now(), action=action)
-    if not svc.blocklist.add_many([normalised], meta):
+        lists.add(services(), actor(), normalised, details)
+    except lists.AlreadyListed:
         click.echo(f"{normalised} is already on the blocklist")
         return
-    svc.audit.append(actor(), "blocklist.add", normalised, None, meta.to_json())
     click.echo(f"added {normalised}")
 
 
@@ -48,16 +44,20 @@ def blocklist_add(entry, reason, category, evidence, source, region, action) -> 
 @click.option("--region", default=None)
 def blocklist_remove(entry, region) -> None:
     """Take an entry off the list (its last state stays in the audit log)."""
+    normalised = _entry_arg(entry, region)
     try:
-        normalised = parse_entry(entry, region)
-    except InvalidNumber as exc:
-        raise click.BadParameter(f"{entry!r}: {exc}", param_hint="ENTRY") from None
-    svc = services()
-    removed = svc.blocklist.remove(normalised)
-    if removed is None:
-        raise click.ClickException(f"{normalised} is not on the blocklist")
-    svc.audit.append(actor(), "blocklist.remove", normalised, removed.meta.to_json(), None)
+        lists.remove(services(), actor(), normalised)
+    except lists.NotListed:
+        raise click.ClickException(f"{normalised} is not on the blocklist") from None
     click.echo(f"removed {normalised}")
+
+
+def _entry_arg(text: str, region: str | None) -> str:
+    """The ENTRY argument as a list entry, or a click error."""
+    try:
+        return parse_entry(text, region)
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{text!r}: {exc}", param_hint="ENTRY") from None
 
 
 @blocklist.command("import")
@@ -74,20 +74,8 @@ def blocklist_import(file: Path, region, source) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text") from None
     parsed = read_rows(io.StringIO(text, newline=""), region)
-    svc = services()
-    stamp, who = now(), actor()
-    added = 0
-    for (reason, category), entries in parsed.groups.items():
-        meta = EntryMeta(category=category, reason=reason, source=source or f"import:{file.name}", added_by=who, added_at=stamp)
-        added += svc.blocklist.add_many(entries, meta)
-    svc.audit.append(
-        who,
-        "blocklist.import",
-        file.name,
-        None,
-        {"sha256": hashlib.sha256(data).hexdigest(), "rows": parsed.rows, "valid": parsed.valid,
-         "added": added, "rejected": len(parsed.rejected)},
-    )
+    added = lists.import_rows(services(), actor(), parsed, filename=file.name, sha256=hashlib.sha256(data).hexdigest(),
+                              source=source or "")
     for bad in parsed.rejected:
         click.echo(f"{file.name}:{bad.line}: rejected {bad.text!r}: {bad.reason}", err=True)
     click.echo(
@@ -119,12 +107,13 @@ def allowlist_add(number, line_number) -> None:
     """Put a caller on a line's allowlist."""
     svc = services()
     line_e164 = number_arg(line_number, None, "--line")
-    line_obj = svc.lines.get(line_e164)
-    if line_obj is None:
-        raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`")
-    caller = number_arg(number, line_obj.country, "NUMBER")
-    if svc.lines.allow(line_e164, caller):
-        svc.audit.append(actor(), "allowlist.add", f"{line_e164}:{caller}", None, caller)
-        click.echo(f"allowlisted {caller} on {line_e164}")
-    else:
-        click.echo(f"{caller} is already on the allowlist of {line_e164}")
+    try:
+        caller = lists.allow(svc, actor(), line_e164, number)
+    except lists.UnknownLine:
+        raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`") from None
+    except InvalidNumber as exc:
+        raise click.BadParameter(f"{number!r}: {exc}", param_hint="NUMBER") from None
+    except lists.AlreadyAllowed as exc:
+        click.echo(f"{exc.subject} is already on the allowlist of {line_e164}")
+        return
+    click.echo(f"allowlisted {caller} on {line_e164}")

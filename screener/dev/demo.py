@@ -16,7 +16,7 @@ from screener.config import ENV_FILE_NAME, load_settings, read_env_file
 from screener.model import BlockMode, Line
 from screener.services import Services
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
-from screener.store.blocklist import EntryMeta, now
+from screener.store.blocklist import EntryMeta
 from screener.store.users import Role
 
 DEMO_LINE = "+12025550143"
@@ -56,7 +56,7 @@ def seed(svc: Services, demo_password: str) -> None:
         svc.lines.save(line)
         svc.audit.append("demo", "line.save", DEMO_LINE, None, line.to_json())
     meta = EntryMeta(category="intimidation", reason="threatening calls to the press office", source="demo",
-                     added_by="demo", added_at=now())
+                     added_by="demo", added_at=int(time.time()))
     if svc.blocklist.add_many([DEMO_BLOCKED, DEMO_PREFIX], meta):
         svc.audit.append("demo", "blocklist.import", "demo seed", None, {"added": [DEMO_BLOCKED, DEMO_PREFIX]})
     if svc.lines.allow(DEMO_LINE, DEMO_FRIEND):

@@ -10,7 +10,6 @@ the web page's counts by category and source), changed in the same transaction a
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Iterable, Iterator
@@ -204,8 +203,3 @@ class Blocklist:
         for bucket in self.client.scan_iter(match=self.keys.blocklist_bucket_pattern(), count=1000):
             for digits, meta_id in self.client.hgetall(bucket).items():
                 yield BlocklistEntry("+" + digits.decode(), metas.get(meta_id.decode(), MISSING_META))
-
-
-def now() -> int:
-    """Seconds since the epoch, as stored in metadata."""
-    return int(time.time())

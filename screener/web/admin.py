@@ -7,12 +7,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener.model import DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError, validate_policy
-from screener.numbers import InvalidNumber, parse_number
+from screener import lists
+from screener.lines import FieldError, InvalidLine, LineExists, LineInput
+from screener.lines import build as build_line
+from screener.lines import save as save_line
+from screener.model import Line
+from screener.numbers import InvalidNumber
 from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.users import AccountError, Role, new_password
-from screener.web.access import audit, current_user, enforce, requires
+from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
                                 policy_field_name)
 
@@ -128,55 +132,64 @@ def _line_form_data(line: Line) -> dict:
     return data
 
 
-def _line_from_form(form: LineForm, existing: Line | None) -> Line | None:
-    recipients = []
-    for raw in (form.alert_sms.data or "").splitlines():
-        if raw.strip():
-            try:
-                recipients.append(parse_number(raw, form.country.data))
-            except InvalidNumber as exc:
-                form.alert_sms.errors.append(f"{raw.strip()[:40]}: {number_error(exc)}")
-    emails = []
-    for raw in (form.alert_email.data or "").splitlines():
-        if raw.strip():
-            if EMAIL.fullmatch(raw.strip()):
-                emails.append(raw.strip())
-            else:
-                form.alert_email.errors.append(_("%(text)s is not an e-mail address.", text=raw.strip()[:60]))
-    chosen = {c: form[policy_field_name(c)].data for c in POLICY_CLASSES}
-    overrides = {c: a for c, a in chosen.items() if a != DEFAULT_POLICY[c].value}
-    try:
-        policy = validate_policy(overrides)
-    except PolicyError as exc:
-        form.errors_extra = str(exc)  # type: ignore[attr-defined]
-        return None
-    if form.alert_sms.errors or form.alert_email.errors:
-        return None
-    base = existing or Line(form.number.data, form.forward_to.data, form.country.data)
-    return replace(
-        base, forward_to=form.forward_to.data, country=form.country.data, label=clean_text(form.label.data),
-        recording=form.recording.data, block_mode=BlockMode(form.block_mode.data),
-        block_message=clean_text(form.block_message.data) or base.block_message,
-        retention_days=form.retention_days.data, alert_sms=tuple(dict.fromkeys(recipients)), policy=policy,
-        alert_email=tuple(dict.fromkeys(emails)), alert_webhook=(form.alert_webhook.data or "").strip(),
-        languages=tuple(form.languages.data), screen_unverified=form.screen_unverified.data,
-        transcribe=form.transcribe.data, star_on_forward=form.star_on_forward.data,
-        timezone=form.timezone.data.strip(),
-        quiet_hours=(form.quiet_hours.data or "").strip(),
+def _lines_of(text: str | None) -> tuple[str, ...]:
+    """The non-empty lines of a text area, one item each."""
+    return tuple(item for item in (text or "").splitlines() if item.strip())
+
+
+def _line_input(form: LineForm) -> LineInput:
+    return LineInput(
+        number=form.number.data or "", forward_to=form.forward_to.data or "", country=form.country.data or "",
+        alert_sms=_lines_of(form.alert_sms.data), alert_email=_lines_of(form.alert_email.data),
+        alert_webhook=form.alert_webhook.data or "", label=clean_text(form.label.data),
+        languages=tuple(form.languages.data or ()), block_mode=form.block_mode.data or "",
+        block_message=clean_text(form.block_message.data), recording=form.recording.data,
+        screen_unverified=form.screen_unverified.data, transcribe=form.transcribe.data,
+        star_on_forward=form.star_on_forward.data, retention_days=form.retention_days.data,
+        timezone=form.timezone.data or "", quiet_hours=form.quiet_hours.data or "",
+        policy={c: form[policy_field_name(c)].data for c in POLICY_CLASSES},
     )
 
 
+def _line_error_message(error: FieldError) -> str:
+    """A refused setting as the page says it, in the reader's language where we can."""
+    if isinstance(error.cause, InvalidNumber):
+        message = number_error(error.cause)
+        return f"{error.text.strip()[:40]}: {message}" if error.field == "alert_sms" else message
+    if error.field == "alert_email":
+        return _("%(text)s is not an e-mail address.", text=error.text.strip()[:60])
+    if error.field == "timezone":
+        return _("Not a time zone such as Europe/Vilnius.")
+    if error.field == "quiet_hours":
+        return _("Write quiet hours as 22:00-07:00.")
+    return error.message
+
+
+def _show_line_errors(form: LineForm, errors: tuple[FieldError, ...]) -> None:
+    """Put each refused setting under its field, unless the form's own checks refused that field already."""
+    for error in errors:
+        if error.field == "policy":
+            form.errors_extra = error.message  # type: ignore[attr-defined]
+        elif error.field in form and not form[error.field].errors:
+            form[error.field].errors.append(_line_error_message(error))
+
+
 def _save_line_form(form: LineForm, existing: Line | None) -> Response | None:
-    if not form.validate_on_submit():
+    if not form.is_submitted():
         return None
-    line = _line_from_form(form, existing)
-    if line is None:
+    checked = form.validate()
+    try:
+        line = build_line(_line_input(form), existing)
+    except InvalidLine as exc:
+        _show_line_errors(form, exc.errors)
         return None
-    if existing is None and services().lines.get(line.number):
+    if not checked:
+        return None
+    try:
+        save_line(services(), actor(), line, new=existing is None)
+    except LineExists:
         form.number.errors.append(_("This line exists already."))
         return None
-    services().lines.save(line)
-    audit("line.save", line.number, existing.to_json() if existing else None, line.to_json())
     flash(_("Line %(number)s is saved.", number=line.number), "info")
     return redirect(url_for("admin.lines"))
 
@@ -227,15 +240,16 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
     form = AllowForm()
     if form.validate_on_submit():
         try:
-            caller = parse_number(form.number.data, line.country)
+            caller = lists.allow(services(), actor(), line.number, form.number.data)
         except InvalidNumber as exc:
             form.number.errors.append(number_error(exc))
+        except lists.UnknownLine:
+            abort(404)
+        except lists.AlreadyAllowed as exc:
+            flash(_("%(number)s was trusted on this line already.", number=exc.subject), "info")
+            return redirect(url_for("admin.allowlist", digits=digits))
         else:
-            if services().lines.allow(line.number, caller):
-                audit("allowlist.add", f"{line.number}:{caller}", None, caller)
-                flash(_("%(number)s is trusted on this line.", number=caller), "info")
-            else:
-                flash(_("%(number)s was trusted on this line already.", number=caller), "info")
+            flash(_("%(number)s is trusted on this line.", number=caller), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
     return _allowlist_page(line, form), 400
 
@@ -247,7 +261,10 @@ def allowlist_remove(digits: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     caller = request.form.get("number", "")
-    if services().lines.disallow(line.number, caller):
-        audit("allowlist.remove", f"{line.number}:{caller}", caller, None)
+    try:
+        lists.disallow(services(), actor(), line.number, caller)
+    except lists.NotAllowed:
+        pass  # removed already (by another curator, or a second click): the page shows the list as it is
+    else:
         flash(_("%(number)s is no longer trusted on this line.", number=caller), "info")
     return redirect(url_for("admin.allowlist", digits=digits))

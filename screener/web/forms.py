@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from screener.model import DEFAULT_POLICY, Action, BlockMode
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
@@ -127,49 +127,14 @@ class RejectForm(TranslatedForm):
     note = StringField(_l("Why is it rejected?"), validators=[DataRequired(), Length(max=500)])
 
 
-def _phone(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
-    from screener.numbers import InvalidNumber, parse_number
-    from screener.web.number_errors import number_error
-
-    try:
-        field.data = parse_number(field.data or "", getattr(form, "country").data or None)
-    except InvalidNumber as exc:
-        raise ValidationError(number_error(exc)) from None
-
-
-def _webhook(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
-    from screener.model import check_webhook_url
-
-    try:
-        check_webhook_url(field.data)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-
-
-def _timezone(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(field.data.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_l("Not a time zone such as Europe/Vilnius.")) from None
-
-
-def _quiet_hours(form: TranslatedForm, field) -> None:  # noqa: ANN001 - WTForms validator signature
-    from screener.model import quiet_window
-
-    try:
-        quiet_window(field.data or "")
-    except ValueError:
-        raise ValidationError(_l("Write quiet hours as 22:00-07:00.")) from None
-
-
 class LineForm(TranslatedForm):
-    number = StringField(_l("Twilio number"), validators=[DataRequired(), _phone],
+    """A line's settings; screener.lines checks the numbers, addresses, time zone and policy."""
+
+    number = StringField(_l("Twilio number"), validators=[DataRequired()],
                          description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
     label = StringField(_l("Name"), validators=[Length(max=80)])
     country = SelectField(_l("Country"), choices=_countries, validators=[DataRequired()])
-    forward_to = StringField(_l("Destination"), validators=[DataRequired(), _phone],
+    forward_to = StringField(_l("Destination"), validators=[DataRequired()],
                              description=_l("Where ordinary calls ring."), render_kw={"inputmode": "tel"})
     recording = BooleanField(_l("Record forwarded calls (callers hear a notice)"))
     block_mode = SelectField(_l("Blocked callers"), choices=[
@@ -183,7 +148,7 @@ class LineForm(TranslatedForm):
                               description=_l("Numbers that get an SMS when a blocked caller calls; one per line."))
     alert_email = TextAreaField(_l("Alert e-mail addresses"), validators=[Length(max=1000)],
                                 description=_l("One per line."))
-    alert_webhook = StringField(_l("Alert webhook"), validators=[Optional(), Length(max=300), _webhook],
+    alert_webhook = StringField(_l("Alert webhook"), validators=[Optional(), Length(max=300)],
                                 description=_l("An https address that gets alerts as signed JSON (a Signal or Matrix bridge)."))
     languages = SelectMultipleField(_l("Languages callers hear"), choices=[(code, code) for code in SUPPORTED_LANGUAGES],
                                     validators=[DataRequired()], default=["en-US"])
@@ -193,9 +158,9 @@ class LineForm(TranslatedForm):
         _l("Press * to end and report forwarded calls too"),
         description=_l("Your phone then shows this line's number instead of the caller's; the caller's number "
                        "is read out when you answer. Screened calls always offer *."))
-    timezone = StringField(_l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64), _timezone],
+    timezone = StringField(_l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64)],
                            description=_l("For quiet hours and evidence packs, e.g. Europe/Vilnius."))
-    quiet_hours = StringField(_l("Quiet hours"), validators=[Optional(), Length(max=11), _quiet_hours],
+    quiet_hours = StringField(_l("Quiet hours"), validators=[Optional(), Length(max=11)],
                               description=_l("e.g. 22:00-07:00: only trusted callers ring then; others reach voicemail."))
 
 

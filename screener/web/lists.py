@@ -3,21 +3,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, replace
+import time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from rq import Queue
 from werkzeug.utils import secure_filename
 
-from screener import imports
+from screener import imports, lists
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, parse_entry
 from screener.web.number_errors import number_error
 from screener.services import services
-from screener.store.blocklist import EntryMeta, now, prefix_fields
+from screener.store.blocklist import prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
 from screener.store.imports import ListImport
+from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (CATEGORIES, ConfirmForm, EditEntryForm, EntryForm, ImportForm, RemoveEntryForm,
@@ -94,18 +95,16 @@ def index() -> str:
 def confirm_proposal(digits: str) -> Response:
     """The second curator of the two-person rule: the entry becomes active."""
     entry = _entry_from_path(digits)
-    proposal = services().proposals.get(entry)
-    if proposal is None:
-        abort(404)
-    if proposal.proposed_by == actor():
+    try:
+        lists.confirm(services(), actor(), entry)
+    except lists.NoProposal:
+        abort(404)  # or the other curator was quicker
+    except lists.OwnProposal:
         flash(_("Another curator must confirm what you proposed."), "error")
         return redirect(url_for("lists.index"))
-    proposal = services().proposals.take(entry)
-    if proposal is None:
-        abort(404)  # the other curator was quicker
-    meta = replace(proposal.meta, added_by=f"{proposal.proposed_by}, confirmed by {actor()}", added_at=now())
-    services().blocklist.add_many([entry], meta)
-    audit("blocklist.confirm", entry, {"proposed_by": proposal.proposed_by}, asdict(meta))
+    except lists.AlreadyListed:
+        flash(_("%(entry)s is on the blocklist already.", entry=entry), "info")
+        return redirect(url_for("lists.index", q=entry))
     flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
     return redirect(url_for("lists.index", q=entry))
 
@@ -114,10 +113,10 @@ def confirm_proposal(digits: str) -> Response:
 @requires(Role.CURATOR)
 def discard_proposal(digits: str) -> Response:
     entry = _entry_from_path(digits)
-    proposal = services().proposals.take(entry)
-    if proposal is None:
+    try:
+        lists.discard(services(), actor(), entry)
+    except lists.NoProposal:
         abort(404)
-    audit("blocklist.discard_proposal", entry, asdict(proposal.meta), None)
     flash(_("The proposal for %(entry)s is discarded.", entry=entry), "info")
     return redirect(url_for("lists.index"))
 
@@ -127,26 +126,23 @@ def discard_proposal(digits: str) -> Response:
 def add() -> Response | str:
     form = EntryForm()
     if form.validate_on_submit():
+        details = lists.Details(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
+                                evidence=clean_text(form.evidence.data), source=clean_text(form.source.data))
         try:
-            entry = parse_entry(form.entry.data, form.region.data or None)
+            added = lists.add_or_propose(services(), actor(), form.entry.data, details,
+                                         region=form.region.data or None)
         except InvalidNumber as exc:
             form.entry.errors.append(number_error(exc))
+        except lists.AlreadyProposed as exc:
+            form.entry.errors.append(_("%(entry)s already waits for a second curator.", entry=exc.subject))
+        except lists.AlreadyListed as exc:
+            form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=exc.subject))
         else:
-            meta = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
-                             evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
-                             added_by=actor(), added_at=now())
-            if services().web.two_person_rule and services().blocklist.get(entry) is None:
-                if services().proposals.propose(entry, meta, actor()):
-                    audit("blocklist.propose", entry, None, asdict(meta))
-                    flash(_("%(entry)s waits for a second curator to confirm it.", entry=entry), "info")
-                    return redirect(url_for("lists.index"))
-                form.entry.errors.append(_("%(entry)s already waits for a second curator.", entry=entry))
-            elif services().blocklist.add_many([entry], meta):
-                audit("blocklist.add", entry, None, asdict(meta))
-                flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
-                return redirect(url_for("lists.index", q=entry))
-            else:
-                form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=entry))
+            if isinstance(added, Proposal):
+                flash(_("%(entry)s waits for a second curator to confirm it.", entry=added.entry), "info")
+                return redirect(url_for("lists.index"))
+            flash(_("%(entry)s is on the blocklist.", entry=added.entry), "info")
+            return redirect(url_for("lists.index", q=added.entry))
     return render_template("entry_form.html", form=form, categories=CATEGORIES), 400 if form.errors else 200
 
 
@@ -162,14 +158,13 @@ def edit(digits: str) -> Response | str:
     form = EditEntryForm(data={"category": meta.category, "reason": meta.reason, "evidence": meta.evidence,
                                "source": meta.source})
     if form.validate_on_submit():
-        changed = EntryMeta(category=clean_text(form.category.data), reason=clean_text(form.reason.data),
-                            evidence=clean_text(form.evidence.data), source=clean_text(form.source.data),
-                            added_by=meta.added_by, added_at=meta.added_at)
-        if changed != meta:
-            before = svc.blocklist.update(entry, changed)
-            if before is None:
-                abort(404)
-            audit("blocklist.edit", entry, asdict(before.meta), asdict(changed))
+        try:
+            changed = lists.edit(svc, actor(), entry, category=clean_text(form.category.data),
+                                 reason=clean_text(form.reason.data), evidence=clean_text(form.evidence.data),
+                                 source=clean_text(form.source.data))
+        except lists.NotListed:
+            abort(404)
+        if changed:
             flash(_("%(entry)s is updated.", entry=entry), "info")
         return redirect(url_for("lists.index", q=entry))
     history = [e for e in svc.audit.entries(-2000) if e.get("target") == entry][::-1]
@@ -185,10 +180,10 @@ def remove(digits: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Say why the entry is removed: the note stays in the audit log."), "error")
         return redirect(url_for("lists.edit", digits=digits))
-    removed = services().blocklist.remove(entry)
-    if removed is None:
+    try:
+        lists.remove(services(), actor(), entry, why=clean_text(form.why.data))
+    except lists.NotListed:
         abort(404)
-    audit("blocklist.remove", entry, asdict(removed.meta), {"removed": True, "why": clean_text(form.why.data)})
     flash(_("%(entry)s is off the blocklist. Its last state is kept in the audit log.", entry=entry), "info")
     return redirect(url_for("lists.index"))
 
@@ -199,7 +194,7 @@ def export() -> Response:
     svc = services()
     audit("blocklist.export", "blocklist", None, {"entries": svc.blocklist.count()})
     response = Response(stream_with_context(export_rows(svc.blocklist)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{now()}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{int(time.time())}.csv"'
     return response
 
 
@@ -271,20 +266,21 @@ def import_status(import_id: str) -> str:
 @requires(Role.CURATOR)
 def import_commit(import_id: str) -> Response:
     item = _own_import(import_id)
-    if services().web.two_person_rule and item.owner == actor():
+    try:
+        lists.check_commit(services(), actor(), item.owner, item.filename)
+    except lists.OwnImport:
         flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
                 "and commit it."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
-    store = services().imports
-    claimed = store.claim(item, "parsed", "committing")
+    claimed = services().imports.claim(item, "parsed", "committing")
     if claimed is None:
         flash(_("This import was committed already or is not ready."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
     if claimed.size <= current_app_sync_limit():
-        done = imports.commit(store, services().blocklist, services().audit, claimed)
+        done = imports.commit(services(), claimed, actor())
         flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
     else:
-        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id)
+        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id, actor())
     return redirect(url_for("lists.import_status", import_id=import_id))
 
 

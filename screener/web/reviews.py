@@ -1,15 +1,14 @@
 """The review queue: curators accept a reported caller onto the blocklist, or reject the report."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from screener import lists
 from screener.numbers import InvalidNumber, parse_number
 from screener.services import services
-from screener.store.blocklist import EntryMeta, now
+from screener.store.proposals import Proposal
 from screener.store.reviews import ReviewError
 from screener.store.users import Role
 from screener.web.access import actor, audit, enforce, requires
@@ -61,20 +60,20 @@ def accept(review_id: str) -> Response:
     evidence = f"report #{report.id} by {report.reported_by} on call {report.call_sid}"
     if decided.decision_note:
         evidence += f"; reviewer: {decided.decision_note}"
-    meta = EntryMeta(category=clean_text(form.category.data) or "intimidation", reason=report.note,
-                     evidence=evidence, source="report", added_by=actor(), added_at=now())
+    details = lists.Details(category=clean_text(form.category.data) or "intimidation", reason=report.note,
+                            evidence=evidence, source="report")
     audit("review.accept", f"review:{report.id}", report.public(), decided.public())
-    if services().web.two_person_rule and svc.blocklist.get(number) is None:
-        services().proposals.propose(number, meta, actor())
-        audit("blocklist.propose", number, None, asdict(meta))
-        flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
-        return redirect(url_for("reviews.index"))
-    added = svc.blocklist.add_many([number], meta)
-    if added:
-        audit("blocklist.add", number, None, asdict(meta))
-        flash(_("%(number)s is on the blocklist.", number=number), "info")
-    else:
+    try:
+        added = lists.add_or_propose(svc, actor(), number, details)
+    except lists.AlreadyListed:
         flash(_("%(number)s was on the blocklist already.", number=number), "info")
+    except lists.AlreadyProposed:  # by another report or curator: it waits all the same
+        flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
+    else:
+        if isinstance(added, Proposal):
+            flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
+        else:
+            flash(_("%(number)s is on the blocklist.", number=number), "info")
     return redirect(url_for("reviews.index"))
 
 

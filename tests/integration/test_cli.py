@@ -72,7 +72,7 @@ def test_blocklist_changes_are_audited_and_verify(cli, svc):
     cli("blocklist", "remove", "+375291234567")
     actions = [e["action"] for e in svc.audit.entries()]
     assert actions == ["blocklist.add", "blocklist.remove"]
-    assert json.loads(svc.audit.entries()[1]["before"])["reason"] == "threats"
+    assert svc.audit.entries()[1]["before"]["reason"] == "threats"
     result = cli("verify")
     assert result.exit_code == 0 and "2 entries" in result.output
 

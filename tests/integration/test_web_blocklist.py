@@ -193,6 +193,16 @@ def test_edit_changes_the_reason_and_keeps_before_and_after(as_role, svc):
     assert last["before"]["reason"] == "old reason" and last["after"]["reason"] == "new reason"
 
 
+def test_edit_keeps_an_entry_that_screens_callers_screening(as_role, svc):
+    _add(svc, ["+375291234567"], reason="unclear", action="screen")
+    curator = as_role("curator")
+    curator.post("/blocklist/375291234567/edit", {"category": "intimidation", "reason": "still unclear",
+                                                  "evidence": "", "source": "manual"},
+                 token_from="/blocklist/375291234567/edit")
+    meta = svc.blocklist.get("+375291234567").meta
+    assert (meta.reason, meta.action) == ("still unclear", "screen")
+
+
 def test_remove_keeps_the_entry_in_the_audit_log(as_role, svc):
     _add(svc, ["+375291234567"], reason="threats")
     curator = as_role("curator")
