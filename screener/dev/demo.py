@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from screener.config import ENV_FILE_NAME, load_settings, read_env_file
 from screener.model import BlockMode, Line
 from screener.services import Services
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
-from screener.store.blocklist import EntryMeta
+from screener import lines, lists
 from screener.store.users import Role
 
 DEMO_LINE = "+12025550143"
@@ -51,16 +52,14 @@ def seed(svc: Services, demo_password: str) -> None:
         users.create(DEMO_USER, Role.ADMIN, demo_password)
         svc.audit.append("demo", "user.add", DEMO_USER, None, {"role": Role.ADMIN.value})
     if svc.lines.get(DEMO_LINE) is None:
-        line = Line(DEMO_LINE, DEMO_DESTINATION, "US", alert_sms=(DEMO_ALERT,), label="Press office (demo)",
-                    block_mode=BlockMode.REJECT)
-        svc.lines.save(line)
-        svc.audit.append("demo", "line.save", DEMO_LINE, None, line.to_json())
-    meta = EntryMeta(category="intimidation", reason="threatening calls to the press office", source="demo",
-                     added_by="demo", added_at=int(time.time()))
-    if svc.blocklist.add_many([DEMO_BLOCKED, DEMO_PREFIX], meta):
-        svc.audit.append("demo", "blocklist.import", "demo seed", None, {"added": [DEMO_BLOCKED, DEMO_PREFIX]})
-    if svc.lines.allow(DEMO_LINE, DEMO_FRIEND):
-        svc.audit.append("demo", "allowlist.add", f"{DEMO_LINE}:{DEMO_FRIEND}", None, DEMO_FRIEND)
+        lines.save(svc, "demo", Line(DEMO_LINE, DEMO_DESTINATION, "US", alert_sms=(DEMO_ALERT,),
+                                     label="Press office (demo)", block_mode=BlockMode.REJECT), new=True)
+    details = lists.Details(reason="threatening calls to the press office", source="demo")
+    for entry in (DEMO_BLOCKED, DEMO_PREFIX):
+        with suppress(lists.AlreadyListed):
+            lists.add(svc, "demo", entry, details)
+    with suppress(lists.AlreadyAllowed):
+        lists.allow(svc, "demo", DEMO_LINE, DEMO_FRIEND)
 
 
 def run_demo(port: int) -> None:
