@@ -14,6 +14,7 @@ from screener.model import (DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError,
                             validate_policy)
 from screener.numbers import InvalidNumber, parse_number
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.voice.prompts import VOICES
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -77,17 +78,23 @@ class LineInput:
     timezone: str = "UTC"
     quiet_hours: str = ""
     policy: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    voices: Mapping[str, str] = dataclasses.field(default_factory=dict)  # speaking language -> Twilio voice
+
+
+def pairs_from_text(items: Iterable[str], field: str, shape: str) -> dict[str, str]:
+    """`NAME=VALUE` items (as given on the command line) as a mapping, or InvalidLine for `field`."""
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidLine([FieldError(field, item, "format", f"{item!r}: use {shape}")])
+        pairs[name.strip()] = value.strip()
+    return pairs
 
 
 def policy_from_text(items: Iterable[str]) -> dict[str, str]:
     """`CLASS=ACTION` items (as given on the command line) as a mapping, or InvalidLine for `policy`."""
-    policy = {}
-    for item in items:
-        caller_class, sep, action = item.partition("=")
-        if not sep:
-            raise InvalidLine([FieldError("policy", item, "format", f"{item!r}: use CLASS=ACTION")])
-        policy[caller_class.strip()] = action.strip()
-    return policy
+    return pairs_from_text(items, "policy", "CLASS=ACTION")
 
 
 def build(raw: LineInput, existing: Line | None = None) -> Line:
@@ -106,6 +113,8 @@ def build(raw: LineInput, existing: Line | None = None) -> Line:
     policy = _policy(raw.policy, errors)
     block_mode = _block_mode(raw.block_mode, errors)
     _check_languages(raw.languages, errors)
+    voices = _voices(raw.voices, errors)
+    _check_transcription(raw.transcribe, tuple(raw.languages) or DEFAULT_LANGUAGES, errors)
     _check_retention(raw.retention_days, errors)
     if errors:
         raise InvalidLine(errors)
@@ -117,6 +126,7 @@ def build(raw: LineInput, existing: Line | None = None) -> Line:
         block_message=raw.block_message or default.block_message, recording=raw.recording,
         screen_unverified=raw.screen_unverified, transcribe=raw.transcribe, star_on_forward=raw.star_on_forward,
         retention_days=int(raw.retention_days or 0), timezone=timezone, quiet_hours=quiet_hours, policy=policy,
+        voices=voices,
     )
 
 
@@ -200,6 +210,32 @@ def _check_languages(languages: Iterable[str], errors: list[FieldError]) -> None
     if unknown:
         errors.append(FieldError("languages", ",".join(unknown), "choice",
                                  f"{unknown[0]!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}"))
+
+
+def _voices(chosen: Mapping[str, str], errors: list[FieldError]) -> tuple[tuple[str, str], ...]:
+    """The voices chosen per speaking language, each one Twilio lists for it; blank means the default."""
+    kept = {}
+    for language, name in chosen.items():
+        if not name:
+            continue
+        if language not in VOICES:
+            errors.append(FieldError("voices", f"{language}={name}", "choice",
+                                     f"{language!r} is not a language with its own voice: one of {', '.join(VOICES)}"))
+        elif name not in VOICES[language]:
+            errors.append(FieldError("voices", f"{language}={name}", "choice",
+                                     f"{name!r} is not a Twilio voice for {language}: one of {', '.join(VOICES[language])}"))
+        elif name != VOICES[language][0]:
+            kept[language] = name
+    return tuple(sorted(kept.items()))
+
+
+def _check_transcription(transcribe: bool, languages: tuple[str, ...], errors: list[FieldError]) -> None:
+    """Twilio transcribes American English only: a line whose callers may speak anything else cannot."""
+    others = [code for code in languages if code != "en-US"]
+    if transcribe and others:
+        errors.append(FieldError("transcribe", ",".join(others), "language",
+                                 "Twilio transcribes voicemail in American English only: turn transcription off, "
+                                 f"or give the line en-US alone (it also speaks {', '.join(others)})"))
 
 
 def _check_retention(days: int | None, errors: list[FieldError]) -> None:

@@ -82,6 +82,8 @@ class Line:
     # Forwarded calls also go through the conference bridge, so * ends and reports them; the press
     # secretary's phone then shows the line's number, and the caller's number is read out instead.
     star_on_forward: bool = False
+    # The Twilio voice chosen for a speaking language (en-US, ru-RU, uk-UA, pl-PL), where not the default.
+    voices: tuple[tuple[str, str], ...] = ()
 
     @property
     def language(self) -> str:
@@ -105,6 +107,7 @@ class Line:
         data: dict[str, Any] = asdict(self)
         data["block_mode"] = self.block_mode.value
         data["policy"] = dict(self.policy)
+        data["voices"] = dict(self.voices)
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -114,6 +117,7 @@ class Line:
         data["alert_email"] = tuple(data.get("alert_email", ()))
         data["languages"] = tuple(data.get("languages") or (data.get("language") or "en-US",))
         data["policy"] = tuple(sorted(data.get("policy", {}).items()))
+        data["voices"] = tuple(sorted(data.get("voices", {}).items()))
         data["block_mode"] = BlockMode(data.get("block_mode", "reject"))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -7,6 +7,7 @@ from screener import lines
 from screener.cli.context import actor, services
 from screener.model import BlockMode
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.voice.prompts import VOICES
 
 # The option that sets each field of a line, for errors that name it.
 OPTION_OF = {
@@ -14,7 +15,7 @@ OPTION_OF = {
     "alert_email": "--alert-email", "alert_webhook": "--alert-webhook", "label": "--label",
     "languages": "--language", "block_mode": "--block-mode", "block_message": "--block-message",
     "retention_days": "--retention-days", "timezone": "--timezone", "quiet_hours": "--quiet-hours",
-    "policy": "--policy",
+    "policy": "--policy", "voices": "--voice", "transcribe": "--transcribe",
 }
 
 
@@ -49,9 +50,12 @@ def line() -> None:
 @click.option("--quiet-hours", default="", metavar="HH:MM-HH:MM",
               help="In the line's time zone: only trusted callers ring; others reach voicemail (e.g. 22:00-07:00).")
 @click.option("--policy", "policies", multiple=True, metavar="CLASS=ACTION", help="e.g. ordinary=screen (repeatable).")
+@click.option("--voice", "voices", multiple=True, metavar="LANGUAGE=VOICE",
+              help="A Twilio voice for one of the languages, e.g. ru-RU=Polly.Maxim (repeatable; " + "; ".join(
+                  f"{language}: {', '.join(names)}" for language, names in VOICES.items()) + ").")
 def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook, label, languages, block_mode,
              block_message, record, screen_unverified, transcribe, star_on_forward, retention_days, timezone,
-             quiet_hours, policies) -> None:
+             quiet_hours, policies, voices) -> None:
     """Add a line, or replace its settings."""
     try:
         line_obj = lines.build(lines.LineInput(
@@ -59,7 +63,8 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
             alert_webhook=alert_webhook, label=label, languages=languages, block_mode=block_mode,
             block_message=block_message or "", recording=record, screen_unverified=screen_unverified,
             transcribe=transcribe, star_on_forward=star_on_forward, retention_days=retention_days,
-            timezone=timezone, quiet_hours=quiet_hours, policy=lines.policy_from_text(policies)))
+            timezone=timezone, quiet_hours=quiet_hours, policy=lines.policy_from_text(policies),
+            voices=lines.pairs_from_text(voices, "voices", "LANGUAGE=VOICE")))
     except lines.InvalidLine as exc:
         first = exc.errors[0]
         raise click.BadParameter(first.message, param_hint=OPTION_OF[first.field]) from None

@@ -6,6 +6,8 @@ Belarusian has no Twilio text-to-speech voice, so Belarusian lines use the Russi
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 PROMPTS: dict[str, dict[str, str]] = {
     "en-US": {
         "screen": "The person you are calling screens calls. After the tone, please say your name and why you are calling.",
@@ -99,13 +101,16 @@ VOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+Speech = tuple[tuple[str, str], ...]  # (speaking language, Twilio voice) for each of a line's languages
+
+
 def speaking_language(language: str) -> str:
     """The language Twilio speaks a line's language in: its own, Russian for Belarusian, else English."""
     spoken_as = VOICE_FOR.get(language, language)
     return spoken_as if spoken_as in PROMPTS else DEFAULT_LANGUAGE
 
 
-def voice(language: str, chosen: dict[str, str] | None = None) -> str:
+def voice(language: str, chosen: Mapping[str, str] | None = None) -> str:
     """The voice for a speaking language: the line's choice when Twilio lists it for that language, else
     our default for it."""
     offered = VOICES[language]
@@ -113,15 +118,25 @@ def voice(language: str, chosen: dict[str, str] | None = None) -> str:
     return pick if pick in offered else offered[0]
 
 
-def spoken(key: str, languages: tuple[str, ...], voices: dict[str, str] | None = None,
-           **values: str) -> list[tuple[str, str, str]]:
-    """(language, voice, text) for a prompt in each of a line's languages, without repeats; `voices` maps a
-    speaking language to the line's choice of voice; `values` fill the prompt's {placeholders}."""
-    said: list[tuple[str, str, str]] = []
+def speech(languages: tuple[str, ...], voices: Mapping[str, str] | None = None) -> Speech:
+    """How a line speaks: each of its languages as (speaking language, voice), without repeats."""
+    pairs: list[tuple[str, str]] = []
     for language in languages or (DEFAULT_LANGUAGE,):
         speaking = speaking_language(language)
-        text = PROMPTS[speaking][key]
-        item = (speaking, voice(speaking, voices), text.format(**values) if values else text)
-        if item not in said:
-            said.append(item)
+        pair = (speaking, voice(speaking, voices))
+        if pair not in pairs:
+            pairs.append(pair)
+    return tuple(pairs)
+
+
+DEFAULT_SPEECH = speech((DEFAULT_LANGUAGE,))
+
+
+def spoken(key: str, how: Speech, **values: str) -> list[tuple[str, str, str]]:
+    """(language, voice, text) for a prompt in each of a line's languages; `values` fill the prompt's
+    {placeholders}."""
+    said = []
+    for language, chosen in how:
+        text = PROMPTS[language][key]
+        said.append((language, chosen, text.format(**values) if values else text))
     return said

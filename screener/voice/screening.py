@@ -27,6 +27,7 @@ from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
 from screener.store.connection import UNREACHABLE
+from screener.voice.prompts import Speech
 from screener.voice.protocol import CALL_SID, TERMINAL_STATUSES, recording_sid_of
 from screener.voice.steps import (absolute_step_url, call_sid, check_request, current_line,
                               error_answer, line_number, log, parent_sid, step_url, xml)
@@ -69,8 +70,8 @@ def _report(caller_sid: str, how: str) -> bool:
     return True
 
 
-def _reported_answer(ok: bool, languages: tuple[str, ...]) -> Response:
-    return xml(twiml.goodbye("reported" if ok else "report_failed", languages))
+def _reported_answer(ok: bool, how: Speech) -> Response:
+    return xml(twiml.goodbye("reported" if ok else "report_failed", how))
 
 
 def _move_caller(caller_sid: str, then: str) -> None:
@@ -86,13 +87,13 @@ def _move_caller(caller_sid: str, then: str) -> None:
         log.error("caller_move_unqueued sid=%s", caller_sid)
 
 
-def _languages(number: str) -> tuple[str, ...]:
-    line = current_line(number)
-    return line.languages if line else ("en-US",)
+def _speech(number: str) -> Speech:
+    """How the line with this number speaks (English when it is unknown)."""
+    return twiml.line_speech(current_line(number))
 
 
-def _caller_left_prompt(caller_sid: str, languages: tuple[str, ...]) -> Response:
-    return xml(twiml.caller_left(languages, step_url("screen_left", call=caller_sid)))
+def _caller_left_prompt(caller_sid: str, how: Speech) -> Response:
+    return xml(twiml.caller_left(how, step_url("screen_left", call=caller_sid)))
 
 
 def _ring(line: Line, caller_sid: str, first_step: str, /, **query: str) -> str:
@@ -158,7 +159,7 @@ def screen_silent() -> Response:
     """The caller stayed silent or hung up while asked for a name."""
     sid = call_sid()
     _note(sid, {"screening": "no_name"})
-    return xml(twiml.goodbye("no_name", _languages(line_number())))
+    return xml(twiml.goodbye("no_name", _speech(line_number())))
 
 
 @bp.post("/screen/whisper")
@@ -166,15 +167,15 @@ def screen_whisper() -> Response:
     """Played to the press secretary on answering: the caller's name, then the choices."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(request.args.get("line", "")[:32])
+    how = _speech(request.args.get("line", "")[:32])
     if not may_choose(record, leg):
-        return xml(twiml.goodbye("no_longer_waiting", languages))
+        return xml(twiml.goodbye("no_longer_waiting", how))
     if caller_gone(record):
-        return _caller_left_prompt(parent, languages)
+        return _caller_left_prompt(parent, how)
     recording_url = request.args.get("rec", "")
     if not recording_url.startswith(TWILIO_MEDIA):
         recording_url = ""
-    return xml(twiml.whisper(recording_url, languages, step_url("screen_choice", call=parent),
+    return xml(twiml.whisper(recording_url, how, step_url("screen_choice", call=parent),
                              step_url("screen_choice", call=parent, nokey="1")))
 
 
@@ -183,20 +184,20 @@ def screen_choice() -> Response:
     """The press secretary's key: 1 connects; 2 or no key sends the caller to voicemail; 9 reports."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.line)
+    how = _speech(record.line)
     if not may_choose(record, leg):
-        return xml(twiml.goodbye("no_longer_waiting", languages))
+        return xml(twiml.goodbye("no_longer_waiting", how))
     digit = "" if request.args.get("nokey") else request.form.get("Digits", "")
     outcome = OUTCOMES.get(digit, "voicemail" if not digit else "declined")
     if outcome == "accepted" and caller_gone(record):
-        return _caller_left_prompt(parent, languages)
+        return _caller_left_prompt(parent, how)
     _note(parent, {"screening": outcome})
     if outcome == "accepted":
         return _connect(parent, record)
     reported = outcome == "reported" and _report(parent, "reported by the press secretary (key 9)")
     if not caller_gone(record):
         _move_caller(parent, outcome)
-    return _reported_answer(reported, languages) if outcome == "reported" else xml(twiml.hangup())
+    return _reported_answer(reported, how) if outcome == "reported" else xml(twiml.hangup())
 
 
 @bp.post("/screen/announce")
@@ -205,11 +206,11 @@ def screen_announce() -> Response:
     the caller's conference with * to end and report."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.line)
+    how = _speech(record.line)
     if not may_choose(record, leg):
-        return xml(twiml.goodbye("no_longer_waiting", languages))
+        return xml(twiml.goodbye("no_longer_waiting", how))
     if caller_gone(record):
-        return _caller_left_prompt(parent, languages)
+        return _caller_left_prompt(parent, how)
     _note(parent, {"screening": "bridged"})
     return _connect(parent, record, caller_digits=_caller_digits(parent))
 
@@ -253,17 +254,17 @@ def screen_ended() -> Response:
     if request.form.get("CallStatus") != "in-progress":
         return xml(twiml.empty())  # the press secretary hung up: the conference ended with them
     record = _record(parent)
-    languages = _languages(record.line)
+    how = _speech(record.line)
     if not is_our_call(record, leg):
         return xml(twiml.hangup())
     if request.form.get("DialCallStatus") in ("failed", "busy", "no-answer", "canceled"):
         _note(parent, {"screening": "voicemail"})  # could not join: the caller must not wait for nothing
         _move_caller(parent, "voicemail")
-        return xml(twiml.goodbye("ended", languages))
+        return xml(twiml.goodbye("ended", how))
     if record.caller_left:
-        return _caller_left_prompt(parent, languages)
+        return _caller_left_prompt(parent, how)
     _note(parent, {"screening": "reported", "ended_by": "star"})
-    return _reported_answer(_report(parent, "ended and reported by the press secretary (key *)"), languages)
+    return _reported_answer(_report(parent, "ended and reported by the press secretary (key *)"), how)
 
 
 @bp.post("/screen/left")
@@ -272,17 +273,17 @@ def screen_left() -> Response:
     here). With 9: report them; any other key ends the call."""
     parent, leg = parent_sid(), call_sid()
     record = _record(parent)
-    languages = _languages(record.line)
+    how = _speech(record.line)
     digit = request.form.get("Digits")
     if not is_our_call(record, leg):
         return xml(twiml.hangup())
     if digit is None:
-        return _caller_left_prompt(parent, languages)
+        return _caller_left_prompt(parent, how)
     if digit != "9":
         return xml(twiml.hangup())
     _note(parent, {"screening": "reported"})
     return _reported_answer(_report(parent, "reported by the press secretary after the caller hung up (key 9)"),
-                            languages)
+                            how)
 
 
 @bp.post("/screen/leg")
@@ -326,7 +327,7 @@ def voicemail_done() -> Response:
         metrics.ALERTS_ENQUEUED.labels(jobs.VOICEMAIL).inc()
     except UNREACHABLE:
         log.error("voicemail_alert_unqueued sid=%s", sid)
-    return xml(twiml.goodbye("thanks", _languages(number)))
+    return xml(twiml.goodbye("thanks", _speech(number)))
 
 
 @bp.post("/voicemail/transcription")

@@ -13,12 +13,13 @@ from screener.lines import build as build_line
 from screener.lines import save as save_line
 from screener.model import Line
 from screener.numbers import InvalidNumber
+from screener.voice.prompts import VOICES
 from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.users import AccountError, Role, new_password
 from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
-                                policy_field_name)
+                                policy_field_name, voice_field_name)
 
 bp = Blueprint("admin", __name__)
 bp.before_request(enforce)
@@ -129,6 +130,8 @@ def _line_form_data(line: Line) -> dict:
             "star_on_forward": line.star_on_forward}
     for caller_class in POLICY_CLASSES:
         data[policy_field_name(caller_class)] = line.action_for(caller_class).value
+    for language, name in line.voices:
+        data[voice_field_name(language)] = name
     return data
 
 
@@ -148,6 +151,7 @@ def _line_input(form: LineForm) -> LineInput:
         star_on_forward=form.star_on_forward.data, retention_days=form.retention_days.data,
         timezone=form.timezone.data or "", quiet_hours=form.quiet_hours.data or "",
         policy={c: form[policy_field_name(c)].data for c in POLICY_CLASSES},
+        voices={language: form[voice_field_name(language)].data or "" for language in VOICES},
     )
 
 
@@ -162,7 +166,14 @@ def _line_error_message(error: FieldError) -> str:
         return _("Not a time zone such as Europe/Vilnius.")
     if error.field == "quiet_hours":
         return _("Write quiet hours as 22:00-07:00.")
+    if error.field == "transcribe":
+        return _("Twilio transcribes voicemail in American English only: turn transcription off, or let this "
+                 "line speak en-US alone.")
     return error.message
+
+
+def _voice_fields(form: LineForm) -> list:
+    return [form[voice_field_name(language)] for language in VOICES]
 
 
 def _show_line_errors(form: LineForm, errors: tuple[FieldError, ...]) -> None:
@@ -170,6 +181,8 @@ def _show_line_errors(form: LineForm, errors: tuple[FieldError, ...]) -> None:
     for error in errors:
         if error.field == "policy":
             form.errors_extra = error.message  # type: ignore[attr-defined]
+        elif error.field == "voices":
+            form[voice_field_name(error.text.partition("=")[0])].errors.append(error.message)
         elif error.field in form and not form[error.field].errors:
             form[error.field].errors.append(_line_error_message(error))
 
@@ -203,7 +216,7 @@ def line_new() -> Response | tuple[str, int]:
     if saved is not None:
         return saved
     status = 400 if request.method == "POST" else 200
-    return render_template("line_form.html", form=form, line=None, classes=POLICY_CLASSES,
+    return render_template("line_form.html", form=form, line=None, classes=POLICY_CLASSES, voice_fields=_voice_fields(form),
                            field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None)), status
 
 
@@ -218,7 +231,7 @@ def line_edit(digits: str) -> Response | tuple[str, int]:
     if saved is not None:
         return saved
     status = 400 if request.method == "POST" else 200
-    return render_template("line_form.html", form=form, line=line, classes=POLICY_CLASSES,
+    return render_template("line_form.html", form=form, line=line, classes=POLICY_CLASSES, voice_fields=_voice_fields(form),
                            field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None)), status
 
 

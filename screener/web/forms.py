@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from screener.model import DEFAULT_POLICY, Action, BlockMode
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.voice.prompts import VOICES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 from screener.web.form_translations import TRANSLATIONS
 
@@ -165,6 +166,17 @@ class LineForm(TranslatedForm):
 
 
 POLICY_CLASSES = tuple(DEFAULT_POLICY)
+
+
+def voice_field_name(language: str) -> str:
+    return "voice_" + language.replace("-", "_")
+
+
+for _language, _names in VOICES.items():
+    setattr(LineForm, voice_field_name(_language), SelectField(
+        _l("Voice for %(language)s", language=_language),
+        choices=[("", _l("Twilio's %(voice)s (default)", voice=_names[0]))] + [(name, name) for name in _names[1:]],
+        default=""))
 
 
 def policy_field_name(caller_class: str) -> str:

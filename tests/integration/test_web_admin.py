@@ -30,12 +30,12 @@ def test_admin_sets_alert_channels_languages_and_stir_screening(as_role, svc):
     admin = as_role("admin")
     form = {**LINE_FORM, "alert_email": "press@example.org\n", "alert_webhook": "https://bridge.example.org/hook",
             "languages": ["ru-RU", "en-US"], "timezone": "Europe/Vilnius", "screen_unverified": "y",
-            "transcribe": "y", "block_mode": "record", "quiet_hours": "22:00-07:00", "star_on_forward": "y"}
+            "block_mode": "record", "quiet_hours": "22:00-07:00", "star_on_forward": "y"}
     assert admin.post("/lines/new", form, token_from="/lines/new").status_code == 302
     line = svc.lines.get("+12025550199")
     assert line.alert_email == ("press@example.org",) and line.alert_webhook == "https://bridge.example.org/hook"
     assert line.languages == ("ru-RU", "en-US") and line.timezone == "Europe/Vilnius"
-    assert line.screen_unverified and line.transcribe and line.block_mode.value == "record"
+    assert line.screen_unverified and line.block_mode.value == "record"
     assert line.quiet_hours == "22:00-07:00" and line.star_on_forward
 
 

@@ -136,3 +136,30 @@ def test_a_new_line_on_the_page_does_not_replace_an_existing_one(as_role, svc):
     response = admin.post("/lines/new", {**PAGE_FORM, "forward_to": "+48 601 234 568"}, token_from="/lines/new")
     assert response.status_code == 400 and "This line exists already." in response.get_data(as_text=True)
     assert svc.lines.get(NUMBER).forward_to == "+48601234567"
+
+
+def test_a_chosen_voice_is_kept_and_an_unlisted_one_is_refused_naming_the_field(cli, svc):
+    base = ["line", "add", "--number", NUMBER, "--forward-to", "+48601234567", "--country", "US",
+            "--language", "ru-RU"]
+    refused = cli(*base, "--voice", "ru-RU=Polly.Ewa")
+    assert refused.exit_code == 2 and "--voice" in refused.output and "not a Twilio voice for ru-RU" in refused.output
+    assert svc.lines.all() == {}
+    assert cli(*base, "--voice", "ru-RU=Polly.Maxim").exit_code == 0
+    assert svc.lines.get(NUMBER).voices == (("ru-RU", "Polly.Maxim"),)
+
+
+def test_transcription_is_refused_for_a_line_that_speaks_more_than_american_english(cli, svc):
+    base = ["line", "add", "--number", NUMBER, "--forward-to", "+48601234567", "--country", "US", "--transcribe"]
+    refused = cli(*base, "--language", "ru-RU", "--language", "en-US")
+    assert refused.exit_code == 2 and "--transcribe" in refused.output and "American English only" in refused.output
+    assert svc.lines.all() == {}
+    assert cli(*base, "--language", "en-US").exit_code == 0 and svc.lines.get(NUMBER).transcribe
+
+
+def test_the_page_keeps_a_chosen_voice_and_explains_a_refused_transcription(as_role, svc):
+    admin = as_role("admin")
+    refused = admin.post("/lines/new", {**PAGE_FORM, "transcribe": "y"}, token_from="/lines/new")
+    assert refused.status_code == 400 and "American English only" in refused.get_data(as_text=True)
+    assert svc.lines.all() == {}
+    saved = admin.post("/lines/new", {**PAGE_FORM, "voice_ru_RU": "Polly.Maxim"}, token_from="/lines/new")
+    assert saved.status_code == 302 and svc.lines.get(NUMBER).voices == (("ru-RU", "Polly.Maxim"),)

@@ -25,9 +25,10 @@ def documents(line: Line) -> list[str]:
              for line_with_mode in (replace(line, block_mode=mode) for mode in BlockMode)]
     docs += [twiml.wait_for_press_secretary(line, CALLER, "/done", "/events"),
              twiml.join_caller(line, CALLER, "/ended", "375291234567"),
-             twiml.caller_left(line.languages, "/report"), twiml.whisper("", line.languages, "/choice", "/none"),
+             twiml.caller_left(twiml.line_speech(line), "/report"),
+             twiml.whisper("", twiml.line_speech(line), "/choice", "/none"),
              *(twiml.after_screening(outcome, line, STEP) for outcome in ("voicemail", "declined", "reported")),
-             twiml.goodbye("ended", line.languages)]
+             twiml.goodbye("ended", twiml.line_speech(line))]
     return docs
 
 
@@ -56,3 +57,11 @@ def test_each_language_of_a_line_gets_its_own_voice():
                                       normalise("anonymous", "US"), STEP)).iter("Say")
     assert [(s.get("language"), s.get("voice")) for s in says] == [
         ("ru-RU", "Polly.Tatyana"), ("pl-PL", "Polly.Ewa"), ("en-US", "Polly.Joanna")]
+
+
+def test_a_line_speaks_each_language_in_the_voice_it_chose():
+    line = Line("+12025550143", "+48601234567", "BY", languages=("be-BY", "pl-PL"),
+                voices=(("ru-RU", "Polly.Maxim"), ("pl-PL", "Polly.Jacek")), block_mode=BlockMode.MESSAGE)
+    docs = documents(line)
+    voices = {(say.get("language"), say.get("voice")) for doc in docs for say in ET.fromstring(doc).iter("Say")}
+    assert voices == {("ru-RU", "Polly.Maxim"), ("pl-PL", "Polly.Jacek")}
