@@ -72,6 +72,8 @@ class LineInput:
     block_message: str = ""  # empty: keep the line's message (or the default one)
     recording: bool = False
     screen_unverified: bool = False
+    stir_verified: str = "AB"
+    stir_missing_unverified: bool = True
     transcribe: bool = False
     star_on_forward: bool = False
     retention_days: int | None = 30
@@ -113,6 +115,7 @@ def build(raw: LineInput, existing: Line | None = None) -> Line:
     policy = _policy(raw.policy, errors)
     block_mode = _block_mode(raw.block_mode, errors)
     _check_languages(raw.languages, errors)
+    _check_stir_levels(raw.stir_verified, errors)
     voices = _voices(raw.voices, errors)
     _check_transcription(raw.transcribe, tuple(raw.languages) or DEFAULT_LANGUAGES, errors)
     _check_retention(raw.retention_days, errors)
@@ -124,7 +127,9 @@ def build(raw: LineInput, existing: Line | None = None) -> Line:
         alert_email=tuple(dict.fromkeys(alert_email)), alert_webhook=alert_webhook, label=raw.label,
         languages=tuple(raw.languages) or DEFAULT_LANGUAGES, block_mode=block_mode,
         block_message=raw.block_message or default.block_message, recording=raw.recording,
-        screen_unverified=raw.screen_unverified, transcribe=raw.transcribe, star_on_forward=raw.star_on_forward,
+        screen_unverified=raw.screen_unverified, stir_verified=raw.stir_verified,
+        stir_missing_unverified=raw.stir_missing_unverified, transcribe=raw.transcribe,
+        star_on_forward=raw.star_on_forward,
         retention_days=int(raw.retention_days or 0), timezone=timezone, quiet_hours=quiet_hours, policy=policy,
         voices=voices,
     )
@@ -227,6 +232,15 @@ def _voices(chosen: Mapping[str, str], errors: list[FieldError]) -> tuple[tuple[
         elif name != VOICES[language][0]:
             kept[language] = name
     return tuple(sorted(kept.items()))
+
+
+STIR_LEVELS = ("A", "AB", "ABC")
+
+
+def _check_stir_levels(levels: str, errors: list[FieldError]) -> None:
+    if levels not in STIR_LEVELS:
+        errors.append(FieldError("stir_verified", levels, "choice",
+                                 f"{levels!r} is not one of {', '.join(STIR_LEVELS)} (the attestation levels trusted)"))
 
 
 def _check_transcription(transcribe: bool, languages: tuple[str, ...], errors: list[FieldError]) -> None:

@@ -74,6 +74,8 @@ class Line:
     languages: tuple[str, ...] = ("en-US",)
     label: str = ""
     screen_unverified: bool = False  # screen callers whose STIR/SHAKEN check failed, even allowlisted ones
+    stir_verified: str = "AB"  # the attestation levels that count as verified ("A", "AB" or "ABC")
+    stir_missing_unverified: bool = True  # a North American call without a verdict counts as unverified
     transcribe: bool = False  # transcribe voicemail
     alert_email: tuple[str, ...] = ()
     alert_webhook: str = ""

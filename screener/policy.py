@@ -1,6 +1,8 @@
 """Pure call decision: (caller, line, list matches, STIR verdict, time) -> Decision. No I/O here."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,11 +17,20 @@ def caller_class(caller: Caller) -> str:
     return caller.kind.value
 
 
-def stir_failed(verstat: str | None) -> bool:
-    """True when Twilio's StirVerstat says the caller ID was not validated (spoofing is possible)."""
-    if not verstat:
-        return False
-    return verstat.startswith("TN-Validation-Failed") or verstat == "No-TN-Validation"
+_VERSTAT = re.compile(r"TN-Validation-(Passed|Failed)(?:-([ABC]))?(?:-(?:Diverted|Passthrough))?")
+
+
+def stir_unverified(verstat: str | None, caller: Caller, line: Line) -> bool:
+    """True when the caller ID may be spoofed by the line's standard: Twilio's StirVerstat failed, passed at
+    an attestation level the line does not trust (C: the carrier vouches for neither caller nor number),
+    or is missing on a North American call (+1), where Twilio verifies (an unknown value counts as
+    unverified). Calls from elsewhere carry no verdict at all, so a missing one says nothing there."""
+    if not verstat or verstat == "NULL":
+        return line.stir_missing_unverified and (caller.e164 or "").startswith("+1")
+    match = _VERSTAT.fullmatch(verstat)
+    if match is None or match.group(1) == "Failed":
+        return True
+    return (match.group(2) or "") not in line.stir_verified
 
 
 def in_quiet_hours(line: Line, now: datetime) -> bool:
@@ -42,8 +53,9 @@ def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verst
 
     `line` is None when the called number is not configured (or unknown while the store is down);
     `matches` is None when the lists could not be read: then nobody is forwarded unscreened. A line
-    with `screen_unverified` screens a caller whose STIR/SHAKEN check failed instead of forwarding
-    it, allowlisted or not: a spoofed trusted number is exactly what an intimidator would use.
+    with `screen_unverified` screens a caller whose STIR/SHAKEN verdict is not good enough (see
+    stir_unverified) instead of forwarding it, allowlisted or not: a spoofed trusted number is exactly
+    what an intimidator would use.
     """
     if matches is None:
         return Decision(
@@ -55,7 +67,7 @@ def decide(caller: Caller, line: Line | None, matches: ListMatches | None, verst
     if line is None:
         return Decision(Action.BLOCK, rule="unconfigured_line", reason="called number is not a configured line")
     decision = _by_lists(caller, line, matches)
-    if decision.action is Action.FORWARD and line.screen_unverified and stir_failed(verstat):
+    if decision.action is Action.FORWARD and line.screen_unverified and stir_unverified(verstat, caller, line):
         return Decision(line.action_for("unverified"), rule="stir",
                         reason=f"caller ID not verified ({verstat}); {decision.reason}", entry=decision.entry)
     if (decision.action is Action.FORWARD and decision.rule != "allowlist" and now is not None

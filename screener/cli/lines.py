@@ -15,7 +15,7 @@ OPTION_OF = {
     "alert_email": "--alert-email", "alert_webhook": "--alert-webhook", "label": "--label",
     "languages": "--language", "block_mode": "--block-mode", "block_message": "--block-message",
     "retention_days": "--retention-days", "timezone": "--timezone", "quiet_hours": "--quiet-hours",
-    "policy": "--policy", "voices": "--voice", "transcribe": "--transcribe",
+    "policy": "--policy", "voices": "--voice", "transcribe": "--transcribe", "stir_verified": "--stir-verified",
 }
 
 
@@ -40,6 +40,11 @@ def line() -> None:
 @click.option("--record/--no-record", default=False, show_default=True, help="Record forwarded calls (with a notice).")
 @click.option("--screen-unverified/--no-screen-unverified", default=False, show_default=True,
               help="Screen callers whose STIR/SHAKEN check failed, even allowlisted ones.")
+@click.option("--stir-verified", type=click.Choice(lines.STIR_LEVELS), default="AB", show_default=True,
+              help="With --screen-unverified: the STIR/SHAKEN attestation levels that count as verified.")
+@click.option("--stir-missing-unverified/--stir-missing-verified", default=True, show_default=True,
+              help="With --screen-unverified: a North American (+1) call without a STIR/SHAKEN verdict counts as "
+                   "unverified.")
 @click.option("--transcribe/--no-transcribe", default=False, show_default=True, help="Transcribe voicemail.")
 @click.option("--star-on-forward/--no-star-on-forward", default=False, show_default=True,
               help="Forwarded calls too can be ended and reported with * (your phone then shows the line's "
@@ -54,14 +59,15 @@ def line() -> None:
               help="A Twilio voice for one of the languages, e.g. ru-RU=Polly.Maxim (repeatable; " + "; ".join(
                   f"{language}: {', '.join(names)}" for language, names in VOICES.items()) + ").")
 def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook, label, languages, block_mode,
-             block_message, record, screen_unverified, transcribe, star_on_forward, retention_days, timezone,
-             quiet_hours, policies, voices) -> None:
+             block_message, record, screen_unverified, stir_verified, stir_missing_unverified, transcribe,
+             star_on_forward, retention_days, timezone, quiet_hours, policies, voices) -> None:
     """Add a line, or replace its settings."""
     try:
         line_obj = lines.build(lines.LineInput(
             number=number, forward_to=forward_to, country=country, alert_sms=alert_sms, alert_email=alert_email,
             alert_webhook=alert_webhook, label=label, languages=languages, block_mode=block_mode,
             block_message=block_message or "", recording=record, screen_unverified=screen_unverified,
+            stir_verified=stir_verified, stir_missing_unverified=stir_missing_unverified,
             transcribe=transcribe, star_on_forward=star_on_forward, retention_days=retention_days,
             timezone=timezone, quiet_hours=quiet_hours, policy=lines.policy_from_text(policies),
             voices=lines.pairs_from_text(voices, "voices", "LANGUAGE=VOICE")))

@@ -126,6 +126,7 @@ def _line_form_data(line: Line) -> dict:
             "retention_days": line.retention_days, "alert_sms": "\n".join(line.alert_sms),
             "alert_email": "\n".join(line.alert_email), "alert_webhook": line.alert_webhook,
             "languages": list(line.languages), "screen_unverified": line.screen_unverified,
+            "stir_verified": line.stir_verified, "stir_missing_unverified": line.stir_missing_unverified,
             "transcribe": line.transcribe, "timezone": line.timezone, "quiet_hours": line.quiet_hours,
             "star_on_forward": line.star_on_forward}
     for caller_class in POLICY_CLASSES:
@@ -147,7 +148,8 @@ def _line_input(form: LineForm) -> LineInput:
         alert_webhook=form.alert_webhook.data or "", label=clean_text(form.label.data),
         languages=tuple(form.languages.data or ()), block_mode=form.block_mode.data or "",
         block_message=clean_text(form.block_message.data), recording=form.recording.data,
-        screen_unverified=form.screen_unverified.data, transcribe=form.transcribe.data,
+        screen_unverified=form.screen_unverified.data, stir_verified=form.stir_verified.data or "AB",
+        stir_missing_unverified=form.stir_missing_unverified.data, transcribe=form.transcribe.data,
         star_on_forward=form.star_on_forward.data, retention_days=form.retention_days.data,
         timezone=form.timezone.data or "", quiet_hours=form.quiet_hours.data or "",
         policy={c: form[policy_field_name(c)].data for c in POLICY_CLASSES},

@@ -154,6 +154,12 @@ class LineForm(TranslatedForm):
     languages = SelectMultipleField(_l("Languages callers hear"), choices=[(code, code) for code in SUPPORTED_LANGUAGES],
                                     validators=[DataRequired()], default=["en-US"])
     screen_unverified = BooleanField(_l("Screen callers whose caller ID failed the STIR/SHAKEN check, even trusted ones"))
+    stir_verified = SelectField(_l("Caller IDs that count as verified"), default="AB", choices=[
+        ("A", _l("Attestation A only: the carrier knows the caller and their right to the number")),
+        ("AB", _l("A or B: the carrier knows the caller")),
+        ("ABC", _l("A, B or C: any verdict that passed"))])
+    stir_missing_unverified = BooleanField(_l("A North American (+1) call without a verdict counts as unverified"),
+                                           default=True)
     transcribe = BooleanField(_l("Transcribe voicemail"))
     star_on_forward = BooleanField(
         _l("Press * to end and report forwarded calls too"),

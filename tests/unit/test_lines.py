@@ -22,6 +22,7 @@ PAGE_FORM = {
     "recording": "y", "block_mode": "reject", "block_message": "", "retention_days": "30",
     "alert_sms": "+4915112345678\n", "alert_email": "press@example.org\n", "alert_webhook": "",
     "languages": ["ru-RU", "en-US"], "timezone": "Europe/Vilnius", "quiet_hours": "22:00-07:00",
+    "stir_verified": "AB", "stir_missing_unverified": "y",  # as the form shows them to a new line
     **{f"policy_{c}": a.value for c, a in {**DEFAULT_POLICY, "ordinary": Action.SCREEN,
                                             "anonymous": Action.VOICEMAIL}.items()},
 }
@@ -163,3 +164,15 @@ def test_the_page_keeps_a_chosen_voice_and_explains_a_refused_transcription(as_r
     assert svc.lines.all() == {}
     saved = admin.post("/lines/new", {**PAGE_FORM, "voice_ru_RU": "Polly.Maxim"}, token_from="/lines/new")
     assert saved.status_code == 302 and svc.lines.get(NUMBER).voices == (("ru-RU", "Polly.Maxim"),)
+
+
+def test_a_line_sets_which_stir_verdicts_count_as_verified(cli, svc):
+    base = ["line", "add", "--number", NUMBER, "--forward-to", "+48601234567", "--country", "US",
+            "--screen-unverified"]
+    assert cli(*base).exit_code == 0
+    strict = svc.lines.get(NUMBER)
+    assert (strict.stir_verified, strict.stir_missing_unverified) == ("AB", True)
+    assert cli(*base, "--stir-verified", "ABC", "--stir-missing-verified").exit_code == 0
+    lenient = svc.lines.get(NUMBER)
+    assert (lenient.stir_verified, lenient.stir_missing_unverified) == ("ABC", False)
+    assert cli(*base, "--stir-verified", "C").exit_code == 2

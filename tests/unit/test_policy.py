@@ -114,3 +114,35 @@ def test_quiet_hours_within_one_day_and_bad_windows():
     for bad in ("25:00-07:00", "22:00", "07:00-07:00", "late"):
         with pytest.raises(ValueError):
             quiet_window(bad)
+
+
+US_CALLER = normalise("+12025550199")
+
+
+@pytest.mark.parametrize("verstat, caller, levels, missing_counts, screened", [
+    ("TN-Validation-Passed-A", US_CALLER, "AB", True, False),
+    ("TN-Validation-Passed-B", US_CALLER, "AB", True, False),
+    ("TN-Validation-Passed-C", US_CALLER, "AB", True, True),  # the carrier vouches for neither caller nor number
+    ("TN-Validation-Passed-C", US_CALLER, "ABC", True, False),
+    ("TN-Validation-Passed-B", US_CALLER, "A", True, True),
+    ("TN-Validation-Passed-A-Diverted", US_CALLER, "AB", True, False),
+    ("TN-Validation-Failed-A", US_CALLER, "ABC", True, True),
+    ("TN-Validation-Failed", US_CALLER, "ABC", True, True),
+    ("No-TN-Validation", US_CALLER, "ABC", True, True),
+    ("Something-New", US_CALLER, "ABC", True, True),  # a verdict we cannot read is no proof
+    (None, US_CALLER, "AB", True, True),  # Twilio verifies +1 calls: no verdict there is suspicious
+    ("NULL", US_CALLER, "AB", True, True),
+    (None, US_CALLER, "AB", False, False),
+    (None, ORDINARY, "AB", True, False),  # calls from outside North America never carry a verdict
+])
+def test_what_counts_as_an_unverified_caller_id_on_a_strict_line(verstat, caller, levels, missing_counts, screened):
+    from dataclasses import replace
+
+    strict = replace(LINE, screen_unverified=True, stir_verified=levels, stir_missing_unverified=missing_counts)
+    decision = decide(caller, strict, ListMatches(allowlisted=True), verstat)
+    assert (decision.action is Action.SCREEN) is screened
+    assert (decision.rule == "stir") is screened
+
+
+def test_a_line_that_does_not_ask_forwards_whatever_the_verdict():
+    assert decide(US_CALLER, LINE, ListMatches(), "TN-Validation-Failed-A").action is Action.FORWARD
