@@ -46,9 +46,17 @@ def may_choose(record: CallRecord, leg_sid: str) -> bool:
     return is_our_call(record, leg_sid) and record.screening in UNDECIDED
 
 
+_PROGRESS = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
+
+
 def status_to_keep(record: CallRecord, new_status: str) -> str | None:
-    """The press secretary's call status to store, or None: a late callback never undoes a final status."""
+    """The press secretary's call status to store, or None. Callbacks arrive in any order: a late one
+    never undoes a final status, and a late `ringing` never undoes an answer (serving the whisper proves
+    the call was answered before its own `answered` callback may arrive)."""
     if record.secretary_status in TERMINAL_STATUSES:
+        return None
+    if new_status not in TERMINAL_STATUSES and (
+            _PROGRESS.get(new_status, 0) < _PROGRESS.get(record.secretary_status, 0)):
         return None
     return new_status
 

@@ -172,6 +172,7 @@ def screen_whisper() -> Response:
         return xml(twiml.goodbye("no_longer_waiting", how))
     if caller_gone(record):
         return _caller_left_prompt(parent, how)
+    _note_answered(parent, record)
     recording_url = request.args.get("rec", "")
     if not recording_url.startswith(TWILIO_MEDIA):
         recording_url = ""
@@ -211,8 +212,16 @@ def screen_announce() -> Response:
         return xml(twiml.goodbye("no_longer_waiting", how))
     if caller_gone(record):
         return _caller_left_prompt(parent, how)
+    _note_answered(parent, record)
     _note(parent, {"screening": "bridged"})
     return _connect(parent, record, caller_digits=_caller_digits(parent))
+
+
+def _note_answered(caller_sid: str, record: CallRecord) -> None:
+    """The press secretary's call asks for its TwiML, so it was answered: say so now, whether or not its
+    own `answered` callback has come (a caller who hangs up next must be told about, not cut off)."""
+    if status_to_keep(record, "in-progress"):
+        _note(caller_sid, {"secretary_status": "in-progress"})
 
 
 def _connect(caller_sid: str, record: CallRecord, caller_digits: str = "") -> Response:

@@ -283,6 +283,24 @@ def test_caller_hanging_up_while_the_phone_rings_stops_it(twilio, svc, outbox, s
     assert "no longer waiting" in root.find("Say").text and root.find("Dial") is None
 
 
+@pytest.mark.parametrize("answered_callback", ["before", "after", "never"])
+def test_caller_hanging_up_during_the_whisper_lets_the_press_secretary_report_them(twilio, outbox, screened,
+                                                                                  answered_callback):
+    """Twilio's callbacks come in any order: serving the whisper proves the press secretary answered."""
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "ringing"))
+    if answered_callback == "before":
+        twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "in-progress"))
+    twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={NAME_URL}", whisper_leg(screened, leg))
+    late = twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "ringing"))
+    assert late.status_code == 200  # a late ringing changes nothing
+    twilio.post("/voice/status", screened.status_form("completed"))
+    if answered_callback == "after":
+        twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "in-progress"))
+    assert outbox.call_updates == [(leg, {"Url": f"http://localhost/voice/screen/left?call={screened.sid}"})]
+
+
 def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio, svc, outbox, run_worker,
                                                                          screened):
     name_given(twilio, screened)

@@ -64,6 +64,12 @@ def test_what_the_press_secretarys_call_needs_when_the_caller_hangs_up(record, e
     assert on_caller_hangup(record) is expected
 
 
+def test_a_late_ringing_never_undoes_an_answer():
+    assert status_to_keep(rung(secretary_status="in-progress"), "ringing") is None
+    assert status_to_keep(rung(secretary_status="ringing"), "in-progress") == "in-progress"
+    assert status_to_keep(rung(secretary_status="in-progress"), "completed") == "completed"
+
+
 def test_a_final_status_is_never_undone():
     assert status_to_keep(rung(), "in-progress") == "in-progress"
     assert status_to_keep(rung(secretary_status="completed"), "in-progress") is None
