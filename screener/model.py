@@ -228,6 +228,7 @@ class CallRecord:
     voicemail_duration: str = ""
     recording_sid: str = ""
     recording_status: str = ""
+    bridge_recording_sid: str = ""  # the two-channel recording started when the press secretary accepted
     sealed: str = ""  # the digest sealed into the evidence chain
 
     @property

@@ -51,13 +51,7 @@ def outbox_server():
 @pytest.fixture
 def outbox(outbox_server) -> TwilioStandIn:
     box, _ = outbox_server
-    box.messages.clear()
-    box.recordings.clear()
-    box.deleted.clear()
-    box.calls.clear()
-    box.call_updates.clear()
-    box.call_recordings.clear()
-    box.fail_next = box.fail_media_next = box.fail_calls_next = 0
+    box.reset()
     return box
 
 

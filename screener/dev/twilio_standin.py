@@ -19,6 +19,7 @@ _MESSAGES = re.compile(_ACCOUNT + r"/Messages\.json$")
 _CALLS = re.compile(_ACCOUNT + r"/Calls\.json$")
 _CALL = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})\.json$")
 _CALL_RECORDINGS = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings\.json$")
+_CALL_RECORDING = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings/(RE[0-9a-fA-F]{32}|Twilio\.CURRENT)\.json$")
 _RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3|\.json)?$")
 
 
@@ -39,10 +40,19 @@ class TwilioStandIn:
     calls: list[dict[str, str]] = field(default_factory=list)
     call_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     call_recordings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    recording_updates: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (CallSid, RecordingSid, form)
     fail_calls_next: int = 0
     on_call: Callable[[dict[str, str]], None] | None = None
     on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Forget everything received and every failure asked for (between tests)."""
+        with self.lock:
+            for collected in (self.messages, self.recordings, self.deleted, self.calls, self.call_updates,
+                              self.call_recordings, self.recording_updates):
+                collected.clear()
+            self.fail_next = self.fail_media_next = self.fail_calls_next = 0
 
 
 def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
@@ -134,9 +144,26 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                              "status": "in-progress", "channels": 2 if form.get("RecordingChannels") == "dual" else 1,
                              "uri": f"/2010-04-01/Accounts/{state.account_sid}/Recordings/{sid}.json"})
 
+        def _update_call_recording(self) -> None:
+            """Stop, pause or resume a live call's recording (Status is required, as Twilio has it)."""
+            request = self._calls_request(_CALL_RECORDING)
+            if not request:
+                return
+            match, form = request
+            if form.get("Status") not in ("stopped", "paused", "in-progress"):
+                self._error(400, 21205, "Status must be stopped, paused or in-progress")
+                return
+            with state.lock:
+                state.recording_updates.append((match.group(2), match.group(3), form))
+            self._send(200, {"sid": match.group(3), "account_sid": state.account_sid, "call_sid": match.group(2),
+                             "status": form["Status"]})
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             if _CALL_RECORDINGS.match(self.path):
                 self._record_call()
+                return
+            if _CALL_RECORDING.match(self.path):
+                self._update_call_recording()
                 return
             if _CALLS.match(self.path):
                 self._create_call()

@@ -53,14 +53,26 @@ class Bridge:
             raise BridgeError(f"ringing the press secretary failed: {type(exc).__name__}") from exc
         return call.sid
 
-    def record(self, call_sid: str, status_url: str) -> bool:
-        """Record a live call in two channels (the caller; what they hear). False (logged) on failure."""
+    def record(self, call_sid: str, status_url: str) -> str:
+        """Record a live call in two channels (the caller; what they hear); the recording's SID, or ""
+        (logged) on failure."""
         try:
-            self._calls()(call_sid).recordings.create(recording_channels="dual", recording_status_callback=status_url,
-                                                      recording_status_callback_event=["completed"])
+            recording = self._calls()(call_sid).recordings.create(
+                recording_channels="dual", recording_status_callback=status_url,
+                recording_status_callback_event=["completed"])
         except (TwilioException, OSError, BridgeError) as exc:
             metrics.BRIDGE_FAILURES.labels("record").inc()
             log.error("bridge_record_failed sid=%s error=%s", call_sid, type(exc).__name__)
+            return ""
+        return recording.sid or ""
+
+    def stop_recording(self, call_sid: str, recording_sid: str) -> bool:
+        """Stop a live call's recording (it is kept and archived like any other). False (logged) on failure."""
+        try:
+            self._calls()(call_sid).recordings(recording_sid).update(status="stopped")
+        except (TwilioException, OSError, BridgeError) as exc:
+            metrics.BRIDGE_FAILURES.labels("stop_recording").inc()
+            log.error("bridge_stop_recording_failed sid=%s error=%s", call_sid, type(exc).__name__)
             return False
         return True
 

@@ -229,7 +229,9 @@ def _connect(caller_sid: str, record: CallRecord, caller_digits: str = "") -> Re
     in two channels from now (the caller was told on entering; Twilio's conference recordings are mono)."""
     line = current_line(record.line)
     if line is not None and line.recording:
-        services().bridge.record(caller_sid, absolute_step_url("recording", kind="forward", call=caller_sid))
+        recording = services().bridge.record(caller_sid, absolute_step_url("recording", kind="forward", call=caller_sid))
+        if recording:
+            _note(caller_sid, {"bridge_recording_sid": recording})
     return xml(twiml.join_caller(line, caller_sid, step_url("screen_ended", call=caller_sid), caller_digits))
 
 
@@ -309,6 +311,9 @@ def screen_leg() -> Response:
         _note(parent, {"secretary_status": status})
     if status in TERMINAL_STATUSES:
         then = move_after_leg_ended(record)
+        if then and record.bridge_recording_sid and not record.joined:
+            # Accepted, then gone before joining: no conversation to record through the caller's voicemail.
+            services().bridge.stop_recording(parent, record.bridge_recording_sid)
         if then:
             if record.screening in UNDECIDED | CONNECTED:
                 _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})

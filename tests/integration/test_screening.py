@@ -342,6 +342,30 @@ def test_recorded_lines_record_the_connected_call_in_two_channels_after_a_notice
     assert svc.recordings.get("RE" + "3" * 32)["call_sid"] == screened.sid
 
 
+def test_accepting_then_hanging_up_before_joining_stops_the_recording(twilio, svc, line, outbox, screened):
+    svc.lines.save(replace(line, recording=True))
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    press(twilio, screened, "1")
+    [(recorded_sid, _)] = outbox.call_recordings
+    recording = svc.calls.get(screened.sid)["bridge_recording_sid"]
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "completed"))
+    assert outbox.recording_updates == [(screened.sid, recording, {"Status": "stopped"})]
+    assert [update for _, update in outbox.call_updates] == [{"Url": "http://localhost/voice/screen/done?then=voicemail"}]
+
+
+def test_a_conversation_that_happened_keeps_its_recording_running_to_the_end(twilio, svc, line, outbox, screened):
+    svc.lines.save(replace(line, recording=True))
+    name_given(twilio, screened)
+    leg = secretary_call(outbox)["sid"]
+    press(twilio, screened, "1")
+    joined = {"ConferenceSid": "CF" + "1" * 32, "StatusCallbackEvent": "participant-join", "CallSid": leg,
+              "AccountSid": ACCOUNT_SID, "FriendlyName": f"screen-{screened.sid}"}
+    twilio.post(f"/voice/screen/conference?call={screened.sid}", joined)
+    twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "completed"))
+    assert outbox.recording_updates == []
+
+
 def test_lines_that_do_not_record_start_no_recording(twilio, outbox, screened):
     name_given(twilio, screened)
     press(twilio, screened, "1")
