@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 
 from screener.model import DEFAULT_POLICY, Action, BlockMode
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
+from screener.lines import MAX_RETENTION_DAYS
 from screener.voice.prompts import VOICES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 from screener.web.form_translations import TRANSLATIONS
@@ -144,7 +145,7 @@ class LineForm(TranslatedForm):
         (BlockMode.RECORD.value, _l("Are told and recorded as evidence, never connected"))])
     block_message = StringField(_l("Message for blocked callers"), validators=[Length(max=300)])
     retention_days = IntegerField(_l("Keep callers' numbers for (days)"), default=30,
-                                  validators=[InputRequired(), NumberRange(1, 365)])
+                                  validators=[InputRequired(), NumberRange(1, MAX_RETENTION_DAYS)])
     alert_sms = TextAreaField(_l("Alert recipients"), validators=[Length(max=1000)],
                               description=_l("Numbers that get an SMS when a blocked caller calls; one per line."))
     alert_email = TextAreaField(_l("Alert e-mail addresses"), validators=[Length(max=1000)],

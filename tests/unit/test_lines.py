@@ -176,3 +176,12 @@ def test_a_line_sets_which_stir_verdicts_count_as_verified(cli, svc):
     lenient = svc.lines.get(NUMBER)
     assert (lenient.stir_verified, lenient.stir_missing_unverified) == ("ABC", False)
     assert cli(*base, "--stir-verified", "C").exit_code == 2
+
+
+def test_the_page_and_the_command_line_accept_the_same_retention(cli, as_role, svc):
+    assert cli(*CLI_ARGS, "--retention-days", "1000").exit_code == 0
+    svc.client.hdel(svc.keys.lines(), NUMBER)
+    admin = as_role("admin")
+    assert admin.post("/lines/new", {**PAGE_FORM, "retention_days": "1000"}, token_from="/lines/new").status_code == 302
+    assert svc.lines.get(NUMBER).retention_days == 1000
+    assert cli(*CLI_ARGS, "--retention-days", "3651").exit_code == 2
