@@ -16,6 +16,7 @@ from screener.model import Line
 from screener.services import Services
 from screener.store.redis_process import RedisProcess
 from screener.dev.simulate import SimulatedCall, signature
+from screener.dev import twilio_contract
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -48,17 +49,25 @@ def outbox_server():
     server.server_close()
 
 
-@pytest.fixture
-def outbox(outbox_server) -> TwilioStandIn:
+@pytest.fixture(autouse=True)
+def strict_twilio(outbox_server):
+    """A fresh stand-in account per test, holding the Twilio number of the tests' line; at teardown, any
+    request Twilio's API description refuses fails the test that sent it."""
     box, _ = outbox_server
-    box.messages.clear()
-    box.recordings.clear()
-    box.deleted.clear()
-    box.calls.clear()
-    box.call_updates.clear()
-    box.call_recordings.clear()
-    box.fail_next = box.fail_media_next = box.fail_calls_next = 0
-    return box
+    assert twilio_contract.load() is not None, "openapi-core is needed: pip install -e '.[test]'"
+    with box.lock:
+        for kept in (box.messages, box.recordings, box.deleted, box.calls, box.call_updates, box.call_recordings,
+                     box.call_status, box.phone_numbers, box.number_updates, box.violations):
+            kept.clear()
+        box.fail_next = box.fail_media_next = box.fail_calls_next = 0
+    box.add_number(LINE)
+    yield box
+    assert box.violations == [], "requests Twilio would refuse (400)"
+
+
+@pytest.fixture
+def outbox(strict_twilio) -> TwilioStandIn:
+    return strict_twilio
 
 
 @pytest.fixture
