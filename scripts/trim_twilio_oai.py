@@ -14,6 +14,7 @@ PATHS = [
     "/2010-04-01/Accounts/{AccountSid}/Calls.json",
     "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json",
     "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json",
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json",
     "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json",
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",

@@ -77,3 +77,22 @@ def test_the_account_number_list_filters_by_phone_number_as_twilio_does(api, out
                  params={"PhoneNumber": "+1202555014*"}).json()
     assert [n["phone_number"] for n in listed["incoming_phone_numbers"]] == [LINE]
     assert listed["next_page_uri"] is None and outbox.violations == []
+
+
+RECORDING = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/CA{'3' * 32}/Recordings/Twilio.CURRENT.json"
+FORM = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic x"}
+
+
+def test_stopping_a_live_calls_current_recording_conforms():
+    from screener.dev import twilio_contract
+
+    assert twilio_contract.load().violations("POST", RECORDING, FORM, b"Status=stopped") == []
+
+
+@pytest.mark.parametrize("form, why", [(b"Status=ended", "is not one of"),
+                                       (b"PauseBehavior=skip", "'Status' is a required property")])
+def test_a_recording_update_twilio_refuses_is_refused(form, why):
+    from screener.dev import twilio_contract
+
+    [violation] = twilio_contract.load().violations("POST", RECORDING, FORM, form)
+    assert violation.status == 400 and why in violation.text
