@@ -46,6 +46,7 @@ class Settings:
     redis_sentinel_master: str = "screener"
     log_level: str = "INFO"  # DEBUG adds one line per call decision to the service log
     hold_music_url: str = ""  # what a screened caller hears while the press secretary decides; "" = Twilio's
+    fallback_url: str = ""  # the numbers' VoiceFallbackUrl: static TwiML on another host; "" = PUBLIC_URL/voice/fallback
 
     @property
     def recordings_path(self) -> Path:
@@ -119,6 +120,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if hold_music_url and not hold_music_url.startswith("https://"):
         raise ConfigError("SCREENER_HOLD_MUSIC_URL must be an https:// URL (an MP3, a WAV or TwiML)")
 
+    fallback_url = get("SCREENER_FALLBACK_URL")
+    if fallback_url and not fallback_url.startswith(("http://", "https://")):
+        raise ConfigError("SCREENER_FALLBACK_URL must be a URL (https:// for a real number: static TwiML)")
+
     smtp_url = get("SCREENER_SMTP_URL")
     if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
         raise ConfigError("SCREENER_SMTP_URL must start with smtp:// or smtps://")
@@ -138,6 +143,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         recordings_s3=recordings_s3,
         s3_endpoint_url=get("SCREENER_S3_ENDPOINT_URL"),
         hold_music_url=hold_music_url,
+        fallback_url=fallback_url,
         log_level=log_level,
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),

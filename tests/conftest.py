@@ -16,6 +16,7 @@ from screener.model import Line
 from screener.services import Services
 from screener.store.redis_process import RedisProcess
 from screener.dev.simulate import SimulatedCall, signature
+from screener.dev import twilio_contract
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -48,11 +49,21 @@ def outbox_server():
     server.server_close()
 
 
-@pytest.fixture
-def outbox(outbox_server) -> TwilioStandIn:
+@pytest.fixture(autouse=True)
+def strict_twilio(outbox_server):
+    """A fresh stand-in account per test, holding the Twilio number of the tests' line; at teardown, any
+    request Twilio's API description refuses fails the test that sent it."""
     box, _ = outbox_server
+    assert twilio_contract.load() is not None, "openapi-core is needed: pip install -e '.[test]'"
     box.reset()
-    return box
+    box.add_number(LINE)
+    yield box
+    assert box.violations == [], "requests Twilio would refuse (400)"
+
+
+@pytest.fixture
+def outbox(strict_twilio) -> TwilioStandIn:
+    return strict_twilio
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from screener.model import CallRecord
-from screener.voice.bridge import BridgeError
+from screener.voice.bridge import BridgeError, Move
 from screener.voice.bridge_state import caller_gone
 from workers.context import services
 
@@ -18,7 +18,10 @@ def move_call(call_sid: str, url: str) -> str:
     record = calls.record(call_sid) or CallRecord()
     if caller_gone(record) or record.caller_moved:
         return "not needed"
-    if not svc.bridge.redirect(call_sid, url):
+    moved = svc.bridge.redirect(call_sid, url)
+    if moved is Move.ENDED:
+        return "ended"
+    if moved is Move.FAILED:
         raise BridgeError(f"moving {call_sid} failed; retrying")
     calls.set_fields(call_sid, {"caller_moved": "1"})
     log.info("caller_moved sid=%s by=worker", call_sid)

@@ -76,6 +76,8 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
         raise click.BadParameter(first.message, param_hint=OPTION_OF[first.field]) from None
     before = lines.save(services(), actor(), line_obj)
     click.echo(f"{'updated' if before else 'added'} line {line_obj.number} -> {line_obj.forward_to}")
+    click.echo(f"next: point the Twilio number at this service with `screener twilio configure --number "
+               f"{line_obj.number}` (then `screener twilio check`)")
 
 
 @line.command("list")

@@ -69,6 +69,7 @@ def run_demo(port: int) -> None:
     server = start_outbox(outbox)
     values = _write_env(instance, server.server_address[1])
     outbox.account_sid, outbox.auth_token = values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"]
+    outbox.add_number(DEMO_LINE)  # so that `screener twilio configure` and `check` have the line's number
     outbox.on_message = lambda m: click.secho(f"\n[SMS outbox] to {m['to']}: {m['body']}\n", fg="yellow")
     outbox.on_call = lambda c: click.secho(f"\n[Calls] ringing the press secretary {c['To']} from {c['From']}\n",
                                            fg="cyan")

@@ -8,9 +8,10 @@ made while a phone rings, so each has a short timeout and a failure is reported,
 """
 from __future__ import annotations
 
+import enum
 import logging
 
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from screener import metrics
 from screener.voice.bridge_state import OnCallerHangup, on_caller_hangup
@@ -22,6 +23,20 @@ from screener.twilio_rest import CALL_PATH_TIMEOUT_SECONDS, twilio_client
 log = logging.getLogger("screener.bridge")
 
 RING_SECONDS = 25
+# "Call is not in-progress. Cannot redirect.": the call ended (the caller hung up) before our update reached it.
+CALL_NOT_IN_PROGRESS = 21220
+
+
+class Move(enum.Enum):
+    """What came of moving a live call: moved; the call had already ended (nothing to retry); failed."""
+
+    MOVED = "moved"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+def _ended(exc: Exception) -> bool:
+    return isinstance(exc, TwilioRestException) and exc.code == CALL_NOT_IN_PROGRESS
 
 
 class BridgeError(Exception):
@@ -76,21 +91,29 @@ class Bridge:
             return False
         return True
 
-    def redirect(self, call_sid: str, url: str) -> bool:
-        """Move a live call to the TwiML at url. False (and a log line) when Twilio refused or was down."""
+    def redirect(self, call_sid: str, url: str) -> Move:
+        """Move a live call to the TwiML at url. ENDED when the call had already ended (Twilio's 21220),
+        FAILED when Twilio refused otherwise or was down; both logged."""
         try:
             self._calls()(call_sid).update(url=url)
         except (TwilioException, OSError, BridgeError) as exc:
+            if _ended(exc):
+                log.info("bridge_redirect_call_ended sid=%s code=%s", call_sid, CALL_NOT_IN_PROGRESS)
+                return Move.ENDED
             metrics.BRIDGE_FAILURES.labels("redirect").inc()
             log.warning("bridge_redirect_failed sid=%s error=%s", call_sid, type(exc).__name__)
-            return False
-        return True
+            return Move.FAILED
+        return Move.MOVED
 
     def hang_up(self, call_sid: str) -> bool:
-        """End a call, ringing or answered. False (and a log line) when Twilio refused or was down."""
+        """End a call, ringing or answered (or already ended: Twilio's 21220). False (and a log line) when
+        Twilio refused otherwise or was down."""
         try:
             self._calls()(call_sid).update(status="completed")
         except (TwilioException, OSError, BridgeError) as exc:
+            if _ended(exc):
+                log.info("bridge_hangup_call_ended sid=%s code=%s", call_sid, CALL_NOT_IN_PROGRESS)
+                return True
             metrics.BRIDGE_FAILURES.labels("hangup").inc()
             log.warning("bridge_hangup_failed sid=%s error=%s", call_sid, type(exc).__name__)
             return False

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, request
 from screener import metrics
 from screener import jobs
 from screener.voice import twiml
-from screener.voice.bridge import BridgeError
+from screener.voice.bridge import BridgeError, Move
 from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
                                    move_after_leg_ended, status_to_keep)
 from screener.model import CallRecord, Line
@@ -78,8 +78,11 @@ def _move_caller(caller_sid: str, then: str) -> None:
     """Move the waiting caller to /screen/done?then=...; a worker retries if Twilio refuses now."""
     svc = services()
     url = absolute_step_url("screen_done", then=then)
-    if svc.bridge.redirect(caller_sid, url):
+    moved = svc.bridge.redirect(caller_sid, url)
+    if moved is Move.MOVED:
         _note(caller_sid, {"caller_moved": "1"})
+        return
+    if moved is Move.ENDED:  # the caller hung up meanwhile: nobody is left on hold, nothing to retry
         return
     try:
         jobs.enqueue_call_move(svc.alerts, caller_sid, url)

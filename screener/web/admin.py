@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener import lists
+from screener import lists, twilio_numbers
 from screener.lines import FieldError, InvalidLine, LineExists, LineInput
 from screener.lines import build as build_line
 from screener.lines import save as save_line
@@ -234,7 +234,21 @@ def line_edit(digits: str) -> Response | tuple[str, int]:
         return saved
     status = 400 if request.method == "POST" else 200
     return render_template("line_form.html", form=form, line=line, classes=POLICY_CLASSES, voice_fields=_voice_fields(form),
-                           field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None)), status
+                           field_name=policy_field_name, policy_error=getattr(form, "errors_extra", None),
+                           twilio=_twilio_check(line.number)), status
+
+
+def _twilio_check(number: str) -> dict:
+    """What `screener twilio check` says of the line's number, waiting for Twilio a few seconds at most:
+    {"state": ok | differs | unreachable | unset, "differing": [Setting], "reason": text}."""
+    try:
+        found = twilio_numbers.check(services().settings, number, twilio_numbers.PAGE_TIMEOUT_SECONDS)
+    except twilio_numbers.NotConfigurable as exc:
+        return {"state": "unset", "differing": [], "reason": str(exc)}
+    except (twilio_numbers.NumberNotFound, twilio_numbers.TwilioUnavailable) as exc:
+        return {"state": "unreachable", "differing": [], "reason": str(exc)}
+    differing = [item for item in found if not item.matches]
+    return {"state": "differs" if differing else "ok", "differing": differing, "reason": ""}
 
 
 @bp.get("/lines/<digits>/allowlist")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import pytest
 import redis
@@ -508,3 +509,27 @@ def test_unedited_env_example_refuses_to_start():
 
     with pytest.raises(ConfigError, match="SCREENER_SECRET_KEY"):
         require_secrets(settings)
+
+
+@needs_nginx
+@pytest.mark.slow
+def test_nginx_takes_a_message_itself_when_the_app_is_down(tls, tmp_path):
+    ports = SimpleNamespace(app=free_port(), http=free_port(), https=free_port())  # nothing listens on app
+    conf = nginx_conf(tmp_path, site_on_ports(tls, tmp_path, ports))
+    proxy = launch(["nginx", "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                   tmp_path / "nginx.out")
+    try:
+        wait_until(lambda: running(proxy, "nginx", tmp_path / "nginx.out") and listening(ports.https), "nginx")
+        trusted = ssl.create_default_context(cafile=str(tls.cert))
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert fetch(PublicHostConnection(ports.https, trusted, PUBLIC_HOST), "POST", "/voice/incoming", b"a=1",
+                     form).status == 502
+        answer = fetch(PublicHostConnection(ports.https, trusted, PUBLIC_HOST), "POST", "/voice/fallback", b"a=1", form)
+        done = fetch(PublicHostConnection(ports.https, trusted, PUBLIC_HOST), "POST", "/voice/fallback/done", b"", form)
+    finally:
+        stop_process(proxy)
+    assert answer.status == 200 and answer.getheader("Content-Type") == "application/xml"
+    assert answer.text == (ROOT / "deploy" / "fallback.xml").read_text().strip()  # the second host's copy
+    record = ElementTree.fromstring(answer.text).find("Record")
+    assert record.get("action") == "/voice/fallback/done"
+    assert ElementTree.fromstring(done.text)[0].tag == "Hangup"

@@ -676,3 +676,26 @@ def test_the_review_shows_a_recording_archived_after_the_report(twilio, svc, lin
     twilio.post(f"/voice/recording?kind=forward&call={screened.sid}", form)
     page = as_role("viewer", "viewer2").get("/reviews/").get_data(as_text=True)
     assert "2 recordings of the reported call" in page
+
+
+def test_moving_a_caller_who_has_already_hung_up_is_logged_and_not_retried(twilio, svc, outbox, run_worker,
+                                                                         screened, caplog):
+    name_given(twilio, screened)
+    outbox.end_call(screened.sid)  # the caller hung up; their status callback has not arrived yet
+    with caplog.at_level("INFO", logger="screener.bridge"):
+        assert press(twilio, screened, "2")[0].tag == "Hangup"
+    assert f"bridge_redirect_call_ended sid={screened.sid} code=21220" in caplog.text
+    assert not moved_to_done(outbox, screened) and "caller_moved" not in svc.calls.get(screened.sid)
+    assert svc.alerts.count == 0  # no worker retry of a move that can never happen
+
+
+def test_the_stand_in_refuses_to_move_an_ended_call_as_twilio_does(outbox, settings):
+    from twilio.base.exceptions import TwilioRestException
+    from screener.twilio_rest import twilio_client
+
+    sid = "CA" + "4" * 32
+    outbox.end_call(sid, "canceled")
+    with pytest.raises(TwilioRestException) as refused:
+        twilio_client(settings).calls(sid).update(url="https://screener.example.org/voice/screen/done")
+    assert (refused.value.status, refused.value.code) == (400, 21220)
+    assert "Call is not in-progress. Cannot redirect." in refused.value.msg

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
+
+import pytest
 
 from tests.conftest import LINE
 from tests.integration.web_support import as_role, make_user, web  # noqa: F401
@@ -109,3 +113,46 @@ def test_changing_language_translates_the_page(as_role):
     assert "Чёрный список" in viewer.get("/blocklist/").get_data(as_text=True)
     viewer.post("/account/language", {"locale": "be"})
     assert "Чорны спіс" in viewer.get("/blocklist/").get_data(as_text=True)
+
+
+@pytest.fixture
+def public_url(env, monkeypatch):
+    monkeypatch.setenv("SCREENER_PUBLIC_URL", "https://screener.example.org")
+    return "https://screener.example.org"
+
+
+def test_line_page_shows_the_twilio_numbers_webhooks_differ(public_url, as_role, line):
+    page = as_role("admin").get(f"/lines/{LINE[1:]}/edit").get_data(as_text=True)
+    assert 'data-state="differs"' in page
+    assert "StatusCallback" in page and "https://screener.example.org/voice/status" in page
+    assert f"screener twilio configure --number {LINE}" in page
+
+
+def test_line_page_shows_a_configured_number_matches(public_url, as_role, line, cli):
+    assert cli("twilio", "configure").exit_code == 0
+    page = as_role("admin").get(f"/lines/{LINE[1:]}/edit").get_data(as_text=True)
+    assert 'data-state="ok"' in page and "VoiceUrl" not in page
+
+
+@pytest.fixture
+def silent_twilio(public_url, monkeypatch):
+    """TWILIO_API_BASE on a socket that accepts connections and never answers."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    monkeypatch.setenv("TWILIO_API_BASE", f"http://127.0.0.1:{silent.getsockname()[1]}")
+    yield
+    silent.close()
+
+
+def test_line_page_says_when_twilio_cannot_be_asked_without_waiting_long(silent_twilio, as_role, line):
+    admin = as_role("admin")
+    started = time.monotonic()
+    page = admin.get(f"/lines/{LINE[1:]}/edit").get_data(as_text=True)
+    assert time.monotonic() - started < 8
+    assert 'data-state="unreachable"' in page and "Twilio could not be asked" in page
+
+
+def test_line_page_says_the_check_needs_a_public_url(as_role, line):
+    page = as_role("admin").get(f"/lines/{LINE[1:]}/edit").get_data(as_text=True)
+    assert 'data-state="unset"' in page and "SCREENER_PUBLIC_URL is not set" in page
