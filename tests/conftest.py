@@ -60,6 +60,8 @@ def outbox(outbox_server) -> TwilioStandIn:
     box.calls.clear()
     box.call_updates.clear()
     box.call_recordings.clear()
+    box.call_states.clear()
+    box.recordings_of_call.clear()
     box.fail_next = box.fail_media_next = box.fail_calls_next = 0
     return box
 

@@ -20,6 +20,7 @@ _CALLS = re.compile(_ACCOUNT + r"/Calls\.json$")
 _CALL = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})\.json$")
 _CALL_RECORDINGS = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings\.json$")
 _RECORDING = re.compile(_ACCOUNT + r"/Recordings/(RE[0-9a-fA-F]{32})(\.wav|\.mp3|\.json)?$")
+_CALL_RECORDINGS_LIST = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings\.json(\?.*)?$")
 
 
 @dataclass
@@ -43,6 +44,10 @@ class TwilioStandIn:
     on_call: Callable[[dict[str, str]], None] | None = None
     on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What GET Calls/{sid}.json and GET Calls/{sid}/Recordings.json answer (the reconciliation job asks):
+    # a call's fields (status, duration) by CallSid, and the RecordingSids Twilio holds for a call.
+    call_states: dict[str, dict[str, str]] = field(default_factory=dict)
+    recordings_of_call: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
@@ -163,7 +168,42 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                 "uri": f"/2010-04-01/Accounts/{state.account_sid}/Messages/{sid}.json",
             })
 
+        def _fetch_call(self) -> None:
+            """A call as Twilio reports it, or 404 for a call it does not know."""
+            match = self._account(_CALL)
+            if not match:
+                return
+            with state.lock:
+                known = state.call_states.get(match.group(2))
+            if known is None:
+                self._error(404, 20404, "The requested resource was not found")
+                return
+            self._send(200, {**self._call_json(match.group(2), {}, known.get("status", "")),
+                             "duration": known.get("duration"), "direction": known.get("direction", "inbound")})
+
+        def _list_call_recordings(self) -> None:
+            """The recordings Twilio holds for a call (one page)."""
+            match = self._account(_CALL_RECORDINGS_LIST)
+            if not match:
+                return
+            call_sid = match.group(2)
+            with state.lock:
+                sids = list(state.recordings_of_call.get(call_sid, []))
+            base = f"/2010-04-01/Accounts/{state.account_sid}"
+            self._send(200, {"recordings": [
+                {"sid": sid, "account_sid": state.account_sid, "call_sid": call_sid, "status": "completed",
+                 "duration": "10", "uri": f"{base}/Recordings/{sid}.json"} for sid in sids],
+                "first_page_uri": f"{base}/Calls/{call_sid}/Recordings.json?PageSize=50&Page=0",
+                "next_page_uri": None, "previous_page_uri": None, "page": 0, "page_size": 50,
+                "uri": f"{base}/Calls/{call_sid}/Recordings.json?PageSize=50&Page=0"})
+
         def do_GET(self) -> None:  # noqa: N802
+            if _CALL.match(self.path):
+                self._fetch_call()
+                return
+            if _CALL_RECORDINGS_LIST.match(self.path):
+                self._list_call_recordings()
+                return
             match = self._account(_RECORDING)
             if not match:
                 return

@@ -71,6 +71,17 @@ def move_after_leg_ended(record: CallRecord) -> str | None:
     return outcome if outcome in MOVE_OUTCOMES else None
 
 
+def after_leg_ended(record: CallRecord, status: str) -> tuple[dict[str, str], str | None]:
+    """The press secretary's call ended with `status` (its status callback, or Twilio's answer to the
+    reconciliation job): the facts to note on the caller's record, and the outcome to move a caller
+    still waiting to (None: nobody to move)."""
+    fields = {"secretary_status": status} if status_to_keep(record, status) else {}
+    then = move_after_leg_ended(record)
+    if then and record.screening in UNDECIDED | CONNECTED:
+        fields["screening"] = "no_answer" if status != "completed" else "voicemail"
+    return fields, then
+
+
 def on_caller_hangup(record: CallRecord) -> OnCallerHangup:
     """The caller's call ended: what the press secretary's call (if any is still live) needs."""
     if not record.secretary_sid or record.caller_left or record.secretary_status in TERMINAL_STATUSES:

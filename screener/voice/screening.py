@@ -21,8 +21,8 @@ from screener import metrics
 from screener import jobs
 from screener.voice import twiml
 from screener.voice.bridge import BridgeError
-from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
-                                   move_after_leg_ended, status_to_keep)
+from screener.voice.bridge_state import (after_leg_ended, caller_gone, caller_outcome, is_our_call, may_choose,
+                                         status_to_keep)
 from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
@@ -103,7 +103,8 @@ def _ring(line: Line, caller_sid: str, first_step: str, /, **query: str) -> str:
 
 def _hold(line: Line, caller_sid: str, leg_sid: str, screened: bool) -> Response:
     """Note who is rung and hold the caller in their conference meanwhile."""
-    _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid})
+    _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid,
+                       "callback_base": absolute_step_url("screen_done").split("/voice/", 1)[0]})
     return xml(twiml.wait_for_press_secretary(line, caller_sid, step_url("screen_done"),
                                               step_url("screen_conference", call=caller_sid),
                                               services().settings.hold_music_url, screened=screened))
@@ -295,14 +296,15 @@ def screen_leg() -> Response:
     record = _record(parent)
     if not is_our_call(record, leg):
         return xml(twiml.empty())  # a call we did not place for this caller
-    if status_to_keep(record, status):
-        _note(parent, {"secretary_status": status})
-    if status in TERMINAL_STATUSES:
-        then = move_after_leg_ended(record)
-        if then:
-            if record.screening in UNDECIDED | CONNECTED:
-                _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})
-            _move_caller(parent, then)
+    if status not in TERMINAL_STATUSES:
+        if status_to_keep(record, status):
+            _note(parent, {"secretary_status": status})
+        return xml(twiml.empty())
+    fields, then = after_leg_ended(record, status)
+    if fields:
+        _note(parent, fields)
+    if then:
+        _move_caller(parent, then)
     return xml(twiml.empty())
 
 
