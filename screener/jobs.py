@@ -5,7 +5,7 @@ Jobs are referenced by import path so that the web process never imports worker 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rq import Queue, Retry
@@ -19,6 +19,7 @@ CAMPAIGN_JOB = "workers.reports.campaign_detected"
 ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
 MOVE_CALL_JOB = "workers.bridge.move_call"
 RECONCILE_JOB = "workers.reconcile.reconcile_calls"
+END_HOLD_JOB = "workers.bridge.end_hold"
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 MOVE_RETRY = Retry(max=5, interval=[2, 5, 10, 30, 60])  # a caller is waiting on hold meanwhile
@@ -88,3 +89,10 @@ def schedule_reconcile(queue: Queue, now: int, period: int) -> str:
                            description="reconcile calls")
     return job.id
 
+
+def schedule_end_of_hold(queue: Queue, call_sid: str, seconds: int) -> str:
+    """End the caller's hold in `seconds` if they are still waiting then (the hold watchdog)."""
+    job = queue.enqueue_in(timedelta(seconds=seconds), END_HOLD_JOB, call_sid, job_id=f"hold-{call_sid}",
+                           retry=MOVE_RETRY, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=30 * 86400,
+                           description=f"end hold {call_sid}")
+    return job.id

@@ -21,8 +21,8 @@ from screener import metrics
 from screener import jobs
 from screener.voice import twiml
 from screener.voice.bridge import BridgeError
-from screener.voice.bridge_state import (after_leg_ended, caller_gone, caller_outcome, is_our_call, may_choose,
-                                         status_to_keep)
+from screener.voice.bridge_state import (after_leg_ended, caller_gone, caller_outcome, hold_limit_seconds,
+                                         is_our_call, may_choose, status_to_keep)
 from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
@@ -105,6 +105,10 @@ def _hold(line: Line, caller_sid: str, leg_sid: str, screened: bool) -> Response
     """Note who is rung and hold the caller in their conference meanwhile."""
     _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid,
                        "callback_base": absolute_step_url("screen_done").split("/voice/", 1)[0]})
+    try:
+        jobs.schedule_end_of_hold(services().alerts, caller_sid, hold_limit_seconds(len(line.languages)))
+    except UNREACHABLE:
+        log.error("hold_watchdog_unscheduled sid=%s", caller_sid)
     return xml(twiml.wait_for_press_secretary(line, caller_sid, step_url("screen_done"),
                                               step_url("screen_conference", call=caller_sid),
                                               services().settings.hold_music_url, screened=screened))
