@@ -1,10 +1,11 @@
-"""Put jobs on the RQ queues (alerts, reports, campaigns, recording archiving, moving a waiting caller);
-workers run them. The webhook never waits for delivery.
+"""Put jobs on the RQ queues (alerts, reports, campaigns, recording archiving, moving a waiting caller,
+reconciling calls whose callbacks were lost); workers run them. The webhook never waits for delivery.
 
 Jobs are referenced by import path so that the web process never imports worker code.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rq import Queue, Retry
@@ -17,6 +18,8 @@ REPORT_JOB = "workers.reports.report_call"
 CAMPAIGN_JOB = "workers.reports.campaign_detected"
 ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
 MOVE_CALL_JOB = "workers.bridge.move_call"
+RECONCILE_JOB = "workers.reconcile.reconcile_calls"
+END_HOLD_JOB = "workers.bridge.end_hold"
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 MOVE_RETRY = Retry(max=5, interval=[2, 5, 10, 30, 60])  # a caller is waiting on hold meanwhile
@@ -69,3 +72,27 @@ def enqueue_call_move(queue: Queue, call_sid: str, url: str) -> str:
     """Retry moving a waiting caller's live call to url (the webhook's own try failed)."""
     return _enqueue(queue, MOVE_CALL_JOB, call_sid, url, retry=MOVE_RETRY, job_id=f"move-{call_sid}",
                     description=f"move call {call_sid}")
+
+
+def enqueue_reconcile(queue: Queue, now: int | None = None) -> str:
+    """Run the reconciliation job now (`now`: as if at that time, for tests). Not retried: the next
+    period's run tries again."""
+    return _enqueue(queue, RECONCILE_JOB, now, retry=None, job_timeout=300, description="reconcile calls")
+
+
+def schedule_reconcile(queue: Queue, now: int, period: int) -> str:
+    """Schedule the reconciliation job for the start of the next period after `now`. The job's id names
+    that period, so workers that all schedule it (each at start, each run for the next) make one job."""
+    slot = now // period + 1
+    job = queue.enqueue_at(datetime.fromtimestamp(slot * period, tz=timezone.utc), RECONCILE_JOB,
+                           job_id=f"reconcile-{slot}", job_timeout=300, result_ttl=3600, failure_ttl=7 * 86400,
+                           description="reconcile calls")
+    return job.id
+
+
+def schedule_end_of_hold(queue: Queue, call_sid: str, seconds: int) -> str:
+    """End the caller's hold in `seconds` if they are still waiting then (the hold watchdog)."""
+    job = queue.enqueue_in(timedelta(seconds=seconds), END_HOLD_JOB, call_sid, job_id=f"hold-{call_sid}",
+                           retry=MOVE_RETRY, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=30 * 86400,
+                           description=f"end hold {call_sid}")
+    return job.id

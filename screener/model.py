@@ -220,6 +220,7 @@ class CallRecord:
     screening: str = ""  # the bridge's outcome: ringing, accepted, bridged, voicemail, declined, reported, ...
     secretary_sid: str = ""  # the press secretary's call we placed
     secretary_status: str = ""
+    callback_base: str = ""  # where Twilio reached us for this call's bridge (for moves made by a worker)
     joined: bool = False  # the press secretary joined the caller's conference
     caller_moved: bool = False  # the caller's call was moved out of the conference by a REST update
     caller_left: bool = False  # the caller hung up while the press secretary was rung or connected

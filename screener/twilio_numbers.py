@@ -7,10 +7,9 @@ from urllib.parse import urlsplit
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from screener.config import Settings
+from screener.voice import protocol
 from screener.twilio_rest import WORKER_TIMEOUT_SECONDS, twilio_client
 
-VOICE_PATH = "/voice/incoming"
-STATUS_PATH = "/voice/status"
 # Answered by nginx itself (deploy/nginx/screener.conf), so it still works when gunicorn, the app or Redis is down.
 FALLBACK_PATH = "/voice/fallback"
 # A page must not wait on Twilio for long: the line's page shows "Twilio unreachable" instead.
@@ -68,8 +67,9 @@ def wanted(settings: Settings) -> dict[str, str]:
     base = _reachable_base(settings.public_url, "SCREENER_PUBLIC_URL")
     fallback = (_reachable_base(settings.fallback_url, "SCREENER_FALLBACK_URL") if settings.fallback_url
                 else base + FALLBACK_PATH)
-    return {"VoiceUrl": base + VOICE_PATH, "VoiceMethod": "POST",
-            "StatusCallback": base + STATUS_PATH, "StatusCallbackMethod": "POST",
+    # With Twilio's connection overrides, like every URL we hand it: a 503 on these is retried too.
+    return {"VoiceUrl": protocol.step_url(base, "incoming"), "VoiceMethod": "POST",
+            "StatusCallback": protocol.step_url(base, "status"), "StatusCallbackMethod": "POST",
             "VoiceFallbackUrl": fallback, "VoiceFallbackMethod": "POST"}
 
 

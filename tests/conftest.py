@@ -17,8 +17,11 @@ from screener.services import Services
 from screener.store.redis_process import RedisProcess
 from screener.dev.simulate import SimulatedCall, signature
 from screener.dev import twilio_contract
+from screener.dev import twilio_webhooks as webhooks
+from screener.voice.protocol import CONNECTION_OVERRIDES
 from screener.dev.twilio_standin import TwilioStandIn, start as start_outbox
 
+OVERRIDES = "#" + CONNECTION_OVERRIDES  # the fragment every URL we hand to Twilio ends with
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32
 SECRET_KEY = "test-secret-key-" + "x" * 40
@@ -125,6 +128,19 @@ class Twilio:
         url = signed_url or (self.base + path)
         sig = signature(token or self.token, url, form)
         return self.client.post(path, data=form, headers={"X-Twilio-Signature": sig, **(headers or {})})
+
+    def callback(self, url: str, form: dict[str, str], before_retry=None):
+        """Deliver a URL we handed to Twilio (relative or absolute, with its fragment) as Twilio would:
+        signed for the URL without the fragment, retried only as the fragment's overrides say. The last
+        response, with `.attempts` (every response) on it."""
+        path = "/" + url.split("://", 1)[-1].split("/", 1)[1] if "://" in url else url
+
+        def attempt(requested: str):
+            return self.post(requested, form, signed_url=self.base + requested)
+
+        responses = webhooks.deliver(path, attempt, lambda response: response.status_code, before_retry)
+        responses[-1].attempts = responses
+        return responses[-1]
 
     def call(self, from_: str, to: str = LINE, **kwargs):
         sim = SimulatedCall(from_=from_, to=to, account_sid=ACCOUNT_SID)

@@ -3,13 +3,16 @@ Redis, with the process's Services built once (workers/context.py)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from rq import Queue, SimpleWorker
 
+from screener import jobs
 from screener.config import load_settings
 from screener.imports import IMPORT_QUEUE
 from screener.services import ALERT_QUEUE, RECORDING_QUEUE, Services
 from screener.store.connection import connect
+from screener.voice.reconcile import RECONCILE_PERIOD_SECONDS
 from workers import context
 
 
@@ -30,5 +33,9 @@ def run_worker(burst: bool = False, queue_names: tuple[str, ...] = ALL_QUEUES) -
     context.bind(Services.build(settings, client=connection))
     # Alerts first: a person waits for them; recordings and imports can wait a little.
     queues = [Queue(name, connection=connection) for name in queue_names]
+    # Each run of the reconciliation job schedules the next; a lasting worker (re)starts the chain. The
+    # job's id names its period, so every worker scheduling it makes one job.
+    if not burst and ALERT_QUEUE in queue_names:  # its queue: a caller on hold may be waiting for it, as for a move
+        jobs.schedule_reconcile(Queue(ALERT_QUEUE, connection=connection), int(time.time()), RECONCILE_PERIOD_SECONDS)
     worker = SimpleWorker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=True)

@@ -42,6 +42,7 @@ NUMBER_FIELDS = {"VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "VoiceF
 
 def _rfc2822() -> str:
     return datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+_CALL_RECORDINGS_LIST = re.compile(_ACCOUNT + r"/Calls/(CA[0-9a-fA-F]{32})/Recordings\.json(\?.*)?$")
 
 
 @dataclass
@@ -49,8 +50,9 @@ class TwilioStandIn:
     """What the stand-in received and serves. `fail_next` / `fail_media_next` / `fail_calls_next` make
     the next n message sends / media fetches / call creations and updates answer 500. `calls` holds the
     calls created, `call_updates` the (CallSid, form) of each update, `call_recordings` the (CallSid,
-    form) of each recording started on a live call, `call_status` what it knows of each call's state
-    (`end_call()`), `phone_numbers` the account's IncomingPhoneNumbers by SID (`add_number()`), and
+    form) of each recording started on a live call, `call_states` what it knows of each call (status,
+    duration, direction: set by a test, by `end_call()` or by an update that ended it),
+    `recordings_of_call` the recordings it holds for each call, `phone_numbers` the account's IncomingPhoneNumbers by SID (`add_number()`), and
     `violations` every request Twilio's API description refuses."""
 
     account_sid: str
@@ -64,7 +66,6 @@ class TwilioStandIn:
     call_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     call_recordings: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     recording_updates: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (CallSid, RecordingSid, form)
-    call_status: dict[str, str] = field(default_factory=dict)
     fail_calls_next: int = 0
     phone_numbers: dict[str, dict] = field(default_factory=dict)
     number_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -72,12 +73,17 @@ class TwilioStandIn:
     on_call: Callable[[dict[str, str]], None] | None = None
     on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # What GET Calls/{sid}.json and GET Calls/{sid}/Recordings.json answer (the reconciliation job asks):
+    # a call's fields (status, duration) by CallSid, and the RecordingSids Twilio holds for a call.
+    call_states: dict[str, dict[str, str]] = field(default_factory=dict)
+    recordings_of_call: dict[str, list[str]] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Forget everything received and every failure asked for (between tests)."""
         with self.lock:
             for collected in (self.messages, self.recordings, self.deleted, self.calls, self.call_updates,
-                              self.call_recordings, self.recording_updates, self.call_status, self.phone_numbers,
+                              self.call_recordings, self.recording_updates, self.call_states, self.recordings_of_call,
+                              self.phone_numbers,
                               self.number_updates, self.violations):
                 collected.clear()
             self.fail_next = self.fail_media_next = self.fail_calls_next = 0
@@ -108,7 +114,7 @@ class TwilioStandIn:
     def end_call(self, call_sid: str, status: str = "completed") -> None:
         """The call has ended at Twilio (the caller hung up): updates of it now answer 21220."""
         with self.lock:
-            self.call_status[call_sid] = status
+            self.call_states.setdefault(call_sid, {})["status"] = status
 
 
 def _number_matches(pattern: str, number: str) -> bool:
@@ -197,7 +203,6 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             call = {"sid": "CA" + secrets.token_hex(16), **form}
             with state.lock:
                 state.calls.append(call)
-                state.call_status[call["sid"]] = "queued"
             if state.on_call:
                 state.on_call(call)
             self._send(201, self._call_json(call["sid"], form, "queued"))
@@ -210,12 +215,12 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             match, form = request
             sid = match.group(2)
             with state.lock:
-                if state.call_status.get(sid) in ENDED:
+                if state.call_states.get(sid, {}).get("status") in ENDED:
                     self._error(400, 21220, "Call is not in-progress. Cannot redirect.")
                     return
                 state.call_updates.append((sid, form))
                 if form.get("Status") in ENDED:
-                    state.call_status[sid] = form["Status"]
+                    state.call_states.setdefault(sid, {})["status"] = form["Status"]
             self._send(200, self._call_json(sid, form, form.get("Status", "in-progress")))
 
         def _record_call(self) -> None:
@@ -305,6 +310,35 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                 answer = dict(number)
             self._send(200, answer)
 
+        def _fetch_call(self) -> None:
+            """A call as Twilio reports it, or 404 for a call it does not know."""
+            match = self._account(_CALL)
+            if not match:
+                return
+            with state.lock:
+                known = state.call_states.get(match.group(2))
+            if known is None:
+                self._error(404, 20404, "The requested resource was not found")
+                return
+            self._send(200, {**self._call_json(match.group(2), {}, known.get("status", "")),
+                             "duration": known.get("duration"), "direction": known.get("direction", "inbound")})
+
+        def _list_call_recordings(self) -> None:
+            """The recordings Twilio holds for a call (one page)."""
+            match = self._account(_CALL_RECORDINGS_LIST)
+            if not match:
+                return
+            call_sid = match.group(2)
+            with state.lock:
+                sids = list(state.recordings_of_call.get(call_sid, []))
+            base = f"/2010-04-01/Accounts/{state.account_sid}"
+            self._send(200, {"recordings": [
+                {"sid": sid, "account_sid": state.account_sid, "call_sid": call_sid, "status": "completed",
+                 "duration": "10", "uri": f"{base}/Recordings/{sid}.json"} for sid in sids],
+                "first_page_uri": f"{base}/Calls/{call_sid}/Recordings.json?PageSize=50&Page=0",
+                "next_page_uri": None, "previous_page_uri": None, "page": 0, "page_size": 50,
+                "uri": f"{base}/Calls/{call_sid}/Recordings.json?PageSize=50&Page=0"})
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             if not self._admit("POST"):
                 return
@@ -323,6 +357,12 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             if not self._admit("GET"):
+                return
+            if _CALL.match(self.path):
+                self._fetch_call()
+                return
+            if _CALL_RECORDINGS_LIST.match(self.path):
+                self._list_call_recordings()
                 return
             if "/IncomingPhoneNumbers.json" in self.path:
                 self._list_numbers()

@@ -97,7 +97,8 @@ class CallPath:
         args += prefixes
         result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
                             k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
-                            k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid)], args)
+                            k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid),
+                            k.calls_unsettled()], args)
         status = result[0].decode()
         if status == "stale":
             raise StaleLines(result[1].decode())

@@ -23,7 +23,17 @@ class CallLog:
 
     def update_status(self, sid: str, status: str, duration: str, at: int) -> bool:
         """Apply a status callback once; False for a repeat of one already applied."""
-        return bool(self._status(keys=[self.keys.call(sid), self.keys.call_stream()], args=[status, duration, at, sid]))
+        return bool(self._status(keys=[self.keys.call(sid), self.keys.call_stream(), self.keys.calls_unsettled()],
+                                 args=[status, duration, at, sid]))
+
+    def unsettled(self, arrived_before: int, count: int = 500) -> list[str]:
+        """CallSids of calls that arrived before then and that reconciliation has not settled, oldest first."""
+        found = self.client.zrangebyscore(self.keys.calls_unsettled(), "-inf", arrived_before, start=0, num=count)
+        return [sid.decode() for sid in found]
+
+    def settle(self, sid: str) -> None:
+        """Reconciliation has accounted for every callback of the call."""
+        self.client.zrem(self.keys.calls_unsettled(), sid)
 
     def set_fields(self, sid: str, values: Mapping[str, str]) -> None:
         """Add facts to an existing call record (alert delivery, screening outcome)."""

@@ -70,6 +70,10 @@ class Keys:
     def call_number(self, call_sid: str) -> str:
         return f"{self.prefix}call:{call_sid}:num"
 
+    def calls_unsettled(self) -> str:
+        """Calls whose callbacks the reconciliation job has not yet accounted for, by arrival time."""
+        return f"{self.prefix}calls:unsettled"
+
     def calls_by_caller(self, link_hash: str) -> str:
         return f"{self.prefix}calls:by:{link_hash}"
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import logging
 
+from rq import Queue
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from screener import metrics
+from screener import jobs, metrics
 from screener.voice.bridge_state import OnCallerHangup, on_caller_hangup
 from screener.config import Settings
 from screener.model import CallRecord, Line
@@ -136,3 +137,14 @@ def release_press_secretary(calls: CallLog, bridge: Bridge, caller_sid: str, lef
         bridge.redirect(record.secretary_sid, left_url)
     else:
         bridge.hang_up(record.secretary_sid)
+
+
+def move_caller(calls: CallLog, bridge: Bridge, retry_queue: Queue, caller_sid: str, url: str) -> Move:
+    """Move a waiting caller's live call to url and note it. If Twilio refuses now a job retries the move
+    (nobody may be left on hold); a call that has ended needs nothing."""
+    moved = bridge.redirect(caller_sid, url)
+    if moved is Move.MOVED:
+        calls.set_fields(caller_sid, {"caller_moved": "1"})
+    elif moved is Move.FAILED:
+        jobs.enqueue_call_move(retry_queue, caller_sid, url)
+    return moved

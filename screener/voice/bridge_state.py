@@ -22,6 +22,28 @@ CONNECTED = frozenset({"accepted", "bridged"})  # screened and accepted; forward
 MOVE_OUTCOMES = frozenset({"voicemail", "declined", "reported", "no_answer"})
 
 
+# How long a caller may wait on hold, whatever callback is lost: the ring (25 s, and the ~5 s Twilio adds),
+# then the whisper (the name, at most 6 s; the prompt, about 12 s in each of the line's languages; 8 s
+# for a key), and a margin. After it the hold watchdog (workers/bridge.py) moves the caller to voicemail.
+HOLD_RING_SECONDS = 25 + 5
+HOLD_WHISPER_SECONDS = 6 + 8
+HOLD_PROMPT_SECONDS = 12
+HOLD_MARGIN_SECONDS = 30
+
+
+def hold_limit_seconds(languages: int) -> int:
+    """The longest a screened caller waits on hold for a press secretary whose line speaks so many languages."""
+    return HOLD_RING_SECONDS + HOLD_WHISPER_SECONDS + HOLD_PROMPT_SECONDS * max(languages, 1) + HOLD_MARGIN_SECONDS
+
+
+def still_on_hold(record: CallRecord) -> bool:
+    """The caller is still waiting in their conference with nobody talking to them: no choice made (or
+    accepted but never joined), not moved out, not gone."""
+    if not record.secretary_sid or caller_gone(record) or record.caller_moved:
+        return False
+    return record.screening in UNDECIDED or (record.screening in CONNECTED and not record.joined)
+
+
 class OnCallerHangup(Enum):
     """What to do with the press secretary's call when the caller hangs up."""
 
@@ -77,6 +99,23 @@ def move_after_leg_ended(record: CallRecord) -> str | None:
     if outcome in CONNECTED:
         return None if record.joined else "voicemail"
     return outcome if outcome in MOVE_OUTCOMES else None
+
+
+def after_leg_ended(record: CallRecord, status: str) -> tuple[dict[str, str], str | None]:
+    """The press secretary's call ended with `status` (its status callback, or Twilio's answer to the
+    reconciliation job): the facts to note on the caller's record, and the outcome to move a caller
+    still waiting to (None: nobody to move)."""
+    fields = {"secretary_status": status} if status_to_keep(record, status) else {}
+    then = move_after_leg_ended(record)
+    if then and record.screening in UNDECIDED | CONNECTED:
+        fields["screening"] = "no_answer" if status != "completed" else "voicemail"
+    return fields, then
+
+
+def recording_to_stop(record: CallRecord, then: str | None) -> str:
+    """The two-channel recording to stop when the caller is moved on (`then`) although the press secretary
+    accepted: they never joined, so there is no conversation to record through the caller's voicemail."""
+    return record.bridge_recording_sid if then and not record.joined else ""
 
 
 def on_caller_hangup(record: CallRecord) -> OnCallerHangup:

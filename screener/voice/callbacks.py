@@ -9,10 +9,10 @@ from flask import Blueprint, Response, abort, request
 from screener import metrics
 from screener import jobs
 from screener.voice import twiml
-from screener.services import Services, services
+from screener.services import services
 from screener.store.connection import UNREACHABLE
 from screener.store.recordings import NOTIFIED
-from screener.voice.bridge import release_press_secretary
+from screener.voice.call_end import call_ended
 from screener.voice.protocol import CALL_STATUSES, TERMINAL_STATUSES, recording_sid_of
 from screener.voice.steps import (absolute_step_url, call_sid, check_request, error_answer, log, parent_sid,
                               xml)
@@ -38,22 +38,12 @@ def status() -> Response:
         if call_status in TERMINAL_STATUSES:
             # Also on a repeat: if the first try failed half-way (503), Twilio's retry finishes it. Both
             # steps are idempotent (a seal is skipped when unchanged; archive jobs have fixed ids).
-            _call_ended(svc, sid)
+            call_ended(svc, sid, absolute_step_url("screen_left", call=sid))
     except UNREACHABLE:
         metrics.STORE_UNREACHABLE.inc()
         log.error("status_unwritten sid=%s status=%s", sid, call_status)
         return xml(twiml.empty(), 503)  # Twilio retries the callback later rather than it being lost
     return xml(twiml.empty())
-
-
-def _call_ended(svc: Services, sid: str) -> None:
-    """Seal the finished call into the evidence chain; archive recordings kept until the call ended
-    (the caller's recorded name is played from Twilio during the call)."""
-    svc.evidence.seal_call(sid)
-    release_press_secretary(svc.calls, svc.bridge, sid, absolute_step_url("screen_left", call=sid))
-    for item in svc.recordings.for_call(sid):
-        if item.get("state") == NOTIFIED:
-            jobs.enqueue_recording_archive(svc.recording_jobs, sid, item["sid"])
 
 
 @bp.post("/blocked/recorded")

@@ -30,6 +30,9 @@ CALL_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress", "com
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 STEP_PATHS = {
+    # The number's own webhooks (its VoiceUrl and StatusCallback, set on the number, not in TwiML).
+    "incoming": "/voice/incoming",
+    "status": "/voice/status",
     "recording": "/voice/recording",
     "blocked_recorded": "/voice/blocked/recorded",
     "screen_name": "/voice/screen/name",
@@ -48,13 +51,30 @@ STEP_PATHS = {
 }
 
 
+# Twilio's connection overrides, carried by every URL we hand to Twilio (TwiML attributes and REST
+# parameters) as a URL fragment. Without them Twilio retries once, on a failed connect only: a 503
+# (Redis unreachable) would be lost. rc=5 (the maximum): Twilio documents no pause between attempts, so
+# quick 503s can only spread over more time by more attempts; the 15 s cap on call requests bounds them.
+# rp=5xx,ct,rt: a 5xx, a failed connect, no answer in time (never 4xx: a refused signature stays refused).
+# ct=2000: a healthy server accepts in well under 2 s. rt=6000: above the slowest step (/voice/screen/name
+# waits up to 4 s on Twilio's REST API to ring the press secretary), so no step is retried while it
+# still runs. Twilio leaves the fragment out of the signed URL, and no HTTP client sends it to us.
+CONNECTION_OVERRIDES = "rc=5&rp=5xx,ct,rt&ct=2000&rt=6000"
+
+
 class SignatureError(Exception):
     """The request is not signed by Twilio with our auth token for this URL."""
 
 
 def step_url(base: str, name: str, **query: str) -> str:
-    """The URL of a dialogue step under `base` ('' for a path only)."""
-    return base + STEP_PATHS[name] + (f"?{urlencode(query)}" if query else "")
+    """The URL of a dialogue step under `base` ('' for a path only), for Twilio: with the connection
+    overrides as its fragment, after the query."""
+    return base + STEP_PATHS[name] + (f"?{urlencode(query)}" if query else "") + "#" + CONNECTION_OVERRIDES
+
+
+def without_fragment(url: str) -> str:
+    """The URL Twilio signs and requests: without the connection overrides."""
+    return url.partition("#")[0]
 
 
 def check_method_and_type(method: str | None, content_type: str | None) -> None:

@@ -20,9 +20,9 @@ from flask import Blueprint, Response, request
 from screener import metrics
 from screener import jobs
 from screener.voice import twiml
-from screener.voice.bridge import BridgeError, Move
-from screener.voice.bridge_state import (CONNECTED, UNDECIDED, caller_gone, caller_outcome, is_our_call, may_choose,
-                                   move_after_leg_ended, status_to_keep)
+from screener.voice.bridge import BridgeError, move_caller
+from screener.voice.bridge_state import (after_leg_ended, caller_gone, caller_outcome, hold_limit_seconds,
+                                         is_our_call, may_choose, recording_to_stop, status_to_keep)
 from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
@@ -77,17 +77,10 @@ def _reported_answer(ok: bool, how: Speech) -> Response:
 def _move_caller(caller_sid: str, then: str) -> None:
     """Move the waiting caller to /screen/done?then=...; a worker retries if Twilio refuses now."""
     svc = services()
-    url = absolute_step_url("screen_done", then=then)
-    moved = svc.bridge.redirect(caller_sid, url)
-    if moved is Move.MOVED:
-        _note(caller_sid, {"caller_moved": "1"})
-        return
-    if moved is Move.ENDED:  # the caller hung up meanwhile: nobody is left on hold, nothing to retry
-        return
     try:
-        jobs.enqueue_call_move(svc.alerts, caller_sid, url)
-    except UNREACHABLE:
-        log.error("caller_move_unqueued sid=%s", caller_sid)
+        move_caller(svc.calls, svc.bridge, svc.alerts, caller_sid, absolute_step_url("screen_done", then=then))
+    except UNREACHABLE:  # moved or not, the store could not take the note or the retry job
+        log.error("caller_move_unnoted sid=%s", caller_sid)
 
 
 def _speech(number: str) -> Speech:
@@ -107,7 +100,12 @@ def _ring(line: Line, caller_sid: str, first_step: str, /, **query: str) -> str:
 
 def _hold(line: Line, caller_sid: str, leg_sid: str, screened: bool) -> Response:
     """Note who is rung and hold the caller in their conference meanwhile."""
-    _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid})
+    _note(caller_sid, {"screening": "ringing", "secretary_sid": leg_sid,
+                       "callback_base": absolute_step_url("screen_done").split("/voice/", 1)[0]})
+    try:
+        jobs.schedule_end_of_hold(services().alerts, caller_sid, hold_limit_seconds(len(line.languages)))
+    except UNREACHABLE:
+        log.error("hold_watchdog_unscheduled sid=%s", caller_sid)
     return xml(twiml.wait_for_press_secretary(line, caller_sid, step_url("screen_done"),
                                               step_url("screen_conference", call=caller_sid),
                                               services().settings.hold_music_url, screened=screened))
@@ -310,17 +308,18 @@ def screen_leg() -> Response:
     record = _record(parent)
     if not is_our_call(record, leg):
         return xml(twiml.empty())  # a call we did not place for this caller
-    if status_to_keep(record, status):
-        _note(parent, {"secretary_status": status})
-    if status in TERMINAL_STATUSES:
-        then = move_after_leg_ended(record)
-        if then and record.bridge_recording_sid and not record.joined:
-            # Accepted, then gone before joining: no conversation to record through the caller's voicemail.
-            services().bridge.stop_recording(parent, record.bridge_recording_sid)
-        if then:
-            if record.screening in UNDECIDED | CONNECTED:
-                _note(parent, {"screening": "no_answer" if status != "completed" else "voicemail"})
-            _move_caller(parent, then)
+    if status not in TERMINAL_STATUSES:
+        if status_to_keep(record, status):
+            _note(parent, {"secretary_status": status})
+        return xml(twiml.empty())
+    fields, then = after_leg_ended(record, status)
+    if fields:
+        _note(parent, fields)
+    stop = recording_to_stop(record, then)
+    if stop:
+        services().bridge.stop_recording(parent, stop)
+    if then:
+        _move_caller(parent, then)
     return xml(twiml.empty())
 
 

@@ -17,7 +17,7 @@ from screener.store.blocklist import EntryMeta
 from screener.store.redis_process import RedisProcess
 import redis
 
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, Twilio
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, DESTINATION, LINE, OVERRIDES, Twilio
 
 BLOCKED = "+375291234567"
 ORDINARY = "+442079460123"
@@ -140,7 +140,7 @@ def test_a_bug_still_answers_with_screening(twilio, svc, line, monkeypatch, capl
     with caplog.at_level(logging.ERROR, logger="screener.voice"):
         response = twilio.call(ORDINARY)
     assert response.status_code == 200
-    assert ElementTree.fromstring(response.data).find("Record").get("action") == "/voice/screen/name"
+    assert ElementTree.fromstring(response.data).find("Record").get("action") == "/voice/screen/name" + OVERRIDES
     assert any(r.getMessage().startswith("webhook_error") for r in caplog.records)
 
 

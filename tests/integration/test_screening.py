@@ -8,7 +8,7 @@ import pytest
 from screener.model import BlockMode, Line
 from screener.dev.simulate import SimulatedCall
 from screener.store.blocklist import EntryMeta
-from tests.conftest import ACCOUNT_SID, ALERT_PHONE, DESTINATION, LINE
+from tests.conftest import ACCOUNT_SID, ALERT_PHONE, DESTINATION, LINE, OVERRIDES
 from tests.integration.web_support import as_role, make_user, web  # noqa: F401 - fixtures
 
 NAME_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE{'1' * 32}"
@@ -75,7 +75,7 @@ def dial_done(twilio, sim, then: str | None = None):
 
 def moved_to_done(outbox, sim, then: str = "voicemail") -> bool:
     """We moved the waiting caller's call (REST update) to /screen/done, to be given `then`."""
-    return (sim.sid, {"Url": f"http://localhost/voice/screen/done?then={then}"}) in outbox.call_updates
+    return (sim.sid, {"Url": f"http://localhost/voice/screen/done?then={then}" + OVERRIDES}) in outbox.call_updates
 
 
 def secretary_left(twilio, sim, call_status="in-progress", dial_status="completed"):
@@ -88,8 +88,8 @@ def test_screened_caller_is_asked_for_a_name_and_silence_is_logged(twilio, svc, 
     response = twilio.call("anonymous")
     root = twiml(response)
     assert [el.tag for el in root] == ["Say", "Record", "Redirect"]
-    assert root.find("Record").get("action") == "/voice/screen/name"
-    assert root.find("Redirect").text == "/voice/screen/silent"
+    assert root.find("Record").get("action") == "/voice/screen/name" + OVERRIDES
+    assert root.find("Redirect").text == "/voice/screen/silent" + OVERRIDES
     goodbye = twiml(twilio.post("/voice/screen/silent", response.sim.incoming_form()))
     assert [el.tag for el in goodbye] == ["Say", "Hangup"]
     assert svc.calls.get(response.sim.sid)["screening"] == "no_name"
@@ -112,7 +112,7 @@ def test_stated_name_holds_the_caller_and_rings_the_press_secretary(twilio, svc,
     assert [el.tag for el in root] == ["Say", "Dial"]
     assert "hold" in root.find("Say").text
     dial = root.find("Dial")
-    assert dial.get("action") == "/voice/screen/done"
+    assert dial.get("action") == "/voice/screen/done" + OVERRIDES
     conference = dial.find("Conference")
     assert conference.text == f"screen-{screened.sid}"
     assert conference.get("startConferenceOnEnter") == "false" and conference.get("endConferenceOnExit") == "false"
@@ -120,8 +120,8 @@ def test_stated_name_holds_the_caller_and_rings_the_press_secretary(twilio, svc,
     call = secretary_call(outbox)
     assert call["To"] == DESTINATION and call["From"] == LINE and call["Timeout"] == "25"
     assert call["Url"] == (f"http://localhost/voice/screen/whisper?call={screened.sid}&line=%2B12025550143"
-                           f"&rec={quote(NAME_URL, safe='')}")
-    assert call["StatusCallback"] == f"http://localhost/voice/screen/leg?call={screened.sid}"
+                           f"&rec={quote(NAME_URL, safe='')}" + OVERRIDES)
+    assert call["StatusCallback"] == f"http://localhost/voice/screen/leg?call={screened.sid}" + OVERRIDES
     record = svc.calls.get(screened.sid)
     assert record["screening"] == "ringing" and record["secretary_sid"] == call["sid"]
     assert svc.recordings.get(NAME_SID)["state"] == "notified"  # kept at Twilio until the call ends
@@ -138,7 +138,7 @@ def test_caller_who_hangs_up_while_stating_a_name_rings_nobody(twilio, svc, outb
 def test_caller_leaves_a_message_when_the_press_secretary_cannot_be_rung(twilio, svc, outbox, screened):
     outbox.fail_calls_next = 1
     root = name_given(twilio, screened)
-    assert root.find("Record").get("action") == "/voice/voicemail/done"
+    assert root.find("Record").get("action") == "/voice/voicemail/done" + OVERRIDES
     assert root.find("Dial") is None
     assert svc.calls.get(screened.sid)["screening"] == "unreachable"
 
@@ -147,10 +147,10 @@ def test_whisper_plays_the_name_and_offers_the_choices(twilio, screened):
     name_given(twilio, screened)
     root = twiml(twilio.post(f"/voice/screen/whisper?call={screened.sid}&rec={NAME_URL}", whisper_leg(screened)))
     gather = root.find("Gather")
-    assert gather.get("numDigits") == "1" and gather.get("action") == f"/voice/screen/choice?call={screened.sid}"
+    assert gather.get("numDigits") == "1" and gather.get("action") == f"/voice/screen/choice?call={screened.sid}" + OVERRIDES
     assert gather.find("Play").text == NAME_URL
     assert "Press 1 to accept" in gather.find("Say").text
-    assert root.find("Redirect").text == f"/voice/screen/choice?call={screened.sid}&nokey=1"
+    assert root.find("Redirect").text == f"/voice/screen/choice?call={screened.sid}&nokey=1" + OVERRIDES
 
 
 def test_whisper_speaks_the_lines_language(twilio, svc, line, screened):
@@ -175,7 +175,7 @@ def test_1_joins_the_callers_conference_with_star_to_report(twilio, svc, outbox,
     assert [el.tag for el in root] == ["Say", "Dial"]
     assert "press star" in root.find("Say").text
     dial = root.find("Dial")
-    assert dial.get("hangupOnStar") == "true" and dial.get("action") == f"/voice/screen/ended?call={screened.sid}"
+    assert dial.get("hangupOnStar") == "true" and dial.get("action") == f"/voice/screen/ended?call={screened.sid}" + OVERRIDES
     conference = dial.find("Conference")
     assert conference.text == f"screen-{screened.sid}"
     assert conference.get("startConferenceOnEnter") == "true" and conference.get("endConferenceOnExit") == "true"
@@ -224,8 +224,8 @@ def test_2_sends_the_caller_to_voicemail(twilio, svc, outbox, screened):
     assert moved_to_done(outbox, screened)
     root = dial_done(twilio, screened)
     record = root.find("Record")
-    assert record.get("action") == "/voice/voicemail/done"
-    assert record.get("recordingStatusCallback") == "/voice/recording?kind=voicemail"
+    assert record.get("action") == "/voice/voicemail/done" + OVERRIDES
+    assert record.get("recordingStatusCallback") == "/voice/recording?kind=voicemail" + OVERRIDES
     assert int(record.get("maxLength")) <= 300
 
 
@@ -298,7 +298,7 @@ def test_caller_hanging_up_during_the_whisper_lets_the_press_secretary_report_th
     twilio.post("/voice/status", screened.status_form("completed"))
     if answered_callback == "after":
         twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "in-progress"))
-    assert outbox.call_updates == [(leg, {"Url": f"http://localhost/voice/screen/left?call={screened.sid}"})]
+    assert outbox.call_updates == [(leg, {"Url": f"http://localhost/voice/screen/left?call={screened.sid}{OVERRIDES}"})]
 
 
 def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio, svc, outbox, run_worker,
@@ -308,11 +308,11 @@ def test_caller_hanging_up_mid_call_lets_the_press_secretary_report_them(twilio,
     twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "in-progress"))
     press(twilio, screened, "1")
     twilio.post("/voice/status", screened.status_form("completed"))
-    left_url = f"http://localhost/voice/screen/left?call={screened.sid}"
+    left_url = f"http://localhost/voice/screen/left?call={screened.sid}" + OVERRIDES
     assert outbox.call_updates == [(leg, {"Url": left_url})]
     prompt = twiml(twilio.post(f"/voice/screen/left?call={screened.sid}", whisper_leg(screened, leg)))
     gather = prompt.find("Gather")
-    assert "Press 9" in gather.find("Say").text and gather.get("action") == f"/voice/screen/left?call={screened.sid}"
+    assert "Press 9" in gather.find("Say").text and gather.get("action") == f"/voice/screen/left?call={screened.sid}" + OVERRIDES
     # Moving the call out of the conference may also fire the Dial's action: that is not a *.
     assert secretary_left(twilio, screened).find("Gather") is not None
     run_worker()
@@ -331,14 +331,14 @@ def test_recorded_lines_record_the_connected_call_in_two_channels_after_a_notice
     assert any("recorded" in text for text in says)  # before anything is recorded
     assert outbox.call_recordings == []
     assert press(twilio, screened, "1").find("Dial/Conference") is not None
-    callback = f"http://localhost/voice/recording?kind=forward&call={screened.sid}"
+    callback = f"http://localhost/voice/recording?kind=forward&call={screened.sid}" + OVERRIDES
     [(recorded_sid, form)] = outbox.call_recordings
     assert recorded_sid == screened.sid and form["RecordingChannels"] == "dual"
     assert form["RecordingStatusCallback"] == callback
     # Twilio's callback for it: filed under the caller's call, archived like every recording.
     done = {**screened.incoming_form(), "RecordingSid": "RE" + "3" * 32, "RecordingUrl": NAME_URL,
             "RecordingStatus": "completed", "RecordingDuration": "61", "RecordingChannels": "2"}
-    assert twilio.post(callback.removeprefix("http://localhost"), done).status_code == 200
+    assert twilio.callback(callback, done).status_code == 200
     assert svc.recordings.get("RE" + "3" * 32)["call_sid"] == screened.sid
 
 
@@ -351,7 +351,8 @@ def test_accepting_then_hanging_up_before_joining_stops_the_recording(twilio, sv
     recording = svc.calls.get(screened.sid)["bridge_recording_sid"]
     twilio.post(f"/voice/screen/leg?call={screened.sid}", whisper_leg(screened, leg, "completed"))
     assert outbox.recording_updates == [(screened.sid, recording, {"Status": "stopped"})]
-    assert [update for _, update in outbox.call_updates] == [{"Url": "http://localhost/voice/screen/done?then=voicemail"}]
+    assert [update for _, update in outbox.call_updates] == [
+        {"Url": f"http://localhost/voice/screen/done?then=voicemail{OVERRIDES}"}]
 
 
 def test_a_conversation_that_happened_keeps_its_recording_running_to_the_end(twilio, svc, line, outbox, screened):
@@ -405,7 +406,7 @@ def test_transcription_is_asked_for_when_the_line_wants_it(twilio, svc, line):
     svc.lines.save(replace(line.with_policy(ordinary="voicemail"), transcribe=True))
     record = twiml(twilio.call("+442079460123")).find("Record")
     assert record.get("transcribe") == "true"
-    assert record.get("transcribeCallback") == "/voice/voicemail/transcription"
+    assert record.get("transcribeCallback") == "/voice/voicemail/transcription" + OVERRIDES
 
 
 def test_name_recording_is_archived_once_the_call_ends(twilio, svc, outbox, run_worker, screened):
@@ -446,7 +447,7 @@ def test_blocked_caller_can_be_recorded_as_evidence_never_connected(twilio, svc,
     root = twiml(twilio.call("+375291234567"))
     assert [el.tag for el in root] == ["Say", "Record", "Hangup"]
     assert "recorded" in root.find("Say").text
-    assert root.find("Record").get("recordingStatusCallback") == "/voice/recording?kind=evidence"
+    assert root.find("Record").get("recordingStatusCallback") == "/voice/recording?kind=evidence" + OVERRIDES
     assert root.find("Dial") is None
 
 
@@ -454,7 +455,7 @@ def test_forwarded_recording_is_announced_first(twilio, svc, line):
     svc.lines.save(Line(LINE, DESTINATION, "US", recording=True, languages=("en-US", "ru-RU")))
     root = twiml(twilio.call("+442079460123"))
     assert [el.tag for el in root][:3] == ["Say", "Say", "Dial"]
-    assert root.find("Dial").get("recordingStatusCallback") == "/voice/recording?kind=forward"
+    assert root.find("Dial").get("recordingStatusCallback") == "/voice/recording?kind=forward" + OVERRIDES
 
 
 def test_whisper_url_signed_as_twilio_sends_it_is_accepted_without_a_public_url(twilio, screened):
@@ -471,8 +472,8 @@ def test_evidence_recording_ends_the_call_instead_of_starting_over(twilio, svc, 
     svc.blocklist.add_many(["+375291234567"], EntryMeta(reason="threats"))
     response = twilio.call("+375291234567")
     action = twiml(response).find("Record").get("action")
-    assert action == "/voice/blocked/recorded"
-    done = twiml(twilio.post(action, {**response.sim.incoming_form(), "RecordingSid": "RE" + "7" * 32}))
+    assert action == "/voice/blocked/recorded" + OVERRIDES
+    done = twiml(twilio.callback(action, {**response.sim.incoming_form(), "RecordingSid": "RE" + "7" * 32}))
     assert [el.tag for el in done] == ["Hangup"]
 
 
@@ -500,12 +501,12 @@ def bridged_line(svc, line):
 def test_forwarded_call_goes_through_the_bridge_when_the_line_wants_star(twilio, svc, outbox, bridged_line):
     response = twilio.call(ORDINARY)
     assert [el.tag for el in twiml(response)] == ["Redirect"]
-    assert twiml(response).find("Redirect").text == "/voice/forward"
+    assert twiml(response).find("Redirect").text == "/voice/forward" + OVERRIDES
     sim = response.sim
     held = twiml(twilio.post("/voice/forward", sim.incoming_form()))
     assert [el.tag for el in held] == ["Say", "Dial"] and held.find("Dial/Conference").text == f"screen-{sim.sid}"
     call = secretary_call(outbox)
-    assert call["To"] == DESTINATION and call["Url"] == f"http://localhost/voice/screen/announce?call={sim.sid}"
+    assert call["To"] == DESTINATION and call["Url"] == f"http://localhost/voice/screen/announce?call={sim.sid}" + OVERRIDES
     answered = twiml(twilio.post(f"/voice/screen/announce?call={sim.sid}", whisper_leg(sim, call["sid"])))
     says = [el.text for el in answered.findall("Say")]
     assert says[0] == "A call from 4 4 2 0 7 9 4 6 0 1 2 3."  # the phone shows the line's number: hear the caller's

@@ -154,6 +154,7 @@ def test_blocklisted_caller_is_blocked_and_kept_in_full_as_evidence(place_call, 
     assert _stream_sids(redis_client) == [SID]
     assert redis_client.zscore(KEYS.calls_by_caller(f"hash-of-{BLOCKED}"), SID) == AT
     assert redis_client.exists(KEYS.call_number(SID)) == 0  # no encrypted copy: the record holds it in full
+    assert redis_client.zscore(KEYS.calls_unsettled(), SID) == AT  # for the reconciliation job
 
 
 def test_allowlisted_caller_is_forwarded_and_stored_only_masked_and_encrypted(place_call, lines, blocklist,
@@ -241,7 +242,7 @@ def test_stale_lines_version_is_refused_before_anything_is_written(place_call, l
         place_call(ORDINARY, version=decided_with)
 
     assert str(refused.value) == str(decided_with + 1)
-    assert redis_client.exists(KEYS.call(SID), KEYS.call_stream(), KEYS.call_number(SID)) == 0
+    assert redis_client.exists(KEYS.call(SID), KEYS.call_stream(), KEYS.call_number(SID), KEYS.calls_unsettled()) == 0
 
 
 def test_calls_to_as_many_lines_as_the_threshold_are_a_campaign_once(place_call):

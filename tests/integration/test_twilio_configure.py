@@ -2,7 +2,7 @@
 import pytest
 
 from screener.store.redis_process import free_port
-from tests.conftest import DESTINATION, LINE
+from tests.conftest import DESTINATION, LINE, OVERRIDES
 
 PUBLIC = "https://screener.example.org"
 OTHER_LINE = "+12025550188"
@@ -17,12 +17,12 @@ def public_url(monkeypatch):
 def test_configure_sets_the_webhooks_and_prints_each_change(cli, outbox, line, public_url):
     result = cli("twilio", "configure")
     assert result.exit_code == 0, result.output
-    assert f"{LINE}: VoiceUrl: https://demo.twilio.com/welcome/voice/ -> {PUBLIC}/voice/incoming" in result.output
-    assert f"{LINE}: StatusCallback: (empty) -> {PUBLIC}/voice/status" in result.output
+    assert f"{LINE}: VoiceUrl: https://demo.twilio.com/welcome/voice/ -> {PUBLIC}/voice/incoming{OVERRIDES}" in result.output
+    assert f"{LINE}: StatusCallback: (empty) -> {PUBLIC}/voice/status{OVERRIDES}" in result.output
     assert f"{LINE}: VoiceFallbackUrl: (empty) -> {PUBLIC}/voice/fallback" in result.output
     number = outbox.number(LINE)
-    assert (number["voice_url"], number["voice_method"]) == (f"{PUBLIC}/voice/incoming", "POST")
-    assert (number["status_callback"], number["status_callback_method"]) == (f"{PUBLIC}/voice/status", "POST")
+    assert (number["voice_url"], number["voice_method"]) == (f"{PUBLIC}/voice/incoming{OVERRIDES}", "POST")
+    assert (number["status_callback"], number["status_callback_method"]) == (f"{PUBLIC}/voice/status{OVERRIDES}", "POST")
     assert (number["voice_fallback_url"], number["voice_fallback_method"]) == (f"{PUBLIC}/voice/fallback", "POST")
 
 
@@ -46,7 +46,7 @@ def test_check_names_each_setting_changed_at_twilio(cli, outbox, line, public_ur
     outbox.number(LINE)["status_callback"] = "https://old.example.org/status"
     result = cli("twilio", "check")
     assert result.exit_code == 1
-    assert (f"{LINE}: StatusCallback: expected {PUBLIC}/voice/status, actual https://old.example.org/status"
+    assert (f"{LINE}: StatusCallback: expected {PUBLIC}/voice/status{OVERRIDES}, actual https://old.example.org/status"
             in result.output)
     assert "VoiceUrl" not in result.output
 
@@ -72,7 +72,7 @@ def test_configure_only_the_number_given(cli, svc, outbox, line, public_url):
     result = cli("twilio", "configure", "--number", "+1 202 555 0143")
     assert result.exit_code == 0, result.output
     assert outbox.number(OTHER_LINE)["voice_url"] == "https://demo.twilio.com/welcome/voice/"
-    assert outbox.number(LINE)["voice_url"] == f"{PUBLIC}/voice/incoming"
+    assert outbox.number(LINE)["voice_url"] == f"{PUBLIC}/voice/incoming{OVERRIDES}"
 
 
 def test_a_number_the_account_does_not_have_is_named(cli, line, public_url):

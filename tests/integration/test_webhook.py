@@ -6,7 +6,7 @@ import pytest
 from screener.model import BlockMode, Line
 from screener.store.blocklist import EntryMeta
 from screener.dev.simulate import SimulatedCall
-from tests.conftest import ACCOUNT_SID, DESTINATION, LINE
+from tests.conftest import ACCOUNT_SID, DESTINATION, LINE, OVERRIDES
 
 BLOCKED = "+375291234567"
 ORDINARY = "+442079460123"
@@ -61,7 +61,7 @@ def test_unidentified_caller_is_screened_never_dialled(twilio, line, caller_id):
     root = twiml(twilio.call(caller_id))
     assert root.find("Dial") is None
     record = root.find("Record")
-    assert record is not None and record.get("action") == "/voice/screen/name"
+    assert record is not None and record.get("action") == "/voice/screen/name" + OVERRIDES
 
 
 def test_line_policy_change_applies_to_the_next_call(twilio, svc, line):

@@ -1,4 +1,6 @@
 """Where a bridged call stands: the pure decisions behind the conference bridge."""
+from dataclasses import replace
+
 import pytest
 
 from screener.model import CallRecord
@@ -81,3 +83,22 @@ def test_the_move_names_the_outcome_otherwise_the_record_decides():
     assert caller_outcome(rung(), "") == "voicemail"
     assert caller_outcome(rung(), "connect-me") == "voicemail"  # only known outcomes are taken from the URL
     assert is_our_call(rung(), LEG) and not is_our_call(rung(), "CA" + "6" * 32)
+
+
+def test_the_hold_limit_covers_the_ring_and_a_whisper_in_each_language():
+    from screener.voice.bridge_state import hold_limit_seconds
+
+    assert hold_limit_seconds(1) == 86 and hold_limit_seconds(5) == 134
+    assert hold_limit_seconds(0) == hold_limit_seconds(1)
+
+
+def test_only_a_caller_nobody_talks_to_is_still_on_hold():
+    from screener.voice.bridge_state import still_on_hold
+
+    held = CallRecord(sid="CA" + "1" * 32, status="in-progress", screening="ringing", secretary_sid="CA" + "2" * 32)
+    assert still_on_hold(held)
+    assert still_on_hold(replace(held, screening="accepted"))  # accepted, never joined
+    assert not still_on_hold(replace(held, screening="accepted", joined=True))
+    assert not still_on_hold(replace(held, caller_moved=True))
+    assert not still_on_hold(replace(held, status="completed"))
+    assert not still_on_hold(replace(held, secretary_sid=""))

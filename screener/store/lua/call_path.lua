@@ -9,6 +9,7 @@
 -- KEYS[6]  the call stream (calls)
 -- KEYS[7]  the caller's calls (calls:by:<caller hash>)
 -- KEYS[8]  the call's encrypted number (call:<sid>:num)
+-- KEYS[9]  the calls the reconciliation job has yet to settle (calls:unsettled)
 --
 -- ARGV, in the groups CallPath.decide_and_log builds:
 -- the lines
@@ -81,6 +82,7 @@ redis.call('HSET', KEYS[5], 'sid', sid, 'line', line, 'at', at, 'caller_kind', c
   'entry', shown, 'caller', keep_full and full_number or '', 'caller_masked', masked,
   'caller_hash', caller_hash, 'degraded', '0', 'status', 'ringing')
 redis.call('XADD', KEYS[6], '*', 'sid', sid)
+redis.call('ZADD', KEYS[9], at, sid)
 if caller_hash ~= '' then redis.call('ZADD', KEYS[7], at, sid) end
 if encrypted ~= '' and not keep_full then redis.call('SET', KEYS[8], encrypted, 'EX', ttl) end
 if identity == '' or window == '0' then return {'logged', pick, shown, identity} end

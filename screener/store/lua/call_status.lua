@@ -3,6 +3,7 @@
 --
 -- KEYS[1]  the call's record (call:<sid>)
 -- KEYS[2]  the call stream (calls)
+-- KEYS[3]  the calls the reconciliation job has yet to settle (calls:unsettled)
 -- ARGV[1]  the status Twilio reported
 -- ARGV[2]  the call's duration in seconds, '' for none
 -- ARGV[3]  when (seconds since the epoch)
@@ -22,5 +23,6 @@ if created then
   redis.call('HSET', KEYS[1], 'sid', ARGV[4], 'at', ARGV[3], 'action', 'unknown',
              'reason', 'no decision logged (store was unreachable when the call arrived)')
   redis.call('XADD', KEYS[2], '*', 'sid', ARGV[4])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 end
 return 1
