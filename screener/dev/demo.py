@@ -29,8 +29,9 @@ DEMO_FRIEND = "+33612345678"
 DEMO_USER = "demo"
 
 
-def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
-    """Generate local secrets once (kept in instance/screener.env, mode 600) and point Twilio at the outbox."""
+def _write_env(instance: Path, outbox_port: int, web_port: int) -> dict[str, str]:
+    """Generate local secrets once (kept in instance/screener.env, mode 600), point Twilio's REST client at
+    the outbox and name where the demo serves (so `screener twilio configure` has a URL to set)."""
     path = instance / ENV_FILE_NAME
     values = read_env_file(path)
     values.setdefault("TWILIO_ACCOUNT_SID", "AC" + secrets.token_hex(16))
@@ -38,6 +39,7 @@ def _write_env(instance: Path, outbox_port: int) -> dict[str, str]:
     values.setdefault("SCREENER_SECRET_KEY", secrets.token_urlsafe(48))
     values.setdefault("DEMO_PASSWORD", secrets.token_urlsafe(12))
     values["TWILIO_API_BASE"] = f"http://127.0.0.1:{outbox_port}"
+    values["SCREENER_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"
     instance.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("# written by `screener demo`: local secrets, never commit\n"
                     + "".join(f"{k}={v}\n" for k, v in sorted(values.items())), encoding="utf-8")
@@ -67,7 +69,7 @@ def run_demo(port: int) -> None:
     instance = load_settings().instance_path
     outbox = TwilioStandIn(account_sid="", auth_token="")
     server = start_outbox(outbox)
-    values = _write_env(instance, server.server_address[1])
+    values = _write_env(instance, server.server_address[1], port)
     outbox.account_sid, outbox.auth_token = values["TWILIO_ACCOUNT_SID"], values["TWILIO_AUTH_TOKEN"]
     outbox.add_number(DEMO_LINE)  # so that `screener twilio configure` and `check` have the line's number
     outbox.on_message = lambda m: click.secho(f"\n[SMS outbox] to {m['to']}: {m['body']}\n", fg="yellow")

@@ -111,3 +111,16 @@ def test_demo_admin_signs_in_and_sees_the_simulated_call(demo):
     assert signed_in.ok and "Sign out" in signed_in.text
     calls = session.get(base + "/calls/").text
     assert "+375291234567" in calls
+
+
+@pytest.mark.slow
+def test_the_demo_lines_twilio_number_is_configured_and_checked_against_the_stand_in(demo):
+    base, folder, env = demo
+    wait_for(folder / "demo.log", "screener call --from")
+    before = screener(folder, env, "twilio", "check")
+    assert before.returncode == 1 and "VoiceUrl" in before.stdout + before.stderr
+    configured = screener(folder, env, "twilio", "configure")
+    assert configured.returncode == 0, configured.stderr
+    assert f"{base}/voice/incoming#" in configured.stdout
+    checked = screener(folder, env, "twilio", "check")
+    assert checked.returncode == 0 and "ok" in checked.stdout, checked.stdout + checked.stderr
