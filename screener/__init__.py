@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
-from twilio.request_validator import RequestValidator
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.middleware.proxy_fix import ProxyFix
+# Flask, the stores and Twilio's library are imported when an app is built, not with the package: every
+# `screener` command imports this package, and most never build an app.
+if TYPE_CHECKING:
+    from flask import Flask
 
-from screener.config import Settings, load_settings, require_secrets
-from screener.services import Services
-from screener.voice.protocol import MAX_REQUEST_BYTES
+    from screener.config import Settings
 
 
 
 def _flask(import_name: str, settings: Settings, test_config: Mapping[str, Any] | None, shared: dict) -> Flask:
+    from flask import Flask
+
+    from screener.voice.protocol import MAX_REQUEST_BYTES
+
     app = Flask(import_name, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -40,6 +42,14 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     WSGI callable in front of both (screener/voice/wsgi.py, answering with voice/incoming.py). All share one Services (one Redis pool)
     and one validator.
     """
+    from twilio.request_validator import RequestValidator
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from screener.config import load_settings, require_secrets
+    from screener.services import Services
+    from screener.voice.protocol import MAX_REQUEST_BYTES
+
     settings = settings or load_settings()
     require_secrets(settings)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -255,3 +255,18 @@ class CallRecord:
 
 
 _FIELD_NAMES = tuple(CallRecord.__dataclass_fields__)
+
+
+class Role(str, Enum):
+    """What an account may do; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    CURATOR = "curator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: "Role") -> bool:
+        return self.rank >= needed.rank

@@ -1,6 +1,9 @@
 """Shared fixtures: a real redis-server on a free port, the app, signed Twilio requests, a Twilio stand-in."""
 from __future__ import annotations
 
+import subprocess
+import time
+
 from typing import Iterator
 
 import pytest
@@ -41,6 +44,26 @@ def redis_client(redis_server) -> redis_lib.Redis:
     client = redis_lib.Redis.from_url(redis_server.url)
     client.flushall()
     return client
+
+
+def wait_until_serving(url: str, process: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    """Wait until `url` answers 2xx; a loaded 2-core machine can take a while to boot a server. Raises
+    (with what the process said, if it exited) when it does not."""
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if process is not None and process.poll() is not None:
+            said = process.stderr.read().decode()[-2000:] if process.stderr else ""
+            raise RuntimeError(f"the server exited ({process.returncode}) before answering {url}: {said}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,14 @@ import getpass
 
 import click
 
+from typing import TYPE_CHECKING
+
 from screener.config import ConfigError, Settings, load_settings
 from screener.model import EMAIL, check_webhook_url
 from screener.numbers import InvalidNumber, parse_number
-from screener.services import Services
-from screener.store.connection import UNREACHABLE
+
+if TYPE_CHECKING:
+    from screener.services import Services
 
 
 def settings() -> Settings:
@@ -23,6 +26,9 @@ def settings() -> Settings:
 
 def services() -> Services:
     """The Services registry on a Redis that answers, or a click error saying which Redis did not."""
+    from screener.services import Services  # the stores, RQ and Flask: only for commands that need them
+    from screener.store.connection import UNREACHABLE
+
     config = settings()
     try:
         svc = Services.build(config)

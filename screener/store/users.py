@@ -1,19 +1,20 @@
 """Volunteer accounts: argon2 password hashes, roles, optional TOTP, lockout counters, sessions."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
 
 import pyotp
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from screener.model import Role
 from screener.store.keys import Keys
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -25,22 +26,13 @@ LOCALES = ("en", "ru", "be")
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so that a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class Role(str, Enum):
-    """What an account may do; each role includes the ones below it."""
-
-    VIEWER = "viewer"
-    CURATOR = "curator"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def allows(self, needed: "Role") -> bool:
-        return self.rank >= needed.rank
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to verify against when an account does not exist (same time either way); made when first
+    needed: an argon2 hash takes about 0.4 s, which every process start would pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -133,7 +125,7 @@ class Users:
         """The account when the password matches and it is enabled; None otherwise, in similar time."""
         user = self.get(name) if NAME_PATTERN.fullmatch(name or "") else None
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+            _hasher.verify(user.password_hash if user else dummy_hash(), password[:MAX_PASSWORD_LENGTH])
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         if user is None or user.disabled:

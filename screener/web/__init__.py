@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from screener.web import filters
 
-from screener.store.users import LOCALES
+from screener.store.users import LOCALES, dummy_hash
 from screener.services import services
 from screener.web.config import limiter_storage_uri
 from screener.web.extensions import babel, csrf, limiter
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
 
     svc: Services = app.extensions["screener"]
     web_settings = svc.web
+    dummy_hash()  # made now, so that the first sign-in with an unknown name takes no longer than others
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", web_settings.session_max_seconds)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(svc.settings))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", svc.keys.limiter_prefix())

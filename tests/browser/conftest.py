@@ -6,14 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-import requests
 
 from screener.store.redis_process import free_port
+from tests.conftest import wait_until_serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,16 +32,7 @@ def server(env) -> Iterator[str]:
                                env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            if process.poll() is not None:
-                raise RuntimeError("screener serve exited: " + process.stderr.read().decode()[-2000:])
-            try:
-                if requests.get(base + "/healthz", timeout=0.5).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("screener serve did not start")
+        wait_until_serving(base + "/healthz", process)
         yield base
     finally:
         process.terminate()

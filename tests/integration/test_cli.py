@@ -5,14 +5,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
 from screener.model import Line
 from screener.store.redis_process import free_port
-from tests.conftest import LINE
+from tests.conftest import LINE, wait_until_serving
 
 
 def test_line_add_normalises_numbers(cli, svc):
@@ -166,12 +164,7 @@ def served(env, svc):
     process = subprocess.Popen([sys.executable, "-m", "screener", "serve", "--port", str(port), "--workers", "1"],
                                env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(base + "/healthz", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_until_serving(base + "/healthz", process)
     yield base
     process.terminate()
     process.wait(timeout=15)

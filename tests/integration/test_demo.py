@@ -11,6 +11,7 @@ import requests
 
 from screener.store.embedded_redis import ensure_running, is_running, stop
 from screener.store.redis_process import free_port
+from tests.conftest import wait_until_serving
 
 CONFIG_VARS = ("REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE", "SCREENER_SECRET_KEY",
                "SCREENER_PUBLIC_URL", "SCREENER_INSTANCE")
@@ -41,12 +42,7 @@ def demo(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "screener", "demo", "--port", str(port)], cwd=tmp_path,
                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if requests.get(base + "/readyz", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_until_serving(base + "/readyz", process)
     yield base, tmp_path, env
     process.send_signal(signal.SIGINT)
     try:
