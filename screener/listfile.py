@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
-from screener.numbers import InvalidNumber, parse_entry
+from screener.numbers import InvalidNumber, needs_second_admin, parse_entry, prefix_plan
 from screener.store.blocklist import BlocklistEntry
 
 EXPORT_COLUMNS = ["number", "category", "reason", "evidence", "source", "added_by", "added_at"]
@@ -95,9 +95,15 @@ def _normalise_chunk(job: tuple[list[str], str | None]) -> list[str]:
     out = []
     for text in texts:
         try:
-            out.append(parse_entry(_unquote_cell(text), region))
+            entry = parse_entry(_unquote_cell(text), region)
         except InvalidNumber as exc:
             out.append("!" + str(exc))
+            continue
+        if needs_second_admin(entry):
+            out.append(f"!covers up to {prefix_plan(entry).numbers:,} numbers: add it on the page, where a second"
+                       " admin confirms it")
+        else:
+            out.append(entry)
     return out
 
 
