@@ -46,6 +46,16 @@ def test_an_exported_file_imports_back_to_the_same_entries():
     assert parsed.groups == {("-threats", "intimidation"): ["+375291234567"]}
 
 
+def test_a_formula_after_a_semicolon_is_exported_as_text_and_imports_back():
+    # Spreadsheets in ru/be/pl locales split CSV cells on `;`: each piece must not start a formula.
+    reason = 'x;=HYPERLINK("http://evil","click")'
+    exported = "".join(export_rows([BlocklistEntry("+375291234567", EntryMeta(reason=reason, source="a; -1"))]))
+    for cell in list(csv.reader(io.StringIO(exported)))[1][1:]:
+        for piece in cell.split(";"):
+            assert not piece.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert list(read_rows(io.StringIO(exported)).groups) == [(reason, "intimidation")]
+
+
 def test_an_import_rejects_a_prefix_too_wide_to_land_without_a_second_admin():
     parsed = read_rows(io.StringIO("+375*,country\n+37529*,operator\n+3751720012*,exchange\n"))
     assert [(r.line, r.text) for r in parsed.rejected] == [(1, "+375*"), (2, "+37529*")]
