@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
-from screener.numbers import InvalidNumber, parse_entry
+from screener.numbers import InvalidNumber, needs_second_admin, parse_entry, prefix_plan
 from screener.store.blocklist import BlocklistEntry
 
 EXPORT_COLUMNS = ["number", "category", "reason", "evidence", "source", "added_by", "added_at"]
@@ -39,9 +39,14 @@ class ParsedFile:
         return sum(len(v) for v in self.groups.values())
 
 
+def _formula_like(piece: str) -> bool:
+    return piece.lstrip(" ").startswith(_FORMULA_STARTS)
+
+
 def _unquote_cell(text: str) -> str:
-    # Our own exports neutralise formula-like cells with a leading apostrophe: accept them back.
-    return text[1:] if text.startswith("'") and text[1:2] in _FORMULA_STARTS else text
+    # Our own exports neutralise formula-like cells, and formula-like pieces after a `;`, with a leading
+    # apostrophe (see safe_cell): accept them back.
+    return ";".join(p[1:] if p.startswith("'") and _formula_like(p[1:]) else p for p in text.split(";"))
 
 
 def read_rows(stream: IO[str], region: str | None = None, processes: int | None = None) -> ParsedFile:
@@ -95,9 +100,15 @@ def _normalise_chunk(job: tuple[list[str], str | None]) -> list[str]:
     out = []
     for text in texts:
         try:
-            out.append(parse_entry(_unquote_cell(text), region))
+            entry = parse_entry(_unquote_cell(text), region)
         except InvalidNumber as exc:
             out.append("!" + str(exc))
+            continue
+        if needs_second_admin(entry):
+            out.append(f"!covers up to {prefix_plan(entry).numbers:,} numbers: add it on the page, where a second"
+                       " admin confirms it")
+        else:
+            out.append(entry)
     return out
 
 
@@ -114,8 +125,10 @@ def _normalise_all(texts: list[str], region: str | None, processes: int | None) 
 
 
 def safe_cell(value: str) -> str:
-    """A cell that a spreadsheet shows as text: formula starters get a leading apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    """A cell that a spreadsheet shows as text: formula starters get a leading apostrophe. Spreadsheets in
+    ru/be/pl locales split a CSV on `;`, so every `;`-separated piece that would start a formula gets one too
+    (`x;=HYPERLINK(...)` -> `x;'=HYPERLINK(...)`)."""
+    return ";".join("'" + p if _formula_like(p) else p for p in value.split(";"))
 
 
 def export_rows(entries: Iterable[BlocklistEntry]) -> Iterator[str]:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from screener.listfile import ParsedFile
-from screener.numbers import parse_entry, parse_number
+from screener.numbers import PrefixPlan, is_prefix, needs_second_admin, parse_entry, parse_number, prefix_plan
 from screener.store.blocklist import BlocklistEntry, EntryMeta
 from screener.store.proposals import Proposal
 
@@ -82,6 +82,18 @@ class OwnImport(ListError):
     says = "another person must commit it"
 
 
+class WidePrefix(ListError):
+    """A prefix covering more than 10,000 numbers is only proposed: a second admin confirms it."""
+
+    says = "covers more than 10,000 numbers: a second admin must confirm it"
+
+
+class AdminMustConfirm(ListError):
+    """A wide prefix is confirmed by an admin (other than the proposer), whatever the role of the proposer."""
+
+    says = "an admin must confirm a prefix this wide"
+
+
 class UnknownLine(ListError):
     """No line has this number."""
 
@@ -120,8 +132,11 @@ class Details:
 
 def add(svc: Services, who: str, text: str, details: Details, *, region: str | None = None,
         clock: Clock = time.time) -> BlocklistEntry:
-    """Put a number or prefix (as typed; national numbers in `region`) on the list at once."""
+    """Put a number or prefix (as typed; national numbers in `region`) on the list at once. A prefix
+    covering more than 10,000 numbers never lands at once (WidePrefix): propose() it."""
     entry = parse_entry(text, region)
+    if needs_second_admin(entry):
+        raise WidePrefix(entry)
     return _add(svc, who, entry, details.meta(who, int(clock())), "blocklist.add", None)
 
 
@@ -142,20 +157,24 @@ def propose(svc: Services, who: str, text: str, details: Details, *, region: str
 def add_or_propose(svc: Services, who: str, text: str, details: Details, *, region: str | None = None,
                    clock: Clock = time.time) -> BlocklistEntry | Proposal:
     """An addition by a curator: under the two-person rule a new entry is only proposed (see confirm());
-    otherwise it is added at once."""
+    otherwise it is added at once. A prefix covering more than 10,000 numbers is always only proposed."""
     entry = parse_entry(text, region)
-    if svc.web.two_person_rule and svc.blocklist.get(entry) is None:
+    if (svc.web.two_person_rule or needs_second_admin(entry)) and svc.blocklist.get(entry) is None:
         return propose(svc, who, entry, details, clock=clock)
     return add(svc, who, entry, details, clock=clock)
 
 
-def confirm(svc: Services, who: str, entry: str, *, clock: Clock = time.time) -> BlocklistEntry:
-    """The second person of the two-person rule: a proposal by someone else becomes an entry."""
+def confirm(svc: Services, who: str, entry: str, *, admin: bool = False,
+            clock: Clock = time.time) -> BlocklistEntry:
+    """The second person of the two-person rule: a proposal by someone else becomes an entry. A prefix
+    covering more than 10,000 numbers needs `admin` (the confirming person is an admin)."""
     proposal = svc.proposals.get(entry)
     if proposal is None:
         raise NoProposal(entry)
     if proposal.proposed_by == who:
         raise OwnProposal(entry)
+    if needs_second_admin(entry) and not admin:
+        raise AdminMustConfirm(entry)
     taken = svc.proposals.take(entry)
     if taken is None:
         raise NoProposal(entry)
@@ -208,6 +227,24 @@ def _add(svc: Services, who: str, entry: str, meta: EntryMeta, action: str, befo
     return BlocklistEntry(entry, meta)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How wide a prefix is, for the page that asks a second admin to confirm it: the numbering plan's
+    count, and the calls in the log it would have blocked among those whose numbers we can read."""
+
+    plan: PrefixPlan
+    blocked_calls: int
+    calls_looked_at: int
+
+
+def coverage(svc: Services, entry: str) -> Coverage | None:
+    """The coverage of a prefix entry; None for a single number."""
+    if not is_prefix(entry):
+        return None
+    blocked, looked_at = svc.call_browser.under_prefix(entry)
+    return Coverage(prefix_plan(entry), blocked, looked_at)
+
+
 # --- imports ---------------------------------------------------------------------------------------
 
 
@@ -224,8 +261,11 @@ def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, s
     `progress(done, added)` is called after each chunk, for a page that shows how far it got."""
     owner = uploaded_by or who
     added_by = owner if owner == who else f"{owner}, confirmed by {who}"
-    stamp, added, done = int(clock()), 0, 0
-    for (reason, category), entries in parsed.groups.items():
+    stamp, added, done, wide = int(clock()), 0, 0, 0
+    for (reason, category), listed in parsed.groups.items():
+        # read_rows() rejects wide prefixes already; a file parsed by anything else still cannot land one.
+        entries = [e for e in listed if not needs_second_admin(e)]
+        wide += len(listed) - len(entries)
         meta = EntryMeta(category=category, reason=reason, source=source or f"import:{filename}",
                          added_by=added_by, added_at=stamp)
         for start in range(0, len(entries), IMPORT_CHUNK):
@@ -236,7 +276,7 @@ def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, s
                 progress(done, added)
     svc.audit.append(who, "blocklist.import", filename, None,
                      {"sha256": sha256, "rows": parsed.rows, "valid": parsed.valid, "added": added,
-                      "rejected": len(parsed.rejected), "uploaded_by": owner})
+                      "rejected": len(parsed.rejected) + wide, "uploaded_by": owner})
     return added
 
 

@@ -132,7 +132,74 @@ def parse_prefix(text: str) -> str:
         raise InvalidNumber("a prefix must start with a country calling code", "prefix_country")
     if len(body) < 3 or len(body) > 14:
         raise InvalidNumber("a prefix has 3 to 14 digits", "prefix_length")
+    plan = prefix_plan("+" + body + "*")
+    if plan.given <= plan.country_digits:
+        raise InvalidNumber("a prefix must give more than the country code and one digit"
+                            " (for +1: more than the area code and one digit)", "prefix_too_wide")
     return "+" + body + "*"
+
+
+# A prefix leaving more open digits than this (covering more than 10,000 numbers) waits for a second admin.
+MAX_OPEN_DIGITS = 4
+# NANP (+1) countries and US states are told apart by the 3-digit area code: +1 and an area code is as
+# wide as another country's code alone, so the area code counts as part of the country code.
+_COUNTRY_PART = {1: 3}
+
+
+@dataclass(frozen=True)
+class PrefixPlan:
+    """What the numbering plan says about a prefix: `given` national digits (after the country code) of
+    a national number at most `longest` digits long, so at most 10**open_digits numbers start with it.
+    `country_digits` is how many national digits only name the country (+1: the area code) and one more."""
+
+    entry: str
+    country_code: int
+    regions: tuple[str, ...]
+    given: int
+    longest: int
+    country_digits: int
+
+    @property
+    def open_digits(self) -> int:
+        return max(self.longest - self.given, 0)
+
+    @property
+    def numbers(self) -> int:
+        """How many numbers the prefix covers at most."""
+        return 10 ** self.open_digits
+
+    @property
+    def needs_second_admin(self) -> bool:
+        return self.open_digits > MAX_OPEN_DIGITS
+
+
+def _longest_national(code: int) -> int:
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    lengths = []
+    for region in regions:
+        meta = (phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code) if region == "001"
+                else phonenumbers.PhoneMetadata.metadata_for_region(region))
+        if meta is not None:
+            lengths.extend(n for n in meta.general_desc.possible_length if n > 0)
+    return max(lengths, default=15 - len(str(code)))
+
+
+def prefix_plan(entry: str) -> PrefixPlan:
+    """The numbering plan's view of a normalised prefix (`+37529*`), or raise InvalidNumber."""
+    body = entry.lstrip("+").rstrip("*")
+    for length in (1, 2, 3):
+        code = int(body[:length]) if body[:length].isdigit() else 0
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return PrefixPlan(entry=entry, country_code=code,
+                              regions=tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]),
+                              given=len(body) - length, longest=_longest_national(code),
+                              country_digits=_COUNTRY_PART.get(code, 0) + 1)
+    raise InvalidNumber("a prefix must start with a country calling code", "prefix_country")
+
+
+def needs_second_admin(entry: str) -> bool:
+    """True for a prefix entry that covers more than 10,000 numbers."""
+    return is_prefix(entry) and prefix_plan(entry).needs_second_admin
 
 
 def parse_entry(text: str, region: str | None = None) -> str:

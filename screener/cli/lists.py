@@ -10,7 +10,7 @@ import click
 
 from screener import lists
 from screener.cli.context import actor, number_arg, services
-from screener.numbers import InvalidNumber, parse_entry
+from screener.numbers import InvalidNumber, parse_entry, prefix_plan
 
 
 @click.group()
@@ -31,12 +31,30 @@ def blocklist_add(entry, reason, category, evidence, source, region, action) -> 
     """Add a number (any common format) or a prefix ending in * (e.g. +37517*)."""
     normalised = _entry_arg(entry, region)
     details = lists.Details(reason=reason, category=category, evidence=evidence, source=source, action=action)
+    svc = services()
     try:
-        lists.add(services(), actor(), normalised, details)
+        lists.add(svc, actor(), normalised, details)
     except lists.AlreadyListed:
         click.echo(f"{normalised} is already on the blocklist")
         return
+    except lists.WidePrefix:
+        _propose_wide(svc, normalised, details)
+        return
     click.echo(f"added {normalised}")
+
+
+def _propose_wide(svc, entry: str, details: lists.Details) -> None:
+    """A prefix covering more than 10,000 numbers waits for a second admin on the page."""
+    try:
+        lists.propose(svc, actor(), entry, details)
+    except lists.AlreadyListed:
+        click.echo(f"{entry} is already on the blocklist")
+        return
+    except lists.AlreadyProposed:
+        raise click.ClickException(f"{entry} already waits for a second admin on /blocklist/") from None
+    plan = prefix_plan(entry)
+    click.echo(f"proposed {entry}: it covers up to {plan.numbers:,} numbers, so it blocks nobody until a second "
+               "admin confirms it on the web page (/blocklist/)")
 
 
 @blocklist.command("remove")

@@ -24,7 +24,7 @@ DEMO_LINE = "+12025550143"
 DEMO_DESTINATION = "+48601234567"
 DEMO_ALERT = "+4915112345678"
 DEMO_BLOCKED = "+375291234567"
-DEMO_PREFIX = "+37517*"
+DEMO_PREFIX = "+3751720012*"  # narrow enough to land at once (a wider prefix waits for a second admin)
 DEMO_FRIEND = "+33612345678"
 DEMO_USER = "demo"
 

@@ -75,6 +75,23 @@ class CallBrowser:
                 calls.append(CallRecord(at=int(at), action=action, entry=entry, caller=caller, line=line))
         return calls
 
+    def under_prefix(self, prefix: str, scan_max: int = 100_000) -> tuple[int, int]:
+        """(calls a prefix entry would have blocked among those we can read, calls looked at): the newest
+        `scan_max` calls. A call counts when its caller is stored in full (only blocked callers are) and
+        starts with the prefix, or when the entry that matched it falls under the prefix. Other callers'
+        numbers are stored only hashed and encrypted, and are not decrypted for a count: they are left out."""
+        digits = prefix.rstrip("*")
+        entries = self.client.xrevrange(self.keys.call_stream(), count=scan_max)
+        pipe = self.client.pipeline(transaction=False)
+        for _, fields in entries:
+            pipe.hmget(self.keys.call(fields[b"sid"].decode()), ["caller", "entry"])
+        matched = 0
+        for caller, entry in pipe.execute():
+            readable = [v.decode() for v in (caller, entry) if v]
+            if any(v.startswith(digits) and "\u2022" not in v for v in readable):
+                matched += 1
+        return matched, len(entries)
+
 
 def daily_counts(calls: list[CallRecord], days: int, today: float | None = None) -> tuple[list[str], dict[str, list[int]]]:
     """(dates oldest first, action -> count per date) in UTC."""

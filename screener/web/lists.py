@@ -12,7 +12,7 @@ from werkzeug.utils import secure_filename
 
 from screener import imports, lists
 from screener.listfile import export_rows
-from screener.numbers import InvalidNumber, is_prefix, parse_entry
+from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
 from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.blocklist import prefix_fields
@@ -78,6 +78,7 @@ def index() -> str:
         covering = svc.blocklist.get_many(["+" + p + "*" for p in prefix_fields(normalised)])
     facets = svc.blocklist.facets()
     total = svc.blocklist.count()
+    proposals = svc.proposals.all() if not after else []
     filtered_total = sum(n for (c, s), n in facets.items()
                          if (not category or c == category) and (not source or s == source))
     return render_template(
@@ -86,7 +87,7 @@ def index() -> str:
         shown_total=None if digits else (filtered_total if (category or source) else total),
         categories=sorted({c for c, _ in facets}), sources=sorted({s for _, s in facets}),
         stale=sum(facets.values()) != total, first_page=not after, confirm=ConfirmForm(),
-        proposals=services().proposals.all() if not after else [],
+        proposals=proposals, coverage={p.entry: lists.coverage(svc, p.entry) for p in proposals},
     )
 
 
@@ -96,11 +97,14 @@ def confirm_proposal(digits: str) -> Response:
     """The second curator of the two-person rule: the entry becomes active."""
     entry = _entry_from_path(digits)
     try:
-        lists.confirm(services(), actor(), entry)
+        lists.confirm(services(), actor(), entry, admin=current_user().role is Role.ADMIN)
     except lists.NoProposal:
         abort(404)  # or the other curator was quicker
     except lists.OwnProposal:
         flash(_("Another curator must confirm what you proposed."), "error")
+        return redirect(url_for("lists.index"))
+    except lists.AdminMustConfirm:
+        flash(_("A prefix covering more than 10,000 numbers is confirmed by an admin."), "error")
         return redirect(url_for("lists.index"))
     except lists.AlreadyListed:
         flash(_("%(entry)s is on the blocklist already.", entry=entry), "info")
@@ -138,6 +142,10 @@ def add() -> Response | str:
         except lists.AlreadyListed as exc:
             form.entry.errors.append(_("%(entry)s is on the blocklist already.", entry=exc.subject))
         else:
+            if isinstance(added, Proposal) and needs_second_admin(added.entry):
+                flash(_("%(entry)s covers more than 10,000 numbers: it blocks nobody until a second admin "
+                        "confirms it.", entry=added.entry), "info")
+                return redirect(url_for("lists.index"))
             if isinstance(added, Proposal):
                 flash(_("%(entry)s waits for a second curator to confirm it.", entry=added.entry), "info")
                 return redirect(url_for("lists.index"))
@@ -169,7 +177,7 @@ def edit(digits: str) -> Response | str:
         return redirect(url_for("lists.index", q=entry))
     history = [e for e in svc.audit.entries(-2000) if e.get("target") == entry][::-1]
     return render_template("entry_edit.html", form=form, entry=current, remove=RemoveEntryForm(),
-                           history=history, categories=CATEGORIES), 400 if form.errors else 200
+                           history=history, coverage=lists.coverage(svc, entry), categories=CATEGORIES), 400 if form.errors else 200
 
 
 @bp.post("/<digits>/remove")

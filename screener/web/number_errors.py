@@ -14,6 +14,8 @@ _MESSAGES = {
     "prefix_format": _l("A prefix is + and digits in international format, then *, such as +375 17*."),
     "prefix_country": _l("A prefix must start with a country calling code."),
     "prefix_length": _l("A prefix has 3 to 14 digits."),
+    "prefix_too_wide": _l("A prefix must give more than the country code and one digit (for +1: more than the "
+                          "area code and one digit)."),
 }
 
 

@@ -13,7 +13,7 @@ from tests.integration.web_support import PASSWORD, make_user, web  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SOURCE = "+33612345678"
-CSV = "number,reason,category\n+375447654321,spam calls,spam\nnot a number,x,y\n+37517*,exchange,intimidation\n"
+CSV = "number,reason,category\n+375447654321,spam calls,spam\nnot a number,x,y\n+3751720012*,exchange,intimidation\n"
 
 
 def sign_in(page, name: str) -> None:

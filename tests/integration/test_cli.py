@@ -42,7 +42,7 @@ def test_line_add_refuses_forwarding_withheld_callers(cli, svc):
         (["+375 (29) 123-45-67"], "+375291234567"),
         (["8 029 123 45 67", "--region", "BY"], "+375291234567"),
         (["tel:+48-22-123-45-67"], "+48221234567"),
-        (["+375 17*"], "+37517*"),
+        (["+375 17 200 12*"], "+3751720012*"),
     ],
 )
 def test_blocklist_add_accepts_numbers_as_people_paste_them(cli, svc, args, expected):
@@ -89,7 +89,7 @@ IMPORT = """number,reason,category
 +375291234567,threats,intimidation
 +375 29 123-45-68,"called my mother",family
 not-a-number,junk
-+37517*,exchange
++3751720012*,exchange
 8 029 123 45 69
 =HYPERLINK(""http://evil""),x
 """
@@ -110,7 +110,7 @@ def test_import_lands_valid_rows_and_reports_each_rejected_row(cli, svc, tmp_pat
 
 def test_import_is_idempotent(cli, svc, tmp_path):
     path = tmp_path / "list.csv"
-    path.write_text("+375291234567\n+37517*\n")
+    path.write_text("+375291234567\n+3751720012*\n")
     assert cli("blocklist", "import", str(path)).exit_code == 0
     again = cli("blocklist", "import", str(path))
     assert again.exit_code == 0 and "0 added, 2 already on the list" in again.output
@@ -127,10 +127,10 @@ def test_import_of_a_binary_file_is_refused_and_changes_nothing(cli, svc, tmp_pa
 
 def test_export_is_csv_with_numbers_first_and_no_live_formulas(cli, svc):
     cli("blocklist", "add", "+375291234567", "--reason", "=HYPERLINK(\"http://evil\",\"click\")", "--category", "@x")
-    cli("blocklist", "add", "+37517*", "--reason", "exchange")
+    cli("blocklist", "add", "+3751720012*", "--reason", "exchange")
     result = cli("blocklist", "export")
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert {r["number"] for r in rows} == {"+375291234567", "+37517*"}
+    assert {r["number"] for r in rows} == {"+375291234567", "+3751720012*"}
     for row in rows:
         for column, value in row.items():
             if column != "number":

@@ -180,10 +180,10 @@ def test_trusting_a_caller_on_a_missing_line_is_refused(svc):
 
 def test_an_import_adds_new_rows_only_and_writes_one_entry(svc):
     lists.add(svc, "web:anna", NUMBER, THREATS)
-    parsed = read_rows(io.StringIO(f"{NUMBER},old\n+375291234568,new\n+37517*,exchange\n"))
+    parsed = read_rows(io.StringIO(f"{NUMBER},old\n+375291234568,new\n+3751720012*,exchange\n"))
     added = lists.import_rows(svc, "cli:ops", parsed, filename="shared.csv", sha256="ab" * 32)
     assert added == 2 and svc.blocklist.get(NUMBER).meta.reason == "threats"
-    assert svc.blocklist.get("+37517*").meta.source == "import:shared.csv"
+    assert svc.blocklist.get("+3751720012*").meta.source == "import:shared.csv"
     assert [e["action"] for e in svc.audit.entries()] == ["blocklist.add", "blocklist.import"]
 
 

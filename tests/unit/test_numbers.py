@@ -1,7 +1,8 @@
 """Caller-ID normalisation and list-entry parsing."""
 import pytest
 
-from screener.numbers import CallerKind, InvalidNumber, mask, normalise, parse_entry, parse_number, parse_prefix
+from screener.numbers import (CallerKind, InvalidNumber, mask, needs_second_admin, normalise, parse_entry, parse_number,
+                              parse_prefix, prefix_plan)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +112,37 @@ def test_fast_e164_path_agrees_with_the_full_parse_for_every_region():
                     assert not expected, (region, text)
                 checked += 1
     assert checked > 1500
+
+
+# --- prefixes by the numbering plan ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["+375*", "+3752*", "+486*", "+1202*", "+12025*", "+800*", "+8001*"])
+def test_a_prefix_of_only_a_country_code_and_one_digit_is_refused(text):
+    with pytest.raises(InvalidNumber) as exc:
+        parse_entry(text)
+    assert exc.value.reason == "prefix_too_wide"
+
+
+def test_a_nanp_prefix_needs_more_than_the_area_code_and_one_digit():
+    with pytest.raises(InvalidNumber, match="area code"):
+        parse_prefix("+1 202 5*")
+    assert parse_prefix("+1 202 55*") == "+120255*"
+
+
+@pytest.mark.parametrize("entry, given, longest, numbers", [
+    ("+37529*", 2, 11, 10 ** 9),           # Belarus: the longest national number has 11 digits
+    ("+3751720012*", 7, 11, 10 ** 4),
+    ("+120255*", 5, 10, 10 ** 5),          # NANP: 10 digits, area code included
+    ("+1202555*", 6, 10, 10 ** 4),
+    ("+4420794601*", 8, 10, 10 ** 2),
+])
+def test_the_plan_says_how_many_numbers_a_prefix_covers(entry, given, longest, numbers):
+    plan = prefix_plan(entry)
+    assert (plan.given, plan.longest, plan.numbers) == (given, longest, numbers)
+
+
+@pytest.mark.parametrize("entry, wide", [("+37529*", True), ("+3752912*", True), ("+3751720012*", False),
+                                         ("+120255*", True), ("+1202555*", False), ("+375291234567", False)])
+def test_a_prefix_covering_more_than_10000_numbers_needs_a_second_admin(entry, wide):
+    assert needs_second_admin(entry) is wide
