@@ -11,6 +11,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
+from screener.checkpoints import Checkpoints
 from screener.config import Settings, WebSettings, load_web_settings
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFiles
@@ -100,6 +101,11 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def checkpoints(self) -> Checkpoints:
+        """Signed checkpoints of the audit and evidence chains, kept under the instance folder."""
+        return Checkpoints.from_settings(self.settings, {"audit": self.audit.chain, "evidence": self.evidence.chain})
 
     @cached_property
     def recording_files(self) -> RecordingFiles:
