@@ -50,6 +50,7 @@ class Settings:
     checkpoint_key: Path | None = None  # the Ed25519 key that signs checkpoints; None = instance/checkpoint.key
     checkpoints_file: Path | None = None  # where checkpoints are appended; None = instance/checkpoints.jsonl
     checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
+    checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
 
     @property
     def recordings_path(self) -> Path:
@@ -170,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_key=Path(get("SCREENER_CHECKPOINT_KEY")).resolve() if get("SCREENER_CHECKPOINT_KEY") else None,
         checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
         checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
+        checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
     )
 
 

@@ -1,14 +1,19 @@
 """Signed checkpoints anchor the audit and evidence chains outside Redis: an attacker holding Redis who cuts
 the chain's end, or deletes an entry and re-hashes the rest, is caught by `screener verify`; so is an edited
-checkpoint."""
+checkpoint. The worker makes them every hour and after every N audit changes."""
 import base64
+import email
+import email.policy
 import json
 import os
 import stat
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rq.registry import ScheduledJobRegistry
 
+from screener import jobs
 from screener.store.chain import GENESIS, entry_hash
+from tests.integration.test_alert_channels import smtp  # noqa: F401 - the real SMTP server fixture
 
 NUMBERS = [f"+37529123456{i}" for i in range(5)]
 
@@ -134,3 +139,33 @@ def test_the_key_path_comes_from_the_environment(cli, tmp_path, monkeypatch):
     cli("audit", "public-key")
     assert (tmp_path / "elsewhere" / "signing.pem").exists()
 
+
+def test_the_hourly_job_writes_a_checkpoint_and_schedules_the_next(svc, cli, settings, run_worker):
+    add_entries(cli, 2)
+    jobs.schedule_checkpoint(svc.alerts, 0, 1)  # due at once: the scheduler of the burst worker runs it
+    run_worker()
+    [record] = [json.loads(line) for line in settings.checkpoints_path.read_text().splitlines()]
+    assert record["chains"]["audit"]["entries"] == 2
+    assert [j for j in ScheduledJobRegistry(queue=svc.alerts).get_job_ids() if j.startswith("checkpoint-")]
+
+
+def test_every_nth_audit_change_queues_a_checkpoint(cli, svc, settings, run_worker, monkeypatch):
+    monkeypatch.setenv("SCREENER_CHECKPOINT_EVERY", "3")
+    add_entries(cli, 2)
+    run_worker()
+    assert not settings.checkpoints_path.exists()
+    add_entries(cli, 4)  # the third change queues one; the job signs the log as it is when it runs
+    run_worker()
+    [record] = [json.loads(line) for line in settings.checkpoints_path.read_text().splitlines()]
+    assert record["chains"]["audit"]["entries"] == 4
+
+
+def test_each_checkpoint_is_mailed_to_the_configured_addresses(svc, cli, settings, smtp, run_worker, monkeypatch):
+    monkeypatch.setenv("SCREENER_CHECKPOINT_EMAIL", "archive@partner.test")
+    add_entries(cli, 1)
+    jobs.schedule_checkpoint(svc.alerts, 0, 1)
+    run_worker()
+    [(_, recipients, content)] = smtp.messages
+    assert recipients == ["archive@partner.test"]
+    body = email.message_from_string(content, policy=email.policy.default).get_content()
+    assert settings.checkpoints_path.read_text().strip() in body
