@@ -47,11 +47,25 @@ class Settings:
     log_level: str = "INFO"  # DEBUG adds one line per call decision to the service log
     hold_music_url: str = ""  # what a screened caller hears while the press secretary decides; "" = Twilio's
     fallback_url: str = ""  # the numbers' VoiceFallbackUrl: static TwiML on another host; "" = PUBLIC_URL/voice/fallback
+    checkpoint_key: Path | None = None  # the Ed25519 key that signs checkpoints; None = instance/checkpoint.key
+    checkpoints_file: Path | None = None  # where checkpoints are appended; None = instance/checkpoints.jsonl
+    checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
+    checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
 
     @property
     def recordings_path(self) -> Path:
         """Where encrypted recordings are kept (SCREENER_RECORDINGS_DIR, else instance/recordings)."""
         return self.recordings_dir or self.instance_path / "recordings"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        """The checkpoint signing key (SCREENER_CHECKPOINT_KEY, else instance/checkpoint.key): never in Redis."""
+        return self.checkpoint_key or self.instance_path / "checkpoint.key"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        """The append-only file of signed checkpoints (SCREENER_CHECKPOINTS, else instance/checkpoints.jsonl)."""
+        return self.checkpoints_file or self.instance_path / "checkpoints.jsonl"
 
     @property
     def embedded_redis(self) -> bool:
@@ -154,6 +168,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alert_webhook_secret=get("SCREENER_ALERT_WEBHOOK_SECRET"),
         redis_sentinels=tuple(sentinels),
         redis_sentinel_master=get("REDIS_SENTINEL_MASTER", "screener"),
+        checkpoint_key=Path(get("SCREENER_CHECKPOINT_KEY")).resolve() if get("SCREENER_CHECKPOINT_KEY") else None,
+        checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
+        checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
+        checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
     )
 
 

@@ -1,5 +1,5 @@
 """Put jobs on the RQ queues (alerts, reports, campaigns, recording archiving, moving a waiting caller,
-reconciling calls whose callbacks were lost); workers run them. The webhook never waits for delivery.
+reconciling calls whose callbacks were lost, checkpointing the chains); workers run them. The webhook never waits for delivery.
 
 Jobs are referenced by import path so that the web process never imports worker code.
 """
@@ -20,6 +20,7 @@ ARCHIVE_RECORDING_JOB = "workers.recordings.archive_recording"
 MOVE_CALL_JOB = "workers.bridge.move_call"
 RECONCILE_JOB = "workers.reconcile.reconcile_calls"
 END_HOLD_JOB = "workers.bridge.end_hold"
+CHECKPOINT_JOB = "workers.checkpoints.make_checkpoint"
 
 RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 MOVE_RETRY = Retry(max=5, interval=[2, 5, 10, 30, 60])  # a caller is waiting on hold meanwhile
@@ -95,4 +96,23 @@ def schedule_end_of_hold(queue: Queue, call_sid: str, seconds: int) -> str:
     job = queue.enqueue_in(timedelta(seconds=seconds), END_HOLD_JOB, call_sid, job_id=f"hold-{call_sid}",
                            retry=MOVE_RETRY, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=30 * 86400,
                            description=f"end hold {call_sid}")
+    return job.id
+
+
+def checkpoint_when_due(queue: Queue, entries: int, every: int) -> str | None:
+    """After an audit append: queue a checkpoint when the log has just reached a multiple of `every`
+    entries. The job's id names that count, so one checkpoint is made for it."""
+    if entries % every:
+        return None
+    return _enqueue(queue, CHECKPOINT_JOB, "changes", retry=None, job_id=f"checkpoint-after-{entries}",
+                    description=f"checkpoint after {entries} audit entries")
+
+
+def schedule_checkpoint(queue: Queue, now: int, period: int) -> str:
+    """Schedule the periodic checkpoint for the start of the next period after `now`; like the
+    reconciliation job, its id names that period, and each run schedules the next."""
+    slot = now // period + 1
+    job = queue.enqueue_at(datetime.fromtimestamp(slot * period, tz=timezone.utc), CHECKPOINT_JOB, "hourly",
+                           job_id=f"checkpoint-{slot}", job_timeout=300, result_ttl=3600, failure_ttl=30 * 86400,
+                           description="checkpoint the audit and evidence chains")
     return job.id

@@ -11,6 +11,8 @@ import redis
 from flask import current_app
 from rq import Queue
 
+from screener import jobs
+from screener.checkpoints import Checkpoints
 from screener.config import Settings, WebSettings, load_web_settings
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFiles
@@ -73,6 +75,11 @@ class Services:
         keys = Keys(settings.key_prefix)
         web = load_web_settings(settings)
         blocklist = Blocklist(client, keys)
+        alerts = Queue(ALERT_QUEUE, connection=client)
+
+        def checkpoint_when_due(entries: int) -> None:
+            jobs.checkpoint_when_due(alerts, entries, settings.checkpoint_every)
+
         return cls(
             settings=settings,
             web=web,
@@ -86,9 +93,9 @@ class Services:
             blocklist_search=BlocklistSearch(blocklist),
             proposals=Proposals(client, keys),
             lines=Lines(client, keys),
-            audit=AuditLog(client, keys),
+            audit=AuditLog(client, keys, after_append=checkpoint_when_due),
             alert_log=AlertLog(client, keys),
-            alerts=Queue(ALERT_QUEUE, connection=client),
+            alerts=alerts,
             recording_jobs=Queue(RECORDING_QUEUE, connection=client),
             recordings=Recordings(client, keys),
             evidence=Evidence(client, keys),
@@ -100,6 +107,11 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def checkpoints(self) -> Checkpoints:
+        """Signed checkpoints of the audit and evidence chains, kept under the instance folder."""
+        return Checkpoints.from_settings(self.settings, {"audit": self.audit.chain, "evidence": self.evidence.chain})
 
     @cached_property
     def recording_files(self) -> RecordingFiles:

@@ -8,6 +8,7 @@ import time
 from rq import Queue, SimpleWorker
 
 from screener import jobs
+from screener.checkpoints import CHECKPOINT_PERIOD_SECONDS
 from screener.config import load_settings
 from screener.imports import IMPORT_QUEUE
 from screener.services import ALERT_QUEUE, RECORDING_QUEUE, Services
@@ -37,5 +38,7 @@ def run_worker(burst: bool = False, queue_names: tuple[str, ...] = ALL_QUEUES) -
     # job's id names its period, so every worker scheduling it makes one job.
     if not burst and ALERT_QUEUE in queue_names:  # its queue: a caller on hold may be waiting for it, as for a move
         jobs.schedule_reconcile(Queue(ALERT_QUEUE, connection=connection), int(time.time()), RECONCILE_PERIOD_SECONDS)
+        # The same for the hourly checkpoint of the audit and evidence chains.
+        jobs.schedule_checkpoint(Queue(ALERT_QUEUE, connection=connection), int(time.time()), CHECKPOINT_PERIOD_SECONDS)
     worker = SimpleWorker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=True)

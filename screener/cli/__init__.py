@@ -1,8 +1,8 @@
 """The `screener` command: one module per command group, put together here.
 
 serve and worker: run.py; line: lines.py; blocklist and allowlist: lists.py; user: users.py; curators and
-alerts: alerts.py; evidence, verify and recordings: evidence.py; demo and call: dev.py; twilio configure and
-check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
+alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; demo and call:
+dev.py; twilio configure and check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
 is context.py.
 
 A command's module is imported only when that command runs (click's lazy-loading pattern), so that
@@ -23,7 +23,7 @@ COMMANDS = {
     "line": ("lines", "line"), "blocklist": ("lists", "blocklist"), "allowlist": ("lists", "allowlist"),
     "user": ("users", "user"), "curators": ("alerts", "curators"), "alerts": ("alerts", "alerts"),
     "evidence": ("evidence", "evidence"), "verify": ("evidence", "verify"),
-    "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"),
+    "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"), "audit": ("audit", "audit"),
 }
 
 

@@ -53,7 +53,8 @@ def evidence_export(number, since, until, region, output: Path) -> None:
 
 @click.command()
 def verify() -> None:
-    """Check the audit log and the evidence chain (sealed calls, archived recordings); exit 1 on any break."""
+    """Check the audit log and the evidence chain (sealed calls, archived recordings) and both against the
+    signed checkpoints; exit 1 on any break."""
 
     svc = services()
     broken = False
@@ -72,7 +73,15 @@ def verify() -> None:
         broken = True
     for problem in evidence.problems:
         click.echo(f"evidence: {problem}", err=True)
-    if broken or evidence.problems:
+    checkpoints = svc.checkpoints.check()
+    if checkpoints.latest is None and checkpoints.ok:
+        click.echo("checkpoints: none yet, so a cut chain cannot be told (run `screener audit checkpoint`)")
+    elif checkpoints.ok:
+        click.echo(f"checkpoints: {checkpoints.checkpoints} signed, the latest at {checkpoints.latest.at}; "
+                   f"the chains hold every checkpointed entry")
+    for problem in checkpoints.problems:
+        click.echo(f"checkpoints: {problem}", err=True)
+    if broken or evidence.problems or checkpoints.problems:
         sys.exit(1)
 
 

@@ -40,8 +40,12 @@ class HashChain:
         self.head_key = head_key
 
     def append(self, body: dict[str, Any]) -> str:
-        """Append one entry (an `at` time and the `prev` link are added); concurrent writers are
-        serialised by an optimistic WATCH on the head."""
+        """Append one entry; returns its hash."""
+        return self.append_counted(body)[0]
+
+    def append_counted(self, body: dict[str, Any]) -> tuple[str, int]:
+        """Append one entry (an `at` time and the `prev` link are added); returns its hash and the number
+        of entries now in the chain. Concurrent writers are serialised by an optimistic WATCH on the head."""
         with self.client.pipeline(transaction=True) as pipe:
             while True:
                 try:
@@ -52,8 +56,8 @@ class HashChain:
                     pipe.multi()
                     pipe.rpush(self.log_key, json.dumps({**full, "hash": digest}, sort_keys=True, ensure_ascii=False))
                     pipe.set(self.head_key, digest)
-                    pipe.execute()
-                    return digest
+                    count, _ = pipe.execute()
+                    return digest, int(count)
                 except redis.WatchError:
                     continue
 
@@ -62,6 +66,32 @@ class HashChain:
 
     def __len__(self) -> int:
         return int(self.client.llen(self.log_key))
+
+    def hash_at(self, index: int) -> str | None:
+        """The stored hash of the entry at `index` (GENESIS before the first), None past the end."""
+        if index < 0:
+            return GENESIS
+        raw = self.client.lindex(self.log_key, index)
+        return json.loads(raw).get("hash") if raw else None
+
+    def tip(self) -> tuple[int, str]:
+        """The number of entries and the newest entry's hash (GENESIS when empty), read together."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.llen(self.log_key)
+            pipe.lindex(self.log_key, -1)
+            count, last = pipe.execute()
+        return int(count), (json.loads(last).get("hash", "") if last else GENESIS)
+
+    def verify_since(self, start: int, prev: str) -> int | None:
+        """Check the links and hashes of the entries from `start` on, `prev` being the hash before it
+        (a checkpointed head): the index of the first that fails, or None. Cheaper than verify() on a
+        long chain, since the part before `start` is vouched for by the checkpoint."""
+        for index, record in enumerate(self.entries(start), start):
+            body = {k: v for k, v in record.items() if k != "hash"}
+            if body.get("prev") != prev or entry_hash(prev, body) != record.get("hash"):
+                return index
+            prev = record["hash"]
+        return None
 
     def verify(self) -> ChainReport:
         """Recompute the chain; report the first entry whose hash or link does not match."""

@@ -31,7 +31,7 @@ def test_help_lists_every_command_without_loading_the_web_app_or_the_stores():
 def test_each_command_is_found_and_listed_with_its_own_help(name):
     command = main.get_command(click.Context(main), name)
     assert isinstance(command, click.Command) and command.name == name
-    assert command.help == command_help(*COMMANDS[name])
+    assert command.help.split() == command_help(*COMMANDS[name]).split()  # the same words; click keeps indents
 
 
 def test_an_unknown_command_is_refused():
