@@ -3,6 +3,7 @@ into numbers, addresses and URLs (a bad one is a click error naming the option).
 from __future__ import annotations
 
 import getpass
+from datetime import datetime, timezone
 
 import click
 
@@ -66,3 +67,15 @@ def webhook_url_arg(text: str) -> str:
         return check_webhook_url(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--alert-webhook") from None
+
+
+def when_arg(text: str | None, param: str) -> datetime | None:
+    """An ISO 8601 date or time (UTC unless it names an offset), or a click error naming the option."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use a date or time such as 2026-11-01 or 2026-11-01T18:00",
+                                 param_hint=param) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

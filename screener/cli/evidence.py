@@ -3,23 +3,11 @@ recordings at rest."""
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from screener.cli.context import actor, number_arg, services
-
-
-def _when(text: str | None, param: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: use a date or time such as 2026-11-01 or 2026-11-01T18:00",
-                                 param_hint=param) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+from screener.cli.context import actor, number_arg, services, when_arg
 
 
 @click.group()
@@ -39,8 +27,8 @@ def evidence_export(number, since, until, region, output: Path) -> None:
 
     if not (number or since or until):
         raise click.UsageError("give --number, or --since/--until, or both")
-    query = PackQuery(number_arg(number, region, "--number") if number else None, _when(since, "--since"),
-                      _when(until, "--until"))
+    query = PackQuery(number_arg(number, region, "--number") if number else None, when_arg(since, "--since"),
+                      when_arg(until, "--until"))
     svc = services()
     data, manifest = build(svc, svc.recording_files, query)
     output.write_bytes(data)

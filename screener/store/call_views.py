@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterator
 
 import redis
 
@@ -56,6 +57,18 @@ class CallBrowser:
                         return CallPage(found, entry_id)
             cursor = "(" + ids[-1]
         return CallPage(found, cursor[1:] if cursor != "+" else None, scanned_out=scanned >= scan_max)
+
+    def oldest_first(self, since_ms: int = 0, line: str = "", chunk: int = SCAN_CHUNK) -> Iterator[CallRecord]:
+        """Every call since `since_ms` (stream time), oldest first, a chunk at a time (for exports)."""
+        cursor = str(since_ms) if since_ms else "-"
+        while True:
+            entries = self.client.xrange(self.keys.call_stream(), min=cursor, max="+", count=chunk)
+            if not entries:
+                return
+            for record in self._load([fields[b"sid"].decode() for _, fields in entries]):
+                if record and (not line or record.line == line):
+                    yield record
+            cursor = "(" + entries[-1][0].decode()
 
     def by_caller(self, link_hash: str, limit: int = 200) -> list[CallRecord]:
         sids = [s.decode() for s in self.client.zrevrange(self.keys.calls_by_caller(link_hash), 0, limit - 1)]
