@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from contextlib import suppress
 from pathlib import Path
 
@@ -64,8 +66,33 @@ def seed(svc: Services, demo_password: str) -> None:
         lists.allow(svc, "demo", DEMO_LINE, DEMO_FRIEND)
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_until_serving(url: str, children: list[subprocess.Popen], seconds: float = 60) -> bool:
+    """True once url answers; False if a child exits first or it takes longer than `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def run_demo(port: int) -> None:
-    """Start it all, print what to try, and stop it all on Ctrl-C."""
+    """Start it all, print what to try once the web app answers, and stop it all on Ctrl-C, SIGTERM or
+    SIGHUP (a closed terminal). Refuses (non-zero) when the port is taken."""
+    if not _port_is_free(port):
+        raise click.ClickException(f"port {port} is taken (another screener demo?): stop it, or use --port")
     instance = load_settings().instance_path
     outbox = TwilioStandIn(account_sid="", auth_token="")
     server = start_outbox(outbox)
@@ -92,19 +119,24 @@ def run_demo(port: int) -> None:
 
     env = {**os.environ, "SCREENER_INSTANCE": str(instance)}
     exe = [sys.executable, "-m", "screener"]
-    children = [
-        subprocess.Popen(exe + ["worker"], env=env),
-        subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
-    ]
-    _print_welcome(port, instance, values["DEMO_PASSWORD"])
-    # A SIGTERM (systemd, timeout, a closed terminal) cleans up like Ctrl-C does.
+    # A SIGTERM (systemd, timeout) or SIGHUP (a closed terminal) cleans up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    # The children get their own session: Ctrl-C reaches only this process, which stops them in order.
+    children = [
+        subprocess.Popen(exe + ["worker"], env=env, start_new_session=True),
+        subprocess.Popen(exe + ["serve", "--port", str(port)], env=env, start_new_session=True),
+    ]
     try:
+        if not _wait_until_serving(f"http://127.0.0.1:{port}/healthz", children):
+            raise click.ClickException(f"the web app did not start on port {port}; see the messages above")
+        _print_welcome(port, instance, values["DEMO_PASSWORD"])
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-        click.secho("a demo process exited; stopping", fg="red", err=True)
+        failed = [" ".join(child.args[3:]) for child in children if child.poll() is not None]
+        raise click.ClickException(f"`screener {failed[0]}` stopped unexpectedly; stopping the demo")
     except KeyboardInterrupt:
-        pass
+        click.echo("\nstopping the demo")
     finally:
         for child in children:
             if child.poll() is None:

@@ -120,3 +120,50 @@ def test_the_demo_lines_twilio_number_is_configured_and_checked_against_the_stan
     assert f"{base}/voice/incoming#" in configured.stdout
     checked = screener(folder, env, "twilio", "check")
     assert checked.returncode == 0 and "ok" in checked.stdout, checked.stdout + checked.stderr
+
+
+@pytest.mark.slow
+def test_a_closed_terminal_stops_the_demo_and_all_it_started(demo):
+    base, folder, env = demo
+    wait_for(folder / "demo.log", "screener call --from")  # the banner comes once the web app answers
+    assert requests.get(base + "/healthz", timeout=5).ok
+    os.kill(_demo_pid(base.rsplit(":", 1)[1]), signal.SIGHUP)
+    log = wait_for(folder / "demo.log", "stopping the demo", seconds=30)
+    assert "stopped unexpectedly" not in log
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (is_running(folder / "instance") or _answers(base)):
+        time.sleep(0.2)
+    assert not is_running(folder / "instance") and not _answers(base)
+
+
+def test_the_demo_refuses_a_port_that_is_taken(tmp_path):
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "screener", "demo", "--port", str(port)], cwd=tmp_path,
+                                env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and f"port {port} is taken" in result.stderr
+    assert not (tmp_path / "instance").exists()  # nothing was started or written
+
+
+def _demo_pid(port: str) -> int:
+    """The `screener demo --port PORT` process (what a closed terminal would signal)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"demo" in args and b"--port" in args and port.encode() in args:
+            return int(proc.name)
+    raise AssertionError(f"no screener demo on port {port}")
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=1).ok
+    except requests.RequestException:
+        return False
