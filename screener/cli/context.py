@@ -28,7 +28,7 @@ def settings() -> Settings:
 def services() -> Services:
     """The Services registry on a Redis that answers, or a click error saying which Redis did not."""
     from screener.services import Services  # the stores, RQ and Flask: only for commands that need them
-    from screener.store.connection import UNREACHABLE
+    from screener.store.connection import UNREACHABLE, NoRedisConfigured
 
     config = settings()
     try:
@@ -37,7 +37,24 @@ def services() -> Services:
     except UNREACHABLE as exc:
         where = config.redis_url or "the embedded Redis"
         raise click.ClickException(f"cannot reach Redis at {where}: {exc}") from None
+    except NoRedisConfigured as exc:
+        raise click.ClickException(str(exc)) from None
     return svc
+
+
+def require_redis(config: Settings) -> None:
+    """For `serve` and `worker`: a production deployment (an https SCREENER_PUBLIC_URL) names its Redis;
+    elsewhere an unset REDIS_URL means the running demo's embedded Redis, which they never start."""
+    if not config.embedded_redis:
+        return
+    if (config.public_url or "").startswith("https://"):
+        raise click.ClickException("REDIS_URL is unset, and SCREENER_PUBLIC_URL is https (a production "
+                                   "deployment): set REDIS_URL (or REDIS_SENTINELS) to its Redis")
+    from screener.store.embedded_redis import running_url
+
+    if running_url(config.instance_path) is None:
+        raise click.ClickException(f"REDIS_URL is unset and no screener demo runs in {config.instance_path}: "
+                                   "start one there (./scripts/demo), or set REDIS_URL")
 
 
 def actor() -> str:

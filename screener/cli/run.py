@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from screener.cli.context import settings
+from screener.cli.context import require_redis, settings
 from screener.config import ConfigError
 
 
@@ -21,10 +21,7 @@ def serve(host: str, port: int, workers: int) -> None:
         require_secrets(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    if config.embedded_redis:
-        from screener.store.embedded_redis import ensure_running
-
-        click.echo(f"REDIS_URL is unset: using the embedded Redis at {ensure_running(config.instance_path)}", err=True)
+    require_redis(config)
     run(host, port, workers=workers)
 
 
@@ -36,5 +33,5 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker: alerts, recording archiving, big imports."""
     from workers.main import ALL_QUEUES, run_worker
 
-    settings()
+    require_redis(settings())
     run_worker(burst=burst, queue_names=tuple(q for q in ALL_QUEUES if q in queues) if queues else ALL_QUEUES)

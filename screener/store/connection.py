@@ -14,6 +14,10 @@ from screener.config import Settings
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError, MasterNotFoundError)
 
 
+class NoRedisConfigured(RuntimeError):
+    """REDIS_URL is unset and no embedded Redis runs: only `screener demo` starts one."""
+
+
 def connect(settings: Settings, *, for_worker: bool = False) -> redis.Redis:
     """A client with short timeouts for the web process (a ringing phone cannot wait on Redis).
 
@@ -32,8 +36,12 @@ def connect(settings: Settings, *, for_worker: bool = False) -> redis.Redis:
                                    password=url.password, username=url.username)
     url = settings.redis_url
     if not url:
-        from screener.store.embedded_redis import ensure_running
+        # Never started behind anyone's back: a command that finds no Redis says so.
+        from screener.store.embedded_redis import running_url
 
-        url = ensure_running(settings.instance_path)
+        url = running_url(settings.instance_path)
+        if url is None:
+            raise NoRedisConfigured(f"REDIS_URL is unset and no screener demo runs in {settings.instance_path}: "
+                                    "start one there (./scripts/demo), or set REDIS_URL")
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=connect_timeout,
                                 health_check_interval=30)

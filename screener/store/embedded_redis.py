@@ -22,6 +22,11 @@ def _address(instance: Path) -> RedisAddress:
     return RedisAddress(unix_socket=socket_path(instance))
 
 
+def running_url(instance: Path) -> str | None:
+    """The URL of the embedded server when it runs (started by `screener demo`), else None."""
+    return _address(instance).url if is_running(instance) else None
+
+
 def is_running(instance: Path) -> bool:
     """True when the embedded server answers on its socket."""
     return socket_path(instance).exists() and answers(_address(instance).client(socket_timeout=0.5))
