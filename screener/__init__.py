@@ -1,7 +1,6 @@
 """screener: call screening for people under threat."""
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, Mapping
 
 # Flask, the stores and Twilio's library are imported when an app is built, not with the package: every
@@ -46,13 +45,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from screener.config import load_settings, require_secrets
+    from screener.config import configure_logging, load_settings, require_secrets
     from screener.services import Services
     from screener.voice.protocol import MAX_REQUEST_BYTES
 
     settings = settings or load_settings()
     require_secrets(settings)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings)
     shared = {"screener": Services.build(settings),
               "screener.validator": RequestValidator(settings.twilio_auth_token)}
 

@@ -1,6 +1,7 @@
 """Settings read from the environment once at start, validated, and frozen."""
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,3 +229,11 @@ def load_web_settings(settings: Settings) -> WebSettings:
         session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
         two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
     )
+
+
+def configure_logging(settings: Settings) -> None:
+    """The service log at SCREENER_LOG_LEVEL, for the web process and the worker alike. Twilio's HTTP client
+    logs every request, with its call and recording ids, at INFO: only at DEBUG does it reach our log
+    (the call log in Redis is the record of calls, and expires; journald would keep them)."""
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)

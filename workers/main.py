@@ -2,14 +2,13 @@
 Redis, with the process's Services built once (workers/context.py)."""
 from __future__ import annotations
 
-import logging
 import time
 
 from rq import Queue, SimpleWorker
 
 from screener import jobs
 from screener.checkpoints import CHECKPOINT_PERIOD_SECONDS
-from screener.config import load_settings
+from screener.config import configure_logging, load_settings
 from screener.imports import IMPORT_QUEUE
 from screener.services import ALERT_QUEUE, RECORDING_QUEUE, Services
 from screener.store.connection import connect
@@ -27,9 +26,8 @@ def run_worker(burst: bool = False, queue_names: tuple[str, ...] = ALL_QUEUES) -
     and re-importing for every alert capped delivery at about 13 SMS/s on 2 cores (bench/: alert
     latency); in-process it keeps up with 50 blocked calls/s. A job that crashes the interpreter takes
     the worker down with it; systemd restarts it (deploy/systemd)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request at INFO
     settings = load_settings()
+    configure_logging(settings)
     connection = connect(settings, for_worker=True)
     context.bind(Services.build(settings, client=connection))
     # Alerts first: a person waits for them; recordings and imports can wait a little.
