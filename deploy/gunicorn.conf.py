@@ -29,23 +29,16 @@ errorlog = "-"
 loglevel = "info"
 
 
-def _multiproc_dir():
-    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    return Path(value) if value else None
-
-
 def on_starting(server):
     """Drop metric files of a previous run: prometheus_client would otherwise add them to the totals."""
-    directory = _multiproc_dir()
-    if directory:
-        directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob("*.db"):
-            stale.unlink()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from screener.server import clear_metric_files
+
+        clear_metric_files(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
 
 
 def child_exit(server, worker):
     """Stop reporting the gauges of a worker that has exited."""
-    if _multiproc_dir():
-        from prometheus_client import multiprocess
+    from screener.server import mark_worker_dead
 
-        multiprocess.mark_process_dead(worker.pid)
+    mark_worker_dead(server, worker)

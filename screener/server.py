@@ -1,6 +1,8 @@
 """Run the WSGI app under gunicorn from Python (`screener serve`, `screener demo`)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -24,10 +26,31 @@ class GunicornServer(BaseApplication):
         return app
 
 
-def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
-    """Serve until interrupted."""
+def clear_metric_files(directory: Path) -> None:
+    """Before gunicorn forks its workers: make the multiprocess metrics folder and drop a previous run's
+    files (prometheus_client would add them to the totals)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def mark_worker_dead(server: object, worker: Any) -> None:
+    """gunicorn's child_exit hook: stop reporting the live gauges of a worker that has exited."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def serve(host: str, port: int, metrics_dir: Path, workers: int = 2, threads: int = 4) -> None:
+    """Serve until interrupted. Every worker counts into one set of metrics (Prometheus's multiprocess
+    mode, in `metrics_dir` unless PROMETHEUS_MULTIPROC_DIR names another), so /metrics gives the same
+    totals whichever worker answers."""
+    # Set before any worker imports prometheus_client, which reads it on import.
+    clear_metric_files(Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))))
     GunicornServer(
         {
+            "child_exit": mark_worker_dead,
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,

@@ -22,7 +22,7 @@ def serve(host: str, port: int, workers: int) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     require_redis(config)
-    run(host, port, workers=workers)
+    run(host, port, config.instance_path / "metrics", workers=workers)
 
 
 @click.command()
