@@ -30,7 +30,7 @@ from screener.store.lookup import CallLookup
 from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
-from screener.store.users import Users, WebSessions
+from screener.store.users import SignInThrottle, Users, WebSessions
 from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
@@ -63,6 +63,7 @@ class Services:
     imports: ListImports
     users: Users
     sessions: WebSessions
+    sign_in_throttle: SignInThrottle
     vault: NumberVault
     bridge: Bridge
 
@@ -96,6 +97,7 @@ class Services:
             imports=ListImports(client, keys),
             users=Users(client, keys),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
+            sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),

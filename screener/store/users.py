@@ -1,4 +1,4 @@
-"""Volunteer accounts: argon2 password hashes, roles, optional TOTP, lockout counters, sessions."""
+"""Volunteer accounts: argon2 password hashes, roles, optional TOTP, sign-in throttle state, sessions."""
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +19,6 @@ from screener.store.keys import Keys
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 LOCALES = ("en", "ru", "be")
 
 _hasher = PasswordHasher()
@@ -101,7 +99,7 @@ def new_password() -> str:
 
 
 class Users:
-    """Reads and writes accounts and counts failed sign-ins."""
+    """Reads and writes accounts."""
 
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
@@ -143,24 +141,6 @@ class Users:
             self.save(user)
         return user
 
-    # --- lockout -------------------------------------------------------------------------------
-
-    def failures(self, name: str) -> int:
-        return int(self.client.get(self.keys.login_failures(name)) or 0)
-
-    def is_locked(self, name: str) -> bool:
-        return self.failures(name) >= LOCKOUT_FAILURES
-
-    def record_failure(self, name: str) -> int:
-        """Count a failed sign-in for a name (existing or not); the count expires after the lockout."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.incr(self.keys.login_failures(name))
-        pipe.expire(self.keys.login_failures(name), LOCKOUT_SECONDS)
-        return int(pipe.execute()[0])
-
-    def clear_failures(self, name: str) -> None:
-        self.client.delete(self.keys.login_failures(name))
-
     # --- TOTP ----------------------------------------------------------------------------------
 
     def verify_totp(self, user: User, code: str, secret: str | None = None) -> bool:
@@ -182,6 +162,30 @@ class Users:
                 self.client.set(key, step, ex=totp.interval * 3)
                 return True
         return False
+
+
+class SignInThrottle:
+    """Failed sign-ins, counted per (account, client address) by the web page's Flask-Limiter in this Redis.
+
+    Only the identity and the scope of the counters are ours; the counters themselves are written by the
+    `limits` library under its own key layout: LIMITS:LIMITER/<limiter prefix>/<identity>/<scope>/...
+    """
+
+    SCOPE = "sign-in-failures"
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    @staticmethod
+    def identity(name: str, address: str) -> str:
+        return f"signin:{name}@{address}"
+
+    def clear(self, name: str) -> int:
+        """Forget an account's failed sign-ins from every address (an admin's recovery); how many counters."""
+        pattern = f"LIMITS:LIMITER/{self.keys.limiter_prefix()}/{self.identity(check_name(name), '*')}/*"
+        found = list(self.client.scan_iter(match=pattern, count=1000))
+        return int(self.client.delete(*found)) if found else 0
 
 
 @dataclass(frozen=True)
