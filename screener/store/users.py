@@ -14,6 +14,7 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from screener.store import scripts
 from screener.store.keys import Keys
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
@@ -104,6 +105,7 @@ class Users:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.client = client
         self.keys = keys
+        self._use_step = scripts.register(client, "totp_use")
 
     def get(self, name: str) -> User | None:
         raw = self.client.hget(self.keys.users(), name)
@@ -155,12 +157,9 @@ class Users:
             at = now + drift * totp.interval
             if secrets.compare_digest(totp.at(at), code):
                 step = int(at // totp.interval)
-                key = self.keys.totp_last_step(user.name)
-                last = int(self.client.get(key) or -1)
-                if step <= last:
-                    return False  # replay of a code already used
-                self.client.set(key, step, ex=totp.interval * 3)
-                return True
+                # One script, so that simultaneous sign-ins with one code cannot all read "unused".
+                return bool(self._use_step(keys=[self.keys.totp_last_step(user.name)],
+                                           args=[step, totp.interval * 3]))
         return False
 
 

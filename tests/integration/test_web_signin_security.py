@@ -1,6 +1,10 @@
 """Sign-in against an attacker: throttling per account and address, TOTP codes, sessions, cookies."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pyotp
 import pytest
 from flask import Flask
 
@@ -48,3 +52,44 @@ def test_reset_password_lets_a_throttled_owner_in_at_once(proxied_app, cli):
     assert result.exit_code == 0
     response = owner.login("anna", result.output.strip().splitlines()[-1])
     assert response.status_code == 302
+
+
+@pytest.fixture
+def totp_user_on(env, redis_client) -> tuple[Flask, str]:
+    """An app without rate limits (they would make the requests queue at Redis before the code is
+    checked) and an admin with two-step sign-in on; the app and the TOTP secret."""
+    from dataclasses import replace
+
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False}, settings=load_settings())
+    users = app.extensions["screener"].users
+    secret = pyotp.random_base32()
+    users.save(replace(users.create("anna", "admin", PASSWORD), totp_secret=secret))
+    return app, secret
+
+
+def _past_the_password(app: Flask) -> tuple[WebUser, str]:
+    """A browser whose password was right, on the code page; and that page's CSRF token."""
+    browser = WebUser(app.test_client())
+    assert browser.login("anna").headers["Location"] == "/login/code"
+    return browser, csrf_token(browser.get("/login/code").get_data(as_text=True))
+
+
+def test_one_code_signs_in_only_one_of_four_simultaneous_sign_ins(env, redis_client, totp_user_on):
+    app, secret = totp_user_on
+    browsers = [_past_the_password(app) for _ in range(4)]
+    code = pyotp.TOTP(secret).now()
+    start = threading.Barrier(len(browsers) + 1)
+
+    def submit(browser: WebUser, token: str) -> int:
+        start.wait()
+        return browser.client.post("/login/code", data={"code": code, "csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        answers = [pool.submit(submit, *pair) for pair in browsers]
+        # Redis holds back writes (reads go on) for a moment: the four sign-ins arrive together, as they
+        # would from four machines, instead of one after the other as the GIL tends to run them.
+        redis_client.execute_command("CLIENT", "PAUSE", 150, "WRITE")
+        start.wait()
+        codes = [answer.result() for answer in answers]
+    assert sorted(codes) == [302, 401, 401, 401]
+    assert [b.get("/").status_code for b, _ in browsers].count(200) == 1
