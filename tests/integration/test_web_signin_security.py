@@ -1,6 +1,7 @@
 """Sign-in against an attacker: throttling per account and address, TOTP codes, sessions, cookies."""
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +11,7 @@ from flask import Flask
 
 from screener import create_app
 from screener.config import load_settings
-from tests.integration.web_support import PASSWORD, WebUser, csrf_token, make_user, web  # noqa: F401
+from tests.integration.web_support import PASSWORD, WebUser, as_role, csrf_token, make_user, web  # noqa: F401
 
 ATTACKER = "198.51.100.66"
 OWNER = "203.0.113.7"
@@ -93,3 +94,33 @@ def test_one_code_signs_in_only_one_of_four_simultaneous_sign_ins(env, redis_cli
         codes = [answer.result() for answer in answers]
     assert sorted(codes) == [302, 401, 401, 401]
     assert [b.get("/").status_code for b, _ in browsers].count(200) == 1
+
+
+def _enable_totp(browser: WebUser) -> str:
+    """Turn on two-step sign-in the way a volunteer does on /account/code; the secret."""
+    page = browser.get("/account/code").get_data(as_text=True)
+    secret = re.search(r'class="secret mono">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    response = browser.post("/account/code", {"code": pyotp.TOTP(secret).now()}, token_from="/account/code")
+    assert response.status_code == 302
+    return secret
+
+
+def test_turning_on_two_step_sign_in_signs_out_the_other_sessions(app, make_user):
+    make_user("anna", "viewer")
+    mine, stolen = WebUser(app.test_client()), WebUser(app.test_client())
+    mine.login("anna")
+    stolen.login("anna")
+    _enable_totp(mine)
+    assert stolen.get("/").status_code == 302
+    assert mine.get("/").status_code == 200
+
+
+def test_resetting_two_step_sign_in_signs_the_account_out_everywhere(as_role, app, make_user):
+    admin = as_role("admin", "root")
+    anna = WebUser(app.test_client())
+    make_user("anna", "viewer")
+    anna.login("anna")
+    _enable_totp(anna)
+    response = admin.post("/users/anna/code", {}, token_from="/users/anna")
+    assert response.status_code == 302
+    assert anna.get("/").status_code == 302
