@@ -59,7 +59,6 @@ def _safe_next(target: str | None) -> str:
 def _start(user: User, totp_ok: bool) -> Response:
     next_path = session.get("next")
     session.clear()
-    session.permanent = True
     session["token"] = services().sessions.start(user.name, totp_ok)
     log.info("signed_in user=%s role=%s totp=%s", user.name, user.role.value, totp_ok)
     return redirect(_safe_next(next_path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
 
 import pyotp
 import pytest
@@ -56,16 +57,19 @@ def test_reset_password_lets_a_throttled_owner_in_at_once(proxied_app, cli):
 
 
 @pytest.fixture
-def totp_user_on(env, redis_client) -> tuple[Flask, str]:
+def totp_user_on(env, redis_client) -> Iterator[tuple[Flask, str]]:
     """An app without rate limits (they would make the requests queue at Redis before the code is
     checked) and an admin with two-step sign-in on; the app and the TOTP secret."""
     from dataclasses import replace
+
+    from screener.web.extensions import limiter
 
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False}, settings=load_settings())
     users = app.extensions["screener"].users
     secret = pyotp.random_base32()
     users.save(replace(users.create("anna", "admin", PASSWORD), totp_secret=secret))
-    return app, secret
+    yield app, secret
+    limiter.enabled = True  # the one Limiter keeps the last app's setting as every later app's default
 
 
 def _past_the_password(app: Flask) -> tuple[WebUser, str]:
@@ -124,3 +128,17 @@ def test_resetting_two_step_sign_in_signs_the_account_out_everywhere(as_role, ap
     response = admin.post("/users/anna/code", {}, token_from="/users/anna")
     assert response.status_code == 302
     assert anna.get("/").status_code == 302
+
+
+def test_session_cookie_is_secure_behind_tls_without_a_public_url(proxied_app):
+    proxied_app.extensions["screener"].users.create("anna", "viewer", PASSWORD)
+    browser = FromAddress(proxied_app, OWNER, proto="https")
+    browser.login("anna")
+    cookie = browser.client.get_cookie("session")
+    assert cookie.secure and cookie.http_only
+
+
+def test_session_cookie_ends_with_the_browser(client, make_user):
+    make_user("anna", "viewer")
+    WebUser(client).login("anna")
+    assert client.get_cookie("session").expires is None
