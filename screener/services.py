@@ -14,6 +14,7 @@ from rq import Queue
 from screener.config import Settings, WebSettings, load_web_settings
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFiles
+from screener.sealing import SecretSealer
 from screener.store.alert_log import AlertLog
 from screener.store.audit import AuditLog
 from screener.store.blocklist import Blocklist
@@ -95,7 +96,7 @@ class Services:
             evidence=Evidence(client, keys),
             reviews=Reviews(client, keys),
             imports=ListImports(client, keys),
-            users=Users(client, keys),
+            users=Users(client, keys, SecretSealer([settings.secret_key])),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.

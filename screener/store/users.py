@@ -14,6 +14,7 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from screener.sealing import SecretSealer
 from screener.store import scripts
 from screener.store.keys import Keys
 
@@ -102,27 +103,53 @@ def new_password() -> str:
 class Users:
     """Reads and writes accounts."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, sealer: SecretSealer) -> None:
         self.client = client
         self.keys = keys
+        self.sealer = sealer
         self._use_step = scripts.register(client, "totp_use")
 
+    def _open(self, raw: str | bytes) -> tuple[User, bool]:
+        """The account with its TOTP secret opened, and whether the stored secret should be sealed again."""
+        stored = User.from_json(raw)
+        secret, reseal = self.sealer.open(stored.totp_secret, stored.name)
+        return replace(stored, totp_secret=secret), reseal
+
+    def _to_json(self, user: User) -> str:
+        return replace(user, totp_secret=self.sealer.seal(user.totp_secret, user.name)).to_json()
+
     def get(self, name: str) -> User | None:
+        """The account; a TOTP secret still in clear or under the old server secret is sealed anew on the way."""
         raw = self.client.hget(self.keys.users(), name)
-        return User.from_json(raw) if raw else None
+        if not raw:
+            return None
+        user, reseal = self._open(raw)
+        if reseal:
+            self._reseal(raw, user)
+        return user
+
+    def _reseal(self, raw: bytes, user: User) -> None:
+        """Write the account back with its secret sealed, unless somebody changed it since it was read."""
+
+        def swap(pipe: redis.client.Pipeline) -> None:
+            if pipe.hget(self.keys.users(), user.name) == raw:
+                pipe.multi()
+                pipe.hset(self.keys.users(), user.name, self._to_json(user))
+
+        self.client.transaction(swap, self.keys.users())
 
     def all(self) -> list[User]:
-        return sorted((User.from_json(v) for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
+        return sorted((self._open(v)[0] for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
 
     def create(self, name: str, role: Role, password: str) -> User:
         """A new account; AccountError when the name is taken or the password too short."""
         user = User(check_name(name), Role(role), _hasher.hash(check_password(password)), created_at=int(time.time()))
-        if not self.client.hsetnx(self.keys.users(), user.name, user.to_json()):
+        if not self.client.hsetnx(self.keys.users(), user.name, self._to_json(user)):
             raise AccountError(f"user {user.name!r} exists already")
         return user
 
     def save(self, user: User) -> None:
-        self.client.hset(self.keys.users(), user.name, user.to_json())
+        self.client.hset(self.keys.users(), user.name, self._to_json(user))
 
     def set_password(self, user: User, password: str) -> User:
         changed = replace(user, password_hash=_hasher.hash(check_password(password)))
@@ -149,7 +176,8 @@ class Users:
         """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
         secret = secret or user.totp_secret
         code = (code or "").replace(" ", "")
-        if not secret or not (code.isdigit() and len(code) == 6):
+        # A secret still sealed was sealed under a server secret this process does not have: refuse.
+        if not secret or self.sealer.is_sealed(secret) or not (code.isdigit() and len(code) == 6):
             return False
         totp = pyotp.TOTP(secret)
         now = time.time()

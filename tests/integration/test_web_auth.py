@@ -153,18 +153,14 @@ def test_cli_user_add_prints_a_one_time_password(cli, svc):
     result = cli("user", "add", "vera", "--role", "curator")
     assert result.exit_code == 0
     password = result.output.strip().splitlines()[-1]
-    from screener.store.users import Users
-
-    assert Users(svc.client, svc.keys).authenticate("vera", password) is not None
+    assert svc.users.authenticate("vera", password) is not None
 
 
 def test_cli_user_add_reads_the_password_from_stdin(cli, svc):
     result = cli("user", "add", "vera", "--role", "viewer", "--password-stdin", input=PASSWORD + "\n")
     assert result.exit_code == 0
     assert PASSWORD not in result.output
-    from screener.store.users import Users
-
-    assert Users(svc.client, svc.keys).authenticate("vera", PASSWORD) is not None
+    assert svc.users.authenticate("vera", PASSWORD) is not None
     assert svc.audit.entries()[-1]["action"] == "user.add"
 
 

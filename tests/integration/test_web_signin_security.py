@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
@@ -142,3 +143,37 @@ def test_session_cookie_ends_with_the_browser(client, make_user):
     make_user("anna", "viewer")
     WebUser(client).login("anna")
     assert client.get_cookie("session").expires is None
+
+
+def test_totp_secret_is_not_kept_in_clear(app, make_user, redis_client, svc):
+    make_user("anna", "viewer")
+    browser = WebUser(app.test_client())
+    browser.login("anna")
+    secret = _enable_totp(browser)
+    stored = redis_client.hget(svc.keys.users(), "anna").decode()
+    assert secret not in stored
+    later, token = _past_the_password(app)
+    code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step: the enrolment used this one
+    assert later.client.post("/login/code", data={"code": code, "csrf_token": token}).status_code == 302
+
+
+def test_secret_kept_in_clear_by_an_earlier_version_works_and_is_sealed_at_first_use(app, redis_client, svc):
+    secret = pyotp.random_base32()
+    account = svc.users.create("anna", "admin", PASSWORD).to_json()
+    redis_client.hset(svc.keys.users(), "anna", account.replace('"totp_secret": ""', f'"totp_secret": "{secret}"'))
+    browser, token = _past_the_password(app)
+    response = browser.client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert response.status_code == 302
+    assert secret not in redis_client.hget(svc.keys.users(), "anna").decode()
+
+
+def test_secret_sealed_under_another_server_secret_refuses_every_code(app, redis_client, svc):
+    from screener.sealing import SecretSealer
+
+    secret = pyotp.random_base32()
+    foreign = SecretSealer(["another server's secret key, 32+ characters"]).seal(secret, "anna")
+    account = svc.users.create("anna", "admin", PASSWORD).to_json()
+    redis_client.hset(svc.keys.users(), "anna", account.replace('"totp_secret": ""', f'"totp_secret": "{foreign}"'))
+    browser, token = _past_the_password(app)
+    response = browser.client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert response.status_code == 401
