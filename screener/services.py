@@ -96,7 +96,7 @@ class Services:
             evidence=Evidence(client, keys),
             reviews=Reviews(client, keys),
             imports=ListImports(client, keys),
-            users=Users(client, keys, SecretSealer([settings.secret_key])),
+            users=Users(client, keys, SecretSealer([settings.secret_key, settings.secret_key_old])),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.

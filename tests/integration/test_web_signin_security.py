@@ -1,6 +1,7 @@
 """Sign-in against an attacker: throttling per account and address, TOTP codes, sessions, cookies."""
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -177,3 +178,43 @@ def test_secret_sealed_under_another_server_secret_refuses_every_code(app, redis
     browser, token = _past_the_password(app)
     response = browser.client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
     assert response.status_code == 401
+
+
+NEW_SECRET_KEY = "the-new-server-secret-" + "y" * 40
+
+
+@pytest.fixture
+def after_key_change(env, redis_client, monkeypatch):
+    """Build the app again, as a restart after SCREENER_SECRET_KEY changed with the old value kept."""
+
+    def restart() -> Flask:
+        monkeypatch.setenv("SCREENER_SECRET_KEY_OLD", env["SCREENER_SECRET_KEY"])
+        monkeypatch.setenv("SCREENER_SECRET_KEY", NEW_SECRET_KEY)
+        return create_app({"TESTING": True}, settings=load_settings())
+
+    return restart
+
+
+def test_signed_in_volunteer_stays_signed_in_through_a_secret_key_change(app, make_user, after_key_change):
+    make_user("anna", "viewer")
+    before = WebUser(app.test_client())
+    before.login("anna")
+    after = after_key_change().test_client()
+    after.set_cookie("session", before.client.get_cookie("session").value)
+    assert after.get("/").status_code == 200
+
+
+def test_totp_sealed_under_the_old_secret_key_works_and_is_sealed_under_the_new(app, svc, redis_client,
+                                                                               after_key_change):
+    from dataclasses import replace
+
+    from screener.sealing import SecretSealer
+
+    secret = pyotp.random_base32()
+    svc.users.save(replace(svc.users.create("anna", "admin", PASSWORD), totp_secret=secret))
+    restarted = after_key_change()
+    browser, token = _past_the_password(restarted)
+    response = browser.client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert response.status_code == 302
+    stored = json.loads(redis_client.hget(svc.keys.users(), "anna"))["totp_secret"]
+    assert SecretSealer([NEW_SECRET_KEY]).open(stored, "anna") == (secret, False)
