@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -205,12 +206,26 @@ class SignInThrottle:
         self.keys = keys
 
     @staticmethod
-    def identity(name: str, address: str) -> str:
-        return f"signin:{name}@{address}"
+    def network(address: str) -> str:
+        """Where a client signs in from: its IPv4 address, or its IPv6 /64 (one household or server has a
+        whole /64, so counting single IPv6 addresses would let one attacker count afresh 2^64 times)."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return address or "-"
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip.ipv4_mapped is not None:
+                return str(ip.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return str(ip)
+
+    @classmethod
+    def identity(cls, name: str, address: str) -> str:
+        return f"signin:{name}@{cls.network(address)}"
 
     def clear(self, name: str) -> int:
         """Forget an account's failed sign-ins from every address (an admin's recovery); how many counters."""
-        pattern = f"LIMITS:LIMITER/{self.keys.limiter_prefix()}/{self.identity(check_name(name), '*')}/*"
+        pattern = f"LIMITS:LIMITER/{self.keys.limiter_prefix()}/signin:{check_name(name)}@*/*"
         found = list(self.client.scan_iter(match=pattern, count=1000))
         return int(self.client.delete(*found)) if found else 0
 

@@ -36,6 +36,11 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _client_network() -> str:
+    """Every sign-in attempt from one address (an IPv6 client: its /64)."""
+    return "signin-from:" + SignInThrottle.network(request.remote_addr or "-")
+
+
 def _password_try_key() -> str:
     """The account named in the form (existing or not) and the client's address."""
     return SignInThrottle.identity((request.form.get("username") or "").strip().lower()[:40],
@@ -65,7 +70,7 @@ def _start(user: User, totp_ok: bool) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_LIMITS, methods=["POST"])
+@limiter.limit(ADDRESS_LIMITS, key_func=_client_network, methods=["POST"])
 @limiter.shared_limit(FAILURE_LIMITS, scope=SignInThrottle.SCOPE, key_func=_password_try_key, methods=["POST"],
                       deduct_when=_failed)
 @public
@@ -96,7 +101,7 @@ def login() -> Response | str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("20 per minute", key_func=_client_network, methods=["POST"])
 @limiter.shared_limit(FAILURE_LIMITS, scope=SignInThrottle.SCOPE, key_func=_code_try_key, methods=["POST"],
                       deduct_when=_failed)
 @public

@@ -58,6 +58,14 @@ def test_reset_password_lets_a_throttled_owner_in_at_once(proxied_app, cli):
     assert response.status_code == 302
 
 
+def test_attacker_moving_through_one_ipv6_network_is_slowed_but_not_the_owner(proxied_app):
+    proxied_app.extensions["screener"].users.create("anna", "admin", PASSWORD)
+    codes = [FromAddress(proxied_app, f"2001:db8:66:1::{i + 1:x}").login("anna", f"guess {i}").status_code
+             for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    assert FromAddress(proxied_app, "2001:db8:7:1::1").login("anna").status_code == 302
+
+
 @pytest.fixture
 def totp_user_on(env, redis_client) -> Iterator[tuple[Flask, str]]:
     """An app without rate limits (they would make the requests queue at Redis before the code is
