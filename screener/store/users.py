@@ -137,7 +137,12 @@ class Users:
                 pipe.multi()
                 pipe.hset(self.keys.users(), user.name, self._to_json(user))
 
-        self.client.transaction(swap, self.keys.users())
+        try:
+            self.client.transaction(swap, self.keys.users())
+        except redis.exceptions.ResponseError:
+            # Redis refuses writes (at its memory limit, or a read-only replica): the account is still
+            # read, and sealed on a later read.
+            return
 
     def all(self) -> list[User]:
         return sorted((self._open(v)[0] for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)

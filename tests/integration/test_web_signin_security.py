@@ -226,3 +226,15 @@ def test_totp_sealed_under_the_old_secret_key_works_and_is_sealed_under_the_new(
     assert response.status_code == 302
     stored = json.loads(redis_client.hget(svc.keys.users(), "anna"))["totp_secret"]
     assert SecretSealer([NEW_SECRET_KEY]).open(stored, "anna") == (secret, False)
+
+
+def test_account_with_a_secret_in_clear_is_still_read_when_redis_refuses_writes(svc, redis_client):
+    secret = pyotp.random_base32()
+    account = svc.users.create("anna", "admin", PASSWORD).to_json()
+    redis_client.hset(svc.keys.users(), "anna", account.replace('"totp_secret": ""', f'"totp_secret": "{secret}"'))
+    redis_client.config_set("maxmemory", 1)
+    try:
+        user = svc.users.get("anna")
+    finally:
+        redis_client.config_set("maxmemory", 0)
+    assert user.totp_secret == secret
