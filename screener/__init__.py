@@ -20,6 +20,8 @@ def _flask(import_name: str, settings: Settings, test_config: Mapping[str, Any] 
     app = Flask(import_name, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # During a change of SCREENER_SECRET_KEY, cookies signed with the value before it stay valid.
+        SECRET_KEY_FALLBACKS=[settings.secret_key_old] if settings.secret_key_old else [],
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,

@@ -52,6 +52,7 @@ class Settings:
     checkpoints_file: Path | None = None  # where checkpoints are appended; None = instance/checkpoints.jsonl
     checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
     checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
+    secret_key_old: str = ""  # during a change of SCREENER_SECRET_KEY: the value before it, still accepted
 
     @property
     def recordings_path(self) -> Path:
@@ -150,6 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_api_base=api_base,
         public_url=public_url,
         secret_key=get("SCREENER_SECRET_KEY"),
+        secret_key_old=get("SCREENER_SECRET_KEY_OLD"),
         key_prefix=get("SCREENER_KEY_PREFIX", "scr:"),
         trust_proxy=get("SCREENER_TRUST_PROXY", "0").lower() in {"1", "true", "yes"},
         redis_timeout=timeout,
@@ -193,6 +195,8 @@ def require_secrets(settings: Settings) -> None:
         )
     if len(settings.secret_key) < 32:
         raise ConfigError("SCREENER_SECRET_KEY must be at least 32 characters")
+    if settings.secret_key_old and settings.secret_key_old == settings.secret_key:
+        raise ConfigError("SCREENER_SECRET_KEY_OLD is the value being replaced: it must differ from SCREENER_SECRET_KEY")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from screener.checkpoints import Checkpoints
 from screener.config import Settings, WebSettings, load_web_settings
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFiles
+from screener.sealing import SecretSealer
 from screener.store.alert_log import AlertLog
 from screener.store.audit import AuditLog
 from screener.store.blocklist import Blocklist
@@ -32,7 +33,7 @@ from screener.store.lookup import CallLookup
 from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
-from screener.store.users import Users, WebSessions
+from screener.store.users import SignInThrottle, Users, WebSessions
 from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
@@ -65,6 +66,7 @@ class Services:
     imports: ListImports
     users: Users
     sessions: WebSessions
+    sign_in_throttle: SignInThrottle
     vault: NumberVault
     bridge: Bridge
 
@@ -101,8 +103,9 @@ class Services:
             evidence=Evidence(client, keys),
             reviews=Reviews(client, keys),
             imports=ListImports(client, keys),
-            users=Users(client, keys),
+            users=Users(client, keys, SecretSealer([settings.secret_key, settings.secret_key_old])),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
+            sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),

@@ -54,7 +54,7 @@ def user_list() -> None:
 @user.command("reset-password")
 @click.argument("name")
 def user_reset_password(name: str) -> None:
-    """Give an account a new one-time password and sign it out everywhere."""
+    """Give an account a new one-time password, sign it out everywhere and forget its failed sign-ins."""
     from screener.store.users import WebSessions
 
     users, svc = _users()
@@ -64,5 +64,7 @@ def user_reset_password(name: str) -> None:
     password = new_password()
     users.set_password(account, password)
     WebSessions(svc.client, svc.keys, 1, 1).end_all(account.name)
+    # Recovery must always work: the owner may be the one who was slowed down, from their own address.
+    svc.sign_in_throttle.clear(account.name)
     svc.audit.append(actor(), "user.password_reset", account.name)
     click.echo(password)

@@ -121,9 +121,6 @@ class Keys:
     def users(self) -> str:
         return f"{self.prefix}users"
 
-    def login_failures(self, name: str) -> str:
-        return f"{self.prefix}login:fail:{name}"
-
     def web_session(self, token_hash: str) -> str:
         return f"{self.prefix}sess:{token_hash}"
 

@@ -1,8 +1,9 @@
-"""Volunteer accounts: argon2 password hashes, roles, optional TOTP, lockout counters, sessions."""
+"""Volunteer accounts: argon2 password hashes, roles, optional TOTP, sign-in throttle state, sessions."""
 from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -15,13 +16,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from screener.model import Role
+from screener.sealing import SecretSealer
+from screener.store import scripts
 from screener.store.keys import Keys
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 LOCALES = ("en", "ru", "be")
 
 _hasher = PasswordHasher()
@@ -93,28 +94,60 @@ def new_password() -> str:
 
 
 class Users:
-    """Reads and writes accounts and counts failed sign-ins."""
+    """Reads and writes accounts."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, sealer: SecretSealer) -> None:
         self.client = client
         self.keys = keys
+        self.sealer = sealer
+        self._use_step = scripts.register(client, "totp_use")
+
+    def _open(self, raw: str | bytes) -> tuple[User, bool]:
+        """The account with its TOTP secret opened, and whether the stored secret should be sealed again."""
+        stored = User.from_json(raw)
+        secret, reseal = self.sealer.open(stored.totp_secret, stored.name)
+        return replace(stored, totp_secret=secret), reseal
+
+    def _to_json(self, user: User) -> str:
+        return replace(user, totp_secret=self.sealer.seal(user.totp_secret, user.name)).to_json()
 
     def get(self, name: str) -> User | None:
+        """The account; a TOTP secret still in clear or under the old server secret is sealed anew on the way."""
         raw = self.client.hget(self.keys.users(), name)
-        return User.from_json(raw) if raw else None
+        if not raw:
+            return None
+        user, reseal = self._open(raw)
+        if reseal:
+            self._reseal(raw, user)
+        return user
+
+    def _reseal(self, raw: bytes, user: User) -> None:
+        """Write the account back with its secret sealed, unless somebody changed it since it was read."""
+
+        def swap(pipe: redis.client.Pipeline) -> None:
+            if pipe.hget(self.keys.users(), user.name) == raw:
+                pipe.multi()
+                pipe.hset(self.keys.users(), user.name, self._to_json(user))
+
+        try:
+            self.client.transaction(swap, self.keys.users())
+        except redis.exceptions.ResponseError:
+            # Redis refuses writes (at its memory limit, or a read-only replica): the account is still
+            # read, and sealed on a later read.
+            return
 
     def all(self) -> list[User]:
-        return sorted((User.from_json(v) for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
+        return sorted((self._open(v)[0] for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
 
     def create(self, name: str, role: Role, password: str) -> User:
         """A new account; AccountError when the name is taken or the password too short."""
         user = User(check_name(name), Role(role), _hasher.hash(check_password(password)), created_at=int(time.time()))
-        if not self.client.hsetnx(self.keys.users(), user.name, user.to_json()):
+        if not self.client.hsetnx(self.keys.users(), user.name, self._to_json(user)):
             raise AccountError(f"user {user.name!r} exists already")
         return user
 
     def save(self, user: User) -> None:
-        self.client.hset(self.keys.users(), user.name, user.to_json())
+        self.client.hset(self.keys.users(), user.name, self._to_json(user))
 
     def set_password(self, user: User, password: str) -> User:
         changed = replace(user, password_hash=_hasher.hash(check_password(password)))
@@ -135,31 +168,14 @@ class Users:
             self.save(user)
         return user
 
-    # --- lockout -------------------------------------------------------------------------------
-
-    def failures(self, name: str) -> int:
-        return int(self.client.get(self.keys.login_failures(name)) or 0)
-
-    def is_locked(self, name: str) -> bool:
-        return self.failures(name) >= LOCKOUT_FAILURES
-
-    def record_failure(self, name: str) -> int:
-        """Count a failed sign-in for a name (existing or not); the count expires after the lockout."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.incr(self.keys.login_failures(name))
-        pipe.expire(self.keys.login_failures(name), LOCKOUT_SECONDS)
-        return int(pipe.execute()[0])
-
-    def clear_failures(self, name: str) -> None:
-        self.client.delete(self.keys.login_failures(name))
-
     # --- TOTP ----------------------------------------------------------------------------------
 
     def verify_totp(self, user: User, code: str, secret: str | None = None) -> bool:
         """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
         secret = secret or user.totp_secret
         code = (code or "").replace(" ", "")
-        if not secret or not (code.isdigit() and len(code) == 6):
+        # A secret still sealed was sealed under a server secret this process does not have: refuse.
+        if not secret or self.sealer.is_sealed(secret) or not (code.isdigit() and len(code) == 6):
             return False
         totp = pyotp.TOTP(secret)
         now = time.time()
@@ -167,13 +183,48 @@ class Users:
             at = now + drift * totp.interval
             if secrets.compare_digest(totp.at(at), code):
                 step = int(at // totp.interval)
-                key = self.keys.totp_last_step(user.name)
-                last = int(self.client.get(key) or -1)
-                if step <= last:
-                    return False  # replay of a code already used
-                self.client.set(key, step, ex=totp.interval * 3)
-                return True
+                # One script, so that simultaneous sign-ins with one code cannot all read "unused".
+                return bool(self._use_step(keys=[self.keys.totp_last_step(user.name)],
+                                           args=[step, totp.interval * 3]))
         return False
+
+
+class SignInThrottle:
+    """Failed sign-ins, counted per (account, client address) by the web page's Flask-Limiter in this Redis.
+
+    Only the identity and the scope of the counters are ours; the counters themselves are written by the
+    `limits` library under its own key layout: LIMITS:LIMITER/<limiter prefix>/<identity>/<scope>/...
+    """
+
+    SCOPE = "sign-in-failures"
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+
+    @staticmethod
+    def network(address: str) -> str:
+        """Where a client signs in from: its IPv4 address, or its IPv6 /64 (one household or server has a
+        whole /64, so counting single IPv6 addresses would let one attacker count afresh 2^64 times)."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return address or "-"
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip.ipv4_mapped is not None:
+                return str(ip.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return str(ip)
+
+    @classmethod
+    def identity(cls, name: str, address: str) -> str:
+        return f"signin:{name}@{cls.network(address)}"
+
+    def clear(self, name: str) -> int:
+        """Forget an account's failed sign-ins from every address (an admin's recovery); how many counters."""
+        pattern = f"LIMITS:LIMITER/{self.keys.limiter_prefix()}/signin:{check_name(name)}@*/*"
+        found = list(self.client.scan_iter(match=pattern, count=1000))
+        return int(self.client.delete(*found)) if found else 0
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from screener.web import filters
 from screener.store.users import LOCALES, dummy_hash
 from screener.services import services
 from screener.web.config import limiter_storage_uri
+from screener.web.cookies import SessionCookie
 from screener.web.extensions import babel, csrf, limiter
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -36,7 +37,10 @@ def init_app(app: Flask) -> None:
     svc: Services = app.extensions["screener"]
     web_settings = svc.web
     dummy_hash()  # made now, so that the first sign-in with an unknown name takes no longer than others
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", web_settings.session_max_seconds)
+    # Flask sets a 31-day default, so setdefault would keep it: a signed cookie is refused once older than
+    # the longest session. The cookie itself is not permanent (auth._start): it ends with the browser.
+    app.config["PERMANENT_SESSION_LIFETIME"] = web_settings.session_max_seconds
+    app.session_interface = SessionCookie()
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(svc.settings))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", svc.keys.limiter_prefix())
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/web/translations"))

@@ -92,6 +92,9 @@ def totp_setup() -> Response | str:
         if services().users.verify_totp(user, form.code.data, secret=secret):
             services().users.save(replace(user, totp_secret=secret))
             session.pop("totp_setup", None)
+            # A session stolen before the second factor was on must not outlive it.
+            services().sessions.end_all(user.name)
+            session["token"] = services().sessions.start(user.name, totp_ok=True)
             audit("user.totp_enable", user.name)
             flash(_("Two-step sign-in is on. You will need a code from your app each time you sign in."), "info")
             return redirect(url_for("account.index"))

@@ -83,6 +83,7 @@ def user_password(name: str) -> str:
     password = new_password()
     services().users.set_password(user, password)
     services().sessions.end_all(user.name)
+    services().sign_in_throttle.clear(user.name)
     audit("user.password_reset", user.name)
     form = UserEditForm(data={"role": user.role.value, "disabled": user.disabled})
     return render_template("user_edit.html", user=user, form=form, confirm=ConfirmForm(), issued=(user.name, password))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from screener.services import services
-from screener.store.users import LOCALES, LOCKOUT_SECONDS, User
+from screener.store.users import LOCALES, SignInThrottle, User
 from screener.web.extensions import limiter
 from screener.web.access import current_user, enforce, public
 from screener.web.forms import LoginForm, TotpForm
@@ -22,9 +22,35 @@ log = logging.getLogger("screener.web.auth")
 PENDING_SECONDS = 300
 
 
-def _account_key() -> str:
-    """Rate-limit key for the account being tried (whether it exists or not)."""
-    return "acct:" + (request.form.get("username") or "").strip().lower()[:40]
+# Failed sign-ins (a wrong password or a wrong code) counted per account *and* client address, with
+# growing waits: after 5 failures within a minute the next try waits up to a minute, after 10 within 15
+# minutes up to 15 minutes, after 20 within a day up to a day. Failures from one address never slow the
+# same account from another address, so nobody can keep somebody else out; `screener user
+# reset-password` clears them.
+FAILURE_LIMITS = "5 per minute; 10 per 15 minutes; 20 per day"
+# Every sign-in attempt from one address, whichever account it names (a password sprayer).
+ADDRESS_LIMITS = "20 per minute; 100 per hour"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _client_network() -> str:
+    """Every sign-in attempt from one address (an IPv6 client: its /64)."""
+    return "signin-from:" + SignInThrottle.network(request.remote_addr or "-")
+
+
+def _password_try_key() -> str:
+    """The account named in the form (existing or not) and the client's address."""
+    return SignInThrottle.identity((request.form.get("username") or "").strip().lower()[:40],
+                                   request.remote_addr or "-")
+
+
+def _code_try_key() -> str:
+    """The account whose password was right and the client's address: code failures count alike."""
+    pending = session.get("pending") or {}
+    return SignInThrottle.identity(str(pending.get("name", "")), request.remote_addr or "-")
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,15 +64,15 @@ def _safe_next(target: str | None) -> str:
 def _start(user: User, totp_ok: bool) -> Response:
     next_path = session.get("next")
     session.clear()
-    session.permanent = True
     session["token"] = services().sessions.start(user.name, totp_ok)
     log.info("signed_in user=%s role=%s totp=%s", user.name, user.role.value, totp_ok)
     return redirect(_safe_next(next_path))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute; 100 per hour", methods=["POST"])
-@limiter.limit("10 per 15 minutes", key_func=_account_key, methods=["POST"])
+@limiter.limit(ADDRESS_LIMITS, key_func=_client_network, methods=["POST"])
+@limiter.shared_limit(FAILURE_LIMITS, scope=SignInThrottle.SCOPE, key_func=_password_try_key, methods=["POST"],
+                      deduct_when=_failed)
 @public
 def login() -> Response | str:
     if current_user() is not None:
@@ -59,18 +85,11 @@ def login() -> Response | str:
     if form.validate_on_submit():
         users = services().users
         name = form.username.data.strip().lower()
-        if users.is_locked(name):
-            log.warning("sign_in_locked name=%s", name[:40])
-            flash(_("Too many failed attempts. This account is locked for %(minutes)d minutes.",
-                    minutes=LOCKOUT_SECONDS // 60), "error")
-            return render_template("login.html", form=form), 429
         user = users.authenticate(name, form.password.data)
         if user is None:
-            failures = users.record_failure(name)
-            log.warning("sign_in_failed name=%s failures=%d", name[:40], failures)
+            log.warning("sign_in_failed name=%s address=%s", name[:40], request.remote_addr)
             flash(_("Wrong user name or password."), "error")
             return render_template("login.html", form=form), 401
-        users.clear_failures(name)
         if user.has_totp:
             next_path = session.get("next")
             session.clear()
@@ -82,7 +101,9 @@ def login() -> Response | str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("20 per minute", key_func=_client_network, methods=["POST"])
+@limiter.shared_limit(FAILURE_LIMITS, scope=SignInThrottle.SCOPE, key_func=_code_try_key, methods=["POST"],
+                      deduct_when=_failed)
 @public
 def login_totp() -> Response | str:
     pending = session.get("pending")
@@ -96,16 +117,9 @@ def login_totp() -> Response | str:
         session.clear()
         return redirect(url_for("auth.login"))
     if form.validate_on_submit():
-        if users.is_locked(user.name):
-            session.clear()
-            flash(_("Too many failed attempts. This account is locked for %(minutes)d minutes.",
-                    minutes=LOCKOUT_SECONDS // 60), "error")
-            return redirect(url_for("auth.login"))
         if users.verify_totp(user, form.code.data):
-            users.clear_failures(user.name)
             return _start(user, totp_ok=True)
-        users.record_failure(user.name)
-        log.warning("totp_failed user=%s", user.name)
+        log.warning("totp_failed user=%s address=%s", user.name, request.remote_addr)
         flash(_("That code is not right. Check your phone's clock and try the newest code."), "error")
         return render_template("login_totp.html", form=form), 401
     return render_template("login_totp.html", form=form)
