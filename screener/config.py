@@ -1,6 +1,7 @@
 """Settings read from the environment once at start, validated, and frozen."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from dataclasses import dataclass
@@ -209,6 +210,15 @@ class WebSettings:
     upload_max_bytes: int = 32 * 1024 * 1024
     sync_import_max_bytes: int = 256 * 1024
     two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
+    # Client networks that may reach the volunteers' pages (empty: any); webhooks and health never filtered.
+    page_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+
+def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip())
+    except ValueError as exc:
+        raise ConfigError(f"SCREENER_PAGE_NETWORKS: {exc} (give networks such as 10.8.0.0/24,2001:db8::/48)") from None
 
 
 def load_web_settings(settings: Settings) -> WebSettings:
@@ -228,10 +238,13 @@ def load_web_settings(settings: Settings) -> WebSettings:
         return value * 60
 
     return WebSettings(
-        require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP", "0").lower() in TRUE,
+        # In production (an https public URL) admins need a second factor unless the operator says otherwise.
+        require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP",
+                               "1" if (settings.public_url or "").startswith("https://") else "0").lower() in TRUE,
         session_idle_seconds=minutes("SCREENER_SESSION_IDLE_MINUTES", 30),
         session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
         two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
+        page_networks=_networks(get("SCREENER_PAGE_NETWORKS", "")),
     )
 
 

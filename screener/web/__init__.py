@@ -1,6 +1,9 @@
 """The volunteers' web page: blueprints, CSRF, sign-in rate limits, translations, security headers."""
 from __future__ import annotations
 
+import ipaddress
+from typing import Callable
+
 from flask import Flask, Response, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
@@ -46,6 +49,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/web/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", web_settings.session_max_seconds)
 
+    if web_settings.page_networks:
+        app.before_request(_only_from(web_settings.page_networks))
+
     @app.before_request
     def allow_uploads() -> None:
         # Before anything reads the form: only the import view accepts a large body.
@@ -86,6 +92,28 @@ def navigation() -> dict[str, object]:
         "nav_open_reviews": services().reviews.open_count() if user is not None else 0,
         "current_locale": str(get_locale() or "en"),
     }
+
+
+# Reachable from anywhere whatever SCREENER_PAGE_NETWORKS says: the load balancer and Prometheus.
+# (/voice/* never reaches this app: Twilio's webhooks are served before it.)
+OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "health.metrics_page"}
+
+
+def _only_from(networks: tuple) -> Callable[[], Response | None]:
+    """A before_request hook: the volunteers' pages answer a bare 404 to a client outside `networks`, as if
+    they were not there (an adversary scanning the public edge learns nothing, not even our error page)."""
+    def check() -> Response | None:
+        if request.endpoint in OPEN_ENDPOINTS:
+            return None
+        try:
+            client = ipaddress.ip_address(request.remote_addr or "")
+        except ValueError:
+            client = None
+        if client is None or not any(client in network for network in networks):
+            return Response("Not Found\n", status=404, mimetype="text/plain")
+        return None
+
+    return check
 
 
 def error_page(error: HTTPException) -> Response | HTTPException:

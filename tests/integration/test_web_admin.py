@@ -118,6 +118,7 @@ def test_changing_language_translates_the_page(as_role):
 @pytest.fixture
 def public_url(env, monkeypatch):
     monkeypatch.setenv("SCREENER_PUBLIC_URL", "https://screener.example.org")
+    monkeypatch.setenv("SCREENER_REQUIRE_ADMIN_TOTP", "0")  # production asks admins for a second factor
     return "https://screener.example.org"
 
 
