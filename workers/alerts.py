@@ -90,9 +90,13 @@ def deliver(alert_id: str, channel: str, recipient: str, sms_from: str, subject:
 
 def deliver_now(settings: Settings, alert_log: AlertLog, alert_id: str, channel: str, recipient: str,
                 sms_from: str, subject: str, text: str, payload: dict[str, Any]) -> str:
-    """Send, and write the outcome where the web page shows it."""
+    """Send, and write the outcome where the web page shows it. Delivery is at least once (a worker that
+    dies between sending and noting it sends again on retry), so every copy names its alert: a recipient who
+    gets two sees they are the same alert, not two calls."""
+    tag = f"[alert {alert_id}]"
     try:
-        result = _send(settings, channel, recipient, sms_from, subject, text, payload)
+        result = _send(settings, channel, recipient, sms_from, f"{subject} {tag}", f"{text} {tag}",
+                       {**payload, "alert_id": alert_id})
     except Exception as exc:  # recorded for the web page, then re-raised so RQ retries the job
         alert_log.note(alert_id, channel, recipient, FAILED, f"{type(exc).__name__}: {exc}")
         raise

@@ -80,11 +80,12 @@ def test_blocked_call_alert_goes_out_on_every_channel_of_the_line(twilio, svc, o
     [(sender, recipients, content)] = smtp.messages
     assert sender == "alerts@screener.test" and recipients == ["press@example.org"]
     message = email.message_from_string(content, policy=email.policy.default)
-    assert message["Subject"] == "Blocked call to Press office"
+    assert message["Subject"] == "Blocked call to Press office [alert 1]"  # every copy names its alert
     assert "threatened the family" in message.get_content() and BLOCKED in message.get_content()
     _, received, _ = bridge
     [(payload, signature, body)] = received
     assert payload["kind"] == "blocked_call" and payload["line"] == LINE and BLOCKED in payload["text"]
+    assert payload["alert_id"] == "1"
     assert signature == "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 

@@ -64,3 +64,15 @@ def test_alert_for_a_prefix_match_names_the_prefix(twilio, svc, outbox, run_work
     twilio.call("+375172001234")
     run_worker()
     assert "+37517*" in outbox.messages[0]["body"] and "+375172001234" in outbox.messages[0]["body"]
+
+
+def test_every_copy_of_an_alert_names_it_so_a_repeat_is_seen_as_one(twilio, svc, outbox, run_worker, blocklisted):
+    outbox.fail_next = 1
+    twilio.call(BLOCKED)
+    run_worker()
+    [job_id] = svc.alerts.scheduled_job_registry.get_job_ids()
+    svc.alerts.enqueue_job(svc.alerts.fetch_job(job_id))  # the retry comes due
+    run_worker()
+    [alert] = AlertLog(svc.client, svc.keys).recent()
+    [sms] = outbox.messages
+    assert sms["body"].endswith(f"[alert {alert['id']}]")
