@@ -96,9 +96,9 @@ def blocklist_import(file: Path, region, source) -> None:
                               source=source or "")
     for bad in parsed.rejected:
         click.echo(f"{file.name}:{bad.line}: rejected {bad.text!r}: {bad.reason}", err=True)
-    click.echo(
-        f"{parsed.rows} rows: {added} added, {parsed.valid - added} already on the list, {len(parsed.rejected)} rejected"
-    )
+    repeated = parsed.rows - parsed.valid - len(parsed.rejected)  # read_rows keeps a number once
+    click.echo(f"{parsed.rows} rows: {added} added, {parsed.valid - added} already on the list, "
+               + (f"{repeated} repeated in the file, " if repeated else "") + f"{len(parsed.rejected)} rejected")
     if parsed.rejected:
         sys.exit(3)
 

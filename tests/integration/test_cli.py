@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from screener.model import Line
+from screener.store.blocklist import EntryMeta
 from screener.store.redis_process import free_port
 from tests.conftest import LINE, wait_until_serving
 
@@ -114,6 +115,15 @@ def test_import_is_idempotent(cli, svc, tmp_path):
     assert cli("blocklist", "import", str(path)).exit_code == 0
     again = cli("blocklist", "import", str(path))
     assert again.exit_code == 0 and "0 added, 2 already on the list" in again.output
+    assert svc.blocklist.count() == 2
+
+
+def test_import_summary_adds_up_when_a_file_repeats_a_number(cli, svc, tmp_path):
+    svc.blocklist.add_many(["+375291234567"], EntryMeta(reason="known"))
+    path = tmp_path / "list.csv"
+    path.write_text("+375291234567\n+375297654321\n+375 29 765-43-21\n+375297654321,again\nnonsense\n")
+    result = cli("blocklist", "import", str(path))
+    assert "5 rows: 1 added, 1 already on the list, 2 repeated in the file, 1 rejected" in result.output
     assert svc.blocklist.count() == 2
 
 
