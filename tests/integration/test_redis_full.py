@@ -6,6 +6,7 @@ import pytest
 from screener.model import Line
 from screener.store.blocklist import EntryMeta
 from tests.conftest import DESTINATION, LINE, Twilio
+from tests.integration.web_support import PASSWORD, WebUser
 
 BLOCKED = "+375291234567"
 ORDINARY = "+442079460123"
@@ -45,3 +46,11 @@ def test_a_call_redis_could_not_log_is_counted_and_said(twilio_at_the_limit, cap
     assert metrics.CALLS_UNLOGGED._value.get() == before + 1
     assert "call_unlogged" in caplog.text and "redis_full" in caplog.text
 
+
+def test_sign_in_answers_503_not_500_when_redis_is_full(full_redis):
+    app, fill = full_redis
+    app.extensions["screener"].users.create("anna", "admin", PASSWORD)
+    fill()
+    response = WebUser(app.test_client()).login("anna")
+    assert response.status_code == 503
+    assert b"cannot sign anyone in" in response.data and b"blocklisted callers still rejected" in response.data
