@@ -206,7 +206,8 @@ class WebSettings:
     require_admin_totp: bool = False
     session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 12 * 3600
-    upload_max_bytes: int = 32 * 1024 * 1024
+    upload_max_bytes: int = 32 * 1024 * 1024  # one file (413 above it)
+    upload_daily_bytes: int = 100 * 1024 * 1024  # what one volunteer may upload per UTC day
     sync_import_max_bytes: int = 256 * 1024
     two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
 
@@ -227,11 +228,22 @@ def load_web_settings(settings: Settings) -> WebSettings:
             raise ConfigError(f"{name} must be at least 1")
         return value * 60
 
+    def megabytes(name: str, default: int) -> int:
+        try:
+            value = int(get(name, str(default)))
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number of megabytes") from None
+        if value < 1:
+            raise ConfigError(f"{name} must be at least 1")
+        return value * 1024 * 1024
+
     return WebSettings(
         require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP", "0").lower() in TRUE,
         session_idle_seconds=minutes("SCREENER_SESSION_IDLE_MINUTES", 30),
         session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
         two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
+        upload_max_bytes=megabytes("SCREENER_UPLOAD_MAX_MB", 32),
+        upload_daily_bytes=megabytes("SCREENER_UPLOAD_DAILY_MB", 100),
     )
 
 

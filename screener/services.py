@@ -26,7 +26,7 @@ from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
 from screener.store.evidence import Evidence
-from screener.store.imports import ListImports
+from screener.store.imports import UPLOAD_FOLDER, ListImports
 from screener.store.keys import Keys
 from screener.store.lines import Lines
 from screener.store.lookup import CallLookup
@@ -102,7 +102,7 @@ class Services:
             recordings=Recordings(client, keys),
             evidence=Evidence(client, keys),
             reviews=Reviews(client, keys),
-            imports=ListImports(client, keys),
+            imports=ListImports(client, keys, settings.instance_path / UPLOAD_FOLDER),
             users=Users(client, keys, SecretSealer([settings.secret_key, settings.secret_key_old])),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),

@@ -17,7 +17,7 @@ from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.blocklist import prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
-from screener.store.imports import ListImport
+from screener.store.imports import DailyQuotaExceeded, ListImport
 from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
@@ -242,8 +242,16 @@ def import_upload() -> Response | tuple[str, int]:
     except imports.ImportFileError as exc:
         form.file.errors.append(str(exc))
         return render_template("import_form.html", form=form), 400
-    item = services().imports.create(owner=actor(), filename=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
-                                  region=form.region.data or "", source=clean_text(form.source.data))
+    try:
+        item = services().imports.create(owner=actor(), filename=name, data=data,
+                                         sha256=hashlib.sha256(data).hexdigest(), region=form.region.data or "",
+                                         source=clean_text(form.source.data),
+                                         daily_limit=services().web.upload_daily_bytes)
+    except DailyQuotaExceeded as exc:
+        form.file.errors.append(_("You have uploaded %(used)d MB today; the daily limit is %(limit)d MB. "
+                                  "Try again tomorrow (UTC), or ask an admin to import the file.",
+                                  used=exc.used // 2**20, limit=exc.limit // 2**20))
+        return render_template("import_form.html", form=form), 429
     if len(data) <= current_app_sync_limit():
         imports.parse(services().imports, services().blocklist, item)
     else:
