@@ -53,6 +53,8 @@ class Settings:
     checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
     checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
     secret_key_old: str = ""  # during a change of SCREENER_SECRET_KEY: the value before it, still accepted
+    redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
+    redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
 
     @property
     def recordings_path(self) -> Path:
@@ -118,6 +120,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"{name} must be a whole number of at least 1")
         return int(value)
 
+    def percent(name: str, default: int) -> int:
+        value = whole(name, default)
+        if value > 100:
+            raise ConfigError(f"{name} must be a percentage, 1 to 100")
+        return value
+
+    memory_limit = get("SCREENER_REDIS_MEMORY_LIMIT_MB", "0")
+    if not memory_limit.isdigit():
+        raise ConfigError("SCREENER_REDIS_MEMORY_LIMIT_MB must be a whole number of megabytes (0: the machine's)")
+    memory_limit = int(memory_limit)
+
     sentinels = []
     for item in filter(None, (part.strip() for part in get("REDIS_SENTINELS").split(","))):
         host, _, port = item.rpartition(":")
@@ -163,6 +176,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fallback_url=fallback_url,
         log_level=log_level,
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
+        redis_memory_percent=percent("SCREENER_REDIS_MEMORY_PERCENT", 80),
+        redis_memory_limit_mb=memory_limit,
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
         campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),
         smtp_url=smtp_url,

@@ -30,6 +30,7 @@ from screener.store.imports import UPLOAD_FOLDER, ListImports
 from screener.store.keys import Keys
 from screener.store.lines import Lines
 from screener.store.lookup import CallLookup
+from screener.store.memory import RedisMemory
 from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
@@ -110,6 +111,11 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def memory(self) -> RedisMemory:
+        """How full Redis is, against maxmemory or SCREENER_REDIS_MEMORY_LIMIT_MB."""
+        return RedisMemory(self.client, self.keys, self.settings.redis_memory_limit_mb * 1024 * 1024)
 
     @cached_property
     def checkpoints(self) -> Checkpoints:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from rq import Queue
 from werkzeug.utils import secure_filename
 
-from screener import imports, lists
+from screener import imports, lists, memory
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
 from screener.web.number_errors import number_error
@@ -235,6 +235,11 @@ def import_upload() -> Response | tuple[str, int]:
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("import_form.html", form=form), 400
+    try:
+        memory.refuse_when_high(services())
+    except memory.RedisMemoryHigh as exc:
+        form.file.errors.append(_memory_refusal(exc))
+        return render_template("import_form.html", form=form), 503
     data = form.file.data.read()
     name = secure_filename(form.file.data.filename or "") or "upload.csv"
     try:
@@ -257,6 +262,12 @@ def import_upload() -> Response | tuple[str, int]:
     else:
         imports.enqueue(_import_queue(), imports.PARSE_JOB, item.id)
     return redirect(url_for("lists.import_status", import_id=item.id))
+
+
+def _memory_refusal(exc: memory.RedisMemoryHigh) -> str:
+    return _("Redis, where the service keeps its lists and calls, is %(percent)d%% full (the limit for uploads is "
+             "%(threshold)d%%): new uploads and imports are refused so that calls can still be logged. The admins "
+             "have been told; try again once they have freed memory.", percent=exc.percent, threshold=exc.threshold)
 
 
 def current_app_sync_limit() -> int:
@@ -287,6 +298,11 @@ def import_commit(import_id: str) -> Response:
     except lists.OwnImport:
         flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
                 "and commit it."), "error")
+        return redirect(url_for("lists.import_status", import_id=import_id))
+    try:
+        memory.refuse_when_high(services())
+    except memory.RedisMemoryHigh as exc:
+        flash(_memory_refusal(exc), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
     claimed = services().imports.claim(item, "parsed", "committing")
     if claimed is None:
