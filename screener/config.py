@@ -54,6 +54,8 @@ class Settings:
     checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
     checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
     secret_key_old: str = ""  # during a change of SCREENER_SECRET_KEY: the value before it, still accepted
+    redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
+    redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
 
     @property
     def recordings_path(self) -> Path:
@@ -119,6 +121,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"{name} must be a whole number of at least 1")
         return int(value)
 
+    def percent(name: str, default: int) -> int:
+        value = whole(name, default)
+        if value > 100:
+            raise ConfigError(f"{name} must be a percentage, 1 to 100")
+        return value
+
+    memory_limit = get("SCREENER_REDIS_MEMORY_LIMIT_MB", "0")
+    if not memory_limit.isdigit():
+        raise ConfigError("SCREENER_REDIS_MEMORY_LIMIT_MB must be a whole number of megabytes (0: the machine's)")
+    memory_limit = int(memory_limit)
+
     sentinels = []
     for item in filter(None, (part.strip() for part in get("REDIS_SENTINELS").split(","))):
         host, _, port = item.rpartition(":")
@@ -164,6 +177,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fallback_url=fallback_url,
         log_level=log_level,
         campaign_window=whole("SCREENER_CAMPAIGN_WINDOW", 3600),
+        redis_memory_percent=percent("SCREENER_REDIS_MEMORY_PERCENT", 80),
+        redis_memory_limit_mb=memory_limit,
         campaign_lines=whole("SCREENER_CAMPAIGN_LINES", 3),
         campaign_calls=whole("SCREENER_CAMPAIGN_CALLS", 5),
         smtp_url=smtp_url,
@@ -207,7 +222,8 @@ class WebSettings:
     require_admin_totp: bool = False
     session_idle_seconds: int = 30 * 60
     session_max_seconds: int = 12 * 3600
-    upload_max_bytes: int = 32 * 1024 * 1024
+    upload_max_bytes: int = 32 * 1024 * 1024  # one file (413 above it)
+    upload_daily_bytes: int = 100 * 1024 * 1024  # what one volunteer may upload per UTC day
     sync_import_max_bytes: int = 256 * 1024
     two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
     # Client networks that may reach the volunteers' pages (empty: any); webhooks and health never filtered.
@@ -237,6 +253,15 @@ def load_web_settings(settings: Settings) -> WebSettings:
             raise ConfigError(f"{name} must be at least 1")
         return value * 60
 
+    def megabytes(name: str, default: int) -> int:
+        try:
+            value = int(get(name, str(default)))
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number of megabytes") from None
+        if value < 1:
+            raise ConfigError(f"{name} must be at least 1")
+        return value * 1024 * 1024
+
     return WebSettings(
         # In production (an https public URL) admins need a second factor unless the operator says otherwise.
         require_admin_totp=get("SCREENER_REQUIRE_ADMIN_TOTP",
@@ -245,6 +270,8 @@ def load_web_settings(settings: Settings) -> WebSettings:
         session_max_seconds=minutes("SCREENER_SESSION_MAX_MINUTES", 12 * 60),
         two_person_rule=get("SCREENER_TWO_PERSON_RULE", "0").lower() in TRUE,
         page_networks=_networks(get("SCREENER_PAGE_NETWORKS", "")),
+        upload_max_bytes=megabytes("SCREENER_UPLOAD_MAX_MB", 32),
+        upload_daily_bytes=megabytes("SCREENER_UPLOAD_DAILY_MB", 100),
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from screener import metrics
+from screener import memory, metrics
 from screener.services import services
 from screener.store.connection import UNREACHABLE
 
@@ -18,11 +18,18 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """The process can reach Redis (a web node that cannot should be taken out of rotation)."""
+    """The process can reach Redis (a web node that cannot should be taken out of rotation); says
+    "degraded" (still 200) when Redis is past its memory threshold."""
+    svc = services()
     try:
-        services().client.ping()
+        use = memory.check(svc)
     except UNREACHABLE as exc:
         return Response(f"redis unreachable: {type(exc).__name__}\n", status=503, mimetype="text/plain")
+    if memory.is_high(svc, use):
+        # Still 200: this node still decides calls (a full Redis is read-only to it, and every node shares
+        # it), so taking it out of rotation would help nobody. The body and a header say what is wrong.
+        return Response(f"degraded: redis memory {use.percent}%\n", mimetype="text/plain",
+                        headers={"X-Screener-Degraded": f"redis memory {use.percent}%"})
     return Response("ready\n", mimetype="text/plain")
 
 

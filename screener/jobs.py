@@ -11,7 +11,8 @@ from typing import Any
 from rq import Queue, Retry
 
 BLOCKED_CALL, VOICEMAIL, REPORT, CAMPAIGN = "blocked_call", "voicemail", "report", "campaign"
-ALERT_KINDS = (BLOCKED_CALL, VOICEMAIL, REPORT, CAMPAIGN)
+REDIS_MEMORY = "redis_memory"
+ALERT_KINDS = (BLOCKED_CALL, VOICEMAIL, REPORT, CAMPAIGN, REDIS_MEMORY)
 
 FAN_OUT_JOB = "workers.alerts.fan_out"
 REPORT_JOB = "workers.reports.report_call"
@@ -50,6 +51,11 @@ def enqueue_alert(queue: Queue, kind: str, call_sid: str, line_number: str, **fa
 def enqueue_blocked_call(queue: Queue, call_sid: str, line_number: str) -> str:
     """Tell the line's alert recipients that a blocklisted number called."""
     return enqueue_alert(queue, BLOCKED_CALL, call_sid, line_number)
+
+
+def enqueue_memory_alert(queue: Queue, percent: int, threshold: int) -> str:
+    """Tell the curators' contacts that Redis is past its memory threshold (no call is involved)."""
+    return enqueue_alert(queue, REDIS_MEMORY, "", "", percent=str(percent), threshold=str(threshold))
 
 
 def enqueue_report(queue: Queue, call_sid: str, reported_by: str, note: str) -> str:

@@ -8,6 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 CALLS = Counter("screener_calls_total", "Calls decided, by action and rule", ["action", "rule"])
 SIGNATURE_FAILURES = Counter("screener_signature_failures_total", "Webhook requests refused for a bad or missing signature")
 STORE_UNREACHABLE = Counter("screener_store_unreachable_total", "Requests answered while Redis could not be reached")
+CALLS_UNLOGGED = Counter("screener_calls_unlogged_total",
+                         "Calls decided from a read-only lookup, unlogged, because Redis was full and refused writes")
 ALERTS_ENQUEUED = Counter("screener_alerts_enqueued_total", "Alert jobs put on the queue", ["kind"])
 BRIDGE_FAILURES = Counter("screener_bridge_failures_total",
                           "Twilio REST calls of the screening bridge that failed, by step", ["step"])

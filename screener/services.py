@@ -26,10 +26,11 @@ from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
 from screener.store.evidence import Evidence
-from screener.store.imports import ListImports
+from screener.store.imports import UPLOAD_FOLDER, ListImports
 from screener.store.keys import Keys
 from screener.store.lines import Lines
 from screener.store.lookup import CallLookup
+from screener.store.memory import RedisMemory
 from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
@@ -102,7 +103,7 @@ class Services:
             recordings=Recordings(client, keys),
             evidence=Evidence(client, keys),
             reviews=Reviews(client, keys),
-            imports=ListImports(client, keys),
+            imports=ListImports(client, keys, settings.instance_path / UPLOAD_FOLDER),
             users=Users(client, keys, SecretSealer([settings.secret_key, settings.secret_key_old])),
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),
@@ -110,6 +111,11 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def memory(self) -> RedisMemory:
+        """How full Redis is, against maxmemory or SCREENER_REDIS_MEMORY_LIMIT_MB."""
+        return RedisMemory(self.client, self.keys, self.settings.redis_memory_limit_mb * 1024 * 1024)
 
     @cached_property
     def checkpoints(self) -> Checkpoints:

@@ -213,3 +213,21 @@ def doomed_redis(env, monkeypatch, tmp_path):
     app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
     yield Twilio(app.test_client()), server.kill
     server.kill()
+
+
+@pytest.fixture
+def full_redis(env, monkeypatch, tmp_path):
+    """An app on a Redis of its own with a 2 MB limit and no eviction (as deploy/redis.conf refuses writes
+    when full), and `fill()` to write to it until it refuses writes. Yields (app, fill)."""
+    server = RedisProcess(tmp_path / "full-redis", "--maxmemory", "2mb", "--maxmemory-policy", "noeviction").start()
+    monkeypatch.setenv("REDIS_URL", server.url)
+    app = create_app({"TESTING": True}, settings=load_settings())
+
+    def fill() -> None:
+        client = server.client()
+        with pytest.raises(redis_lib.exceptions.OutOfMemoryError):
+            for i in range(100_000):
+                client.set(f"filler:{i}", "x" * 4096)
+
+    yield app, fill
+    server.stop()

@@ -53,3 +53,9 @@ def campaign(line_label: str, identity_shown: str, window_minutes: int, review_i
     return AlertText("Possible intimidation campaign",
                      f"Screener: possible campaign: {identity_shown} called several times or several lines "
                      f"within {window_minutes} minutes{where}.{review}")
+
+
+def redis_memory(percent: int, threshold: int) -> AlertText:
+    return AlertText("Screener: Redis memory high",
+                     f"Screener: Redis memory is at {percent}% of its limit (threshold {threshold}%). New uploads "
+                     "and imports are refused; at 100% calls go unlogged. Free memory or raise maxmemory.")

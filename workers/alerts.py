@@ -12,7 +12,7 @@ from typing import Any
 
 from rq import Queue, get_current_job
 
-from screener.jobs import BLOCKED_CALL, CAMPAIGN, REPORT, RETRY, VOICEMAIL
+from screener.jobs import BLOCKED_CALL, CAMPAIGN, REDIS_MEMORY, REPORT, RETRY, VOICEMAIL
 from screener.config import Settings
 from screener.model import CallRecord, Line
 from screener.numbers import mask
@@ -26,8 +26,8 @@ DELIVER_JOB = "workers.alerts.deliver"
 
 
 def _recipients(kind: str, line: Line | None, alert_log: AlertLog) -> list[tuple[str, str]]:
-    """(channel, recipient) pairs: the line's own for its calls, the curators' for reviews."""
-    if kind in (REPORT, CAMPAIGN):
+    """(channel, recipient) pairs: the line's own for its calls, the curators' for reviews and the service."""
+    if kind in (REPORT, CAMPAIGN, REDIS_MEMORY):
         contacts = alert_log.curators()
         sms, email, webhook = contacts.sms, contacts.email, contacts.webhook
     elif line is not None:
@@ -44,6 +44,8 @@ def _compose(kind: str, call: CallRecord, line: Line | None, facts: dict[str, st
         return alert_text.blocked_call(label, call, (entry.meta.reason or entry.meta.category) if entry else "")
     if kind == VOICEMAIL:
         return alert_text.voicemail(label, call, facts.get("duration", ""))
+    if kind == REDIS_MEMORY:
+        return alert_text.redis_memory(int(facts.get("percent", "0")), int(facts.get("threshold", "0")))
     if kind == REPORT:
         return alert_text.report(label, call, facts.get("review_id", ""), facts.get("reported_by", "someone"))
     return alert_text.campaign(label, facts.get("shown", "a caller"), int(facts.get("window_minutes", "60")),
@@ -64,7 +66,7 @@ def fan_out(kind: str, call_sid: str, line_number: str, facts: dict[str, str]) -
     payload = text.payload(kind, call_sid, line_number, int(time.time()))
     queue = Queue(job.origin, connection=job.connection)
     sms_from = line.number if line else settings.alert_sms_from
-    if kind in (REPORT, CAMPAIGN) and settings.alert_sms_from:
+    if kind in (REPORT, CAMPAIGN, REDIS_MEMORY) and settings.alert_sms_from:
         sms_from = settings.alert_sms_from
     due = [(c, r) for c, r in _recipients(kind, line, alert_log)
            if not alert_log.delivery(alert_id, c, r).startswith(SENT)]

@@ -19,7 +19,7 @@ from redis.exceptions import NoScriptError
 
 from screener.model import ENTRY_PLACEHOLDER as ENTRY
 from screener.model import LIST_OUTCOMES as OUTCOMES
-from screener.model import Decision
+from screener.model import SCREEN_META_PREFIX, Decision
 from screener.store import scripts
 from screener.store.blocklist import prefix_fields
 from screener.store.connection import UNREACHABLE
@@ -67,6 +67,13 @@ class Outcome:
     identity: str  # what the campaign window counts: the caller's keyed hash, or `p:<prefix entry>`
 
 
+def _with_entry(chosen: Decision, entry: str) -> Decision:
+    """The pre-made decision with the matching entry in place of its placeholder."""
+    if entry and chosen.entry == ENTRY:
+        return Decision(chosen.action, chosen.rule, chosen.reason.replace(ENTRY, entry), entry, chosen.degraded)
+    return chosen
+
+
 class CallPath:
     """Runs the webhook's script."""
 
@@ -103,11 +110,45 @@ class CallPath:
         if status == "stale":
             raise StaleLines(result[1].decode())
         outcome = OUTCOMES[int(result[1]) - 1]
-        entry = result[2].decode()
-        chosen = candidates[outcome]
-        if entry and chosen.entry == ENTRY:
-            chosen = Decision(chosen.action, chosen.rule, chosen.reason.replace(ENTRY, entry), entry, chosen.degraded)
+        chosen = _with_entry(candidates[outcome], result[2].decode())
         return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode())
+
+    def decide_read_only(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int) -> Outcome:
+        """The decision the script would pick, from reads alone (one pipelined round trip), logging nothing:
+        for when Redis is full and refuses the script's writes. Follows call_path.lua's reading part."""
+        k = self.keys
+        digits = facts.caller_e164[1:]
+        prefixes = prefix_fields(facts.caller_e164) if digits else []
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(k.lines_version())
+        if digits:
+            pipe.sismember(k.allowlist(facts.line), "+" + digits)
+            pipe.hget(k.blocklist_bucket(digits), digits)
+            if prefixes:
+                pipe.hmget(k.blocklist_prefixes(), prefixes)
+        version, *found = pipe.execute()
+        if int(version or 0) != lines_version:
+            raise StaleLines((version or b"0").decode())
+        allowed, exact, by_prefix = (found + [None])[:3] if found else (False, None, None)
+        entry, meta = "", ""
+        if exact is not None:
+            entry, meta = "+" + digits, exact.decode()
+        else:
+            for field, value in reversed(list(zip(prefixes, by_prefix or []))):
+                if value is not None:
+                    entry, meta = "+" + field + "*", value.decode()
+                    break
+        if allowed:
+            outcome = "allowlisted"
+        elif entry:
+            outcome = "screenlisted" if meta.startswith(SCREEN_META_PREFIX) else "blocklisted"
+        else:
+            outcome = "unlisted"
+        chosen = candidates[outcome]
+        keep_full = chosen.rule == "blocklist" and chosen.action.value == "block"
+        shown = entry if not entry or entry.endswith("*") or keep_full else facts.caller_masked
+        identity = "p:" + entry if entry.endswith("*") else facts.caller_hash
+        return Outcome(_with_entry(chosen, shown), outcome, logged=False, campaign=False, identity=identity)
 
     def _run(self, keys: list[str], args: list[object]) -> list:
         """EVALSHA on this thread's own connection; once more on a new connection when that one turned out

@@ -12,6 +12,9 @@ from screener.config import Settings
 # Errors that mean "the store cannot be reached right now", as opposed to a bug. MasterNotFoundError
 # is what a Sentinel-backed client raises while a failover is under way.
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError, MasterNotFoundError)
+# What Redis answers a write with when it is at its maxmemory and evicts nothing (deploy/redis.conf):
+# reads still work, so a caller can still be decided from the lists.
+FULL = redis.exceptions.OutOfMemoryError
 
 
 class NoRedisConfigured(RuntimeError):

@@ -1,16 +1,30 @@
-"""Blocklist imports waiting for review: the uploaded file and its preview, kept for a day."""
+"""Blocklist imports waiting for review: the uploaded file (on disk, under the instance folder) and its
+preview (in Redis), kept for a day."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import redis
 
 from screener.store.keys import Keys
 
 KEEP_SECONDS = 24 * 3600
+UPLOAD_FOLDER = "uploads"  # under the instance folder
+DAY_SECONDS = 24 * 3600
+
+
+class DailyQuotaExceeded(Exception):
+    """The uploader has sent as many bytes today as SCREENER_UPLOAD_DAILY_MB allows."""
+
+    def __init__(self, used: int, limit: int) -> None:
+        super().__init__(f"{used} of {limit} bytes uploaded today")
+        self.used = used
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -47,19 +61,67 @@ class ListImport:
 
 
 class ListImports:
-    """Keeps uploads and their state in Redis with an expiry."""
+    """Keeps uploads as files in `folder` (mode 700, files 600) and their state in Redis, both for a day: a
+    curator's uploads never fill Redis, whose memory the call path needs."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, folder: Path) -> None:
         self.client = client
         self.keys = keys
+        self.folder = Path(folder)
 
-    def create(self, *, owner: str, filename: str, data: bytes, sha256: str, region: str, source: str) -> ListImport:
+    def create(self, *, owner: str, filename: str, data: bytes, sha256: str, region: str, source: str,
+               daily_limit: int = 0) -> ListImport:
+        """Keep the file and its status; DailyQuotaExceeded when `owner` would pass `daily_limit` bytes today
+        (0: no quota)."""
+        if daily_limit:
+            self._count_towards_quota(owner, len(data), daily_limit)
+        self.sweep()
         item = ListImport(secrets.token_hex(12), owner, filename, sha256, len(data), region, source, int(time.time()))
-        pipe = self.client.pipeline(transaction=True)
-        pipe.set(self.keys.list_import_file(item.id), data, ex=KEEP_SECONDS)
-        pipe.set(self.keys.list_import(item.id), json.dumps(asdict(item)), ex=KEEP_SECONDS)
-        pipe.execute()
+        self._write(item.id, data)
+        self.client.set(self.keys.list_import(item.id), json.dumps(asdict(item)), ex=KEEP_SECONDS)
         return item
+
+    def uploaded_today(self, owner: str) -> int:
+        """Bytes `owner` has uploaded since midnight UTC."""
+        return int(self.client.get(self._quota_key(owner)) or 0)
+
+    def _count_towards_quota(self, owner: str, size: int, limit: int) -> None:
+        key = self._quota_key(owner)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.incrby(key, size)
+            pipe.expire(key, 2 * DAY_SECONDS)
+            used = pipe.execute()[0]
+        if used > limit:
+            self.client.decrby(key, size)
+            raise DailyQuotaExceeded(used - size, limit)
+
+    def _quota_key(self, owner: str) -> str:
+        return self.keys.upload_quota(owner, time.strftime("%Y-%m-%d", time.gmtime()))
+
+    def _path(self, import_id: str) -> Path:
+        return self.folder / f"{import_id}.csv"
+
+    def _write(self, import_id: str, data: bytes) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)  # mkdir's mode is masked by the umask, and an old folder may be wider
+        descriptor = os.open(self._path(import_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete files older than KEEP_SECONDS (their status has expired from Redis too); how many."""
+        if not self.folder.is_dir():
+            return 0
+        cutoff = (now or time.time()) - KEEP_SECONDS
+        removed = 0
+        for path in self.folder.glob("*.csv"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another process swept it first
+                continue
+        return removed
 
     def get(self, import_id: str) -> ListImport | None:
         if not import_id.isalnum() or len(import_id) > 32:
@@ -68,7 +130,17 @@ class ListImports:
         return ListImport(**json.loads(raw)) if raw else None
 
     def file(self, import_id: str) -> bytes | None:
-        return self.client.get(self.keys.list_import_file(import_id))
+        """The uploaded bytes, None when discarded, committed or expired."""
+        if not import_id.isalnum():
+            return None
+        path = self._path(import_id)
+        try:
+            if path.stat().st_mtime < time.time() - KEEP_SECONDS:
+                path.unlink()
+                return None
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
 
     def update(self, item: ListImport, **changes: object) -> ListImport:
         changed = replace(item, **changes)
@@ -94,4 +166,4 @@ class ListImports:
                 return None
 
     def drop_file(self, import_id: str) -> None:
-        self.client.delete(self.keys.list_import_file(import_id))
+        self._path(import_id).unlink(missing_ok=True)

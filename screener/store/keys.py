@@ -148,5 +148,8 @@ class Keys:
     def list_import(self, import_id: str) -> str:
         return f"{self.prefix}import:{import_id}"
 
-    def list_import_file(self, import_id: str) -> str:
-        return f"{self.prefix}import:{import_id}:file"
+    def memory_alert(self) -> str:
+        return f"{self.prefix}memory-alert"
+
+    def upload_quota(self, owner: str, day: str) -> str:
+        return f"{self.prefix}upload-quota:{owner}:{day}"

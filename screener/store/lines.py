@@ -33,8 +33,24 @@ class Lines:
         pipe = self.client.pipeline(transaction=True)
         pipe.get(self.keys.lines_version())
         pipe.hgetall(self.keys.lines())
-        version, raw = pipe.execute()
+        try:
+            version, raw = pipe.execute()
+        except redis.exceptions.OutOfMemoryError:
+            # Redis 7.0 refuses even a read-only MULTI when full: read without one, and trust the pair
+            # only when the version did not move in between.
+            version, raw = self._snapshot_without_transaction()
         return int(version or 0), {k.decode(): Line.from_json(v) for k, v in raw.items()}
+
+    def _snapshot_without_transaction(self) -> tuple[bytes | None, dict]:
+        for _ in range(3):
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(self.keys.lines_version())
+            pipe.hgetall(self.keys.lines())
+            pipe.get(self.keys.lines_version())
+            before, raw, after = pipe.execute()
+            if before == after:
+                return before, raw
+        raise RuntimeError("line settings kept changing while being read")
 
     def allow(self, line_number: str, caller: str) -> bool:
         """Put a caller on a line's allowlist; False when already there."""

@@ -3,7 +3,8 @@
 wsgi.py parses and checks the request (protocol.py's gate) and calls `IncomingCalls.answer`; the decision
 is screener/policy.py's, the call is logged in one Redis round trip (store/call_path.py), alerts go on
 the queue, and the answer is twiml.answer's document, kept by answer_cache.py. A call is answered with
-screening TwiML when Redis is down or the code fails.
+screening TwiML when Redis is down or the code fails; when Redis is full (refusing writes) it is decided from
+the lists, read only, and goes unlogged.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from screener.model import Action, Decision, Line
 from screener.numbers import Caller, CallerKind, mask, normalise
 from screener.services import Services
 from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines
-from screener.store.connection import UNREACHABLE
+from screener.store.connection import FULL, UNREACHABLE
 from screener.voice import protocol, twiml
 from screener.voice.answer_cache import AnswerCache
 
@@ -61,10 +62,19 @@ class IncomingCalls:
             for _ in range(3):  # a line change between our cache and the round trip: refresh, decide again
                 version, line = svc.lookup.current(number)
                 caller = normalise(raw_from, line.country if line else None)
+                facts = _facts(svc, sid, number, line, caller)
+                candidates = policy.candidates(caller, line, verstat, _now())
                 try:
-                    outcome = svc.call_path.decide_and_log(_facts(svc, sid, number, line, caller),
-                                                           policy.candidates(caller, line, verstat, _now()),
-                                                           version, self._campaign if line else _NO_CAMPAIGN)
+                    try:
+                        outcome = svc.call_path.decide_and_log(facts, candidates, version,
+                                                               self._campaign if line else _NO_CAMPAIGN)
+                    except FULL:
+                        # Redis is at its memory limit and refuses writes; the lists can still be read, so a
+                        # blocklisted caller is still rejected. The call goes unlogged, and no alert is queued.
+                        outcome = svc.call_path.decide_read_only(facts, candidates, version)
+                        metrics.CALLS_UNLOGGED.inc()
+                        log.error("call_unlogged sid=%s line=%s action=%s error=redis_full", sid, number,
+                                  outcome.decision.action.value)
                     break
                 except StaleLines:
                     svc.lookup.refresh()

@@ -11,6 +11,7 @@ from screener.web import filters
 
 from screener.store.users import LOCALES, dummy_hash
 from screener.services import services
+from screener.store.connection import FULL
 from screener.web.config import limiter_storage_uri
 from screener.web.cookies import SessionCookie
 from screener.web.extensions import babel, csrf, limiter
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(navigation)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)
+    app.register_error_handler(FULL, store_full_page)
     app.after_request(security_headers)
 
 
@@ -138,6 +140,22 @@ def error_page(error: HTTPException) -> Response | HTTPException:
     body = render_template("error.html", code=code, title=titles.get(code, error.name),
                            message=messages.get(code, error.description))
     return Response(body, status=code, mimetype="text/html")
+
+
+def store_full_page(error: Exception) -> Response:
+    """Redis is at its memory limit and refuses writes (a session, a sign-in count, any change): a clear 503,
+    not a 500. Reads still work, so the page is rendered without signing anyone in."""
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    message = _("The service's database is full and refuses changes, so it cannot sign anyone in or save "
+                "anything now. Calls are still screened and blocklisted callers still rejected. "
+                "Tell an admin; try again later.")
+    if request.blueprint not in WEB_BLUEPRINTS:
+        return Response(message + "\n", status=503, mimetype="text/plain", headers={"Retry-After": "60"})
+    g.setdefault("user", None)
+    body = render_template("error.html", code=503, title=_("The service cannot save changes now"), message=message)
+    return Response(body, status=503, mimetype="text/html", headers={"Retry-After": "60"})
 
 
 def security_headers(response: Response) -> Response:

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from rq import Queue
 from werkzeug.utils import secure_filename
 
-from screener import imports, lists
+from screener import imports, lists, memory
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
 from screener.web.number_errors import number_error
 from screener.services import services
 from screener.store.blocklist import prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
-from screener.store.imports import ListImport
+from screener.store.imports import DailyQuotaExceeded, ListImport
 from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
@@ -235,6 +235,11 @@ def import_upload() -> Response | tuple[str, int]:
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("import_form.html", form=form), 400
+    try:
+        memory.refuse_when_high(services())
+    except memory.RedisMemoryHigh as exc:
+        form.file.errors.append(_memory_refusal(exc))
+        return render_template("import_form.html", form=form), 503
     data = form.file.data.read()
     name = secure_filename(form.file.data.filename or "") or "upload.csv"
     try:
@@ -242,13 +247,27 @@ def import_upload() -> Response | tuple[str, int]:
     except imports.ImportFileError as exc:
         form.file.errors.append(str(exc))
         return render_template("import_form.html", form=form), 400
-    item = services().imports.create(owner=actor(), filename=name, data=data, sha256=hashlib.sha256(data).hexdigest(),
-                                  region=form.region.data or "", source=clean_text(form.source.data))
+    try:
+        item = services().imports.create(owner=actor(), filename=name, data=data,
+                                         sha256=hashlib.sha256(data).hexdigest(), region=form.region.data or "",
+                                         source=clean_text(form.source.data),
+                                         daily_limit=services().web.upload_daily_bytes)
+    except DailyQuotaExceeded as exc:
+        form.file.errors.append(_("You have uploaded %(used)d MB today; the daily limit is %(limit)d MB. "
+                                  "Try again tomorrow (UTC), or ask an admin to import the file.",
+                                  used=exc.used // 2**20, limit=exc.limit // 2**20))
+        return render_template("import_form.html", form=form), 429
     if len(data) <= current_app_sync_limit():
         imports.parse(services().imports, services().blocklist, item)
     else:
         imports.enqueue(_import_queue(), imports.PARSE_JOB, item.id)
     return redirect(url_for("lists.import_status", import_id=item.id))
+
+
+def _memory_refusal(exc: memory.RedisMemoryHigh) -> str:
+    return _("Redis, where the service keeps its lists and calls, is %(percent)d%% full (the limit for uploads is "
+             "%(threshold)d%%): new uploads and imports are refused so that calls can still be logged. The admins "
+             "have been told; try again once they have freed memory.", percent=exc.percent, threshold=exc.threshold)
 
 
 def current_app_sync_limit() -> int:
@@ -279,6 +298,11 @@ def import_commit(import_id: str) -> Response:
     except lists.OwnImport:
         flash(_("Under the two-person rule another person commits an import: ask an admin to check the preview "
                 "and commit it."), "error")
+        return redirect(url_for("lists.import_status", import_id=import_id))
+    try:
+        memory.refuse_when_high(services())
+    except memory.RedisMemoryHigh as exc:
+        flash(_memory_refusal(exc), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
     claimed = services().imports.claim(item, "parsed", "committing")
     if claimed is None:
