@@ -11,6 +11,7 @@ import click
 from screener import lists
 from screener.cli.context import actor, number_arg, services
 from screener.numbers import InvalidNumber, parse_entry, prefix_plan
+from screener.store.pending import PendingChange
 
 
 @click.group()
@@ -64,9 +65,15 @@ def blocklist_remove(entry, region) -> None:
     """Take an entry off the list (its last state stays in the audit log)."""
     normalised = _entry_arg(entry, region)
     try:
-        lists.remove(services(), actor(), normalised)
+        removed = lists.remove_or_propose(services(), actor(), normalised)
     except lists.NotListed:
         raise click.ClickException(f"{normalised} is not on the blocklist") from None
+    except lists.AlreadyPending:
+        raise click.ClickException(f"the removal of {normalised} already waits for a second person on /blocklist/") from None
+    if isinstance(removed, PendingChange):
+        click.echo(f"proposed removing {normalised}: it stays blocked until a second person confirms it on the "
+                   "web page (/blocklist/)")
+        return
     click.echo(f"removed {normalised}")
 
 

@@ -1,0 +1,116 @@
+"""The two-person rule beyond additions: what lets an intimidator through (a removal, block turned into
+screen) waits for a second person, on the page and from the command line."""
+import pytest
+
+from screener import create_app
+from screener.config import load_settings
+from screener.lists import Details
+from screener.store.blocklist import EntryMeta
+from screener.store.users import Role
+from tests.conftest import Twilio
+from tests.integration.web_support import WebUser, make_user, web  # noqa: F401 - fixtures
+from tests.integration.web_support import PASSWORD
+
+AGENT = "+375291234567"
+META = EntryMeta(category="intimidation", reason="threats", added_by="web:ada", added_at=1)
+
+
+@pytest.fixture
+def app(settings, monkeypatch):
+    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "1")
+    return create_app({"TESTING": True}, settings=load_settings())
+
+
+@pytest.fixture
+def blocked(svc):
+    svc.blocklist.add_many([AGENT], META)
+    return AGENT
+
+
+@pytest.fixture
+def curators(app, make_user):
+    signed_in = []
+    for name in ("anna", "boris"):
+        make_user(name, "curator")
+        user = WebUser(app.test_client())
+        assert user.login(name, PASSWORD).status_code == 302
+        signed_in.append(user)
+    return signed_in
+
+
+def _pending_id(svc, kind):
+    [change] = svc.pending.all(kind)
+    return change.id
+
+
+def test_a_removal_keeps_the_caller_blocked_until_a_second_curator_confirms(app, svc, line, blocked, curators):
+    anna, boris = curators
+    twilio = Twilio(app.test_client())
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    assert b"<Reject" in twilio.call(AGENT).data
+    page = boris.get("/blocklist/").get_data(as_text=True)
+    assert "Changes waiting for a second person" in page and "blocklist.remove" in page and "threats" in page
+    boris.post(f"/blocklist/pending/{_pending_id(svc, 'blocklist.remove')}/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT) is None
+    assert b"<Dial" in twilio.call(AGENT).data
+
+
+def test_the_proposer_cannot_confirm_their_own_removal(svc, blocked, curators):
+    anna, _ = curators
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    anna.post(f"/blocklist/pending/{_pending_id(svc, 'blocklist.remove')}/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT) is not None
+    assert "Another person must confirm" in anna.get("/blocklist/").get_data(as_text=True)
+
+
+def test_a_confirmed_removal_is_audited_with_both_people(svc, blocked, curators):
+    anna, boris = curators
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    boris.post(f"/blocklist/pending/{_pending_id(svc, 'blocklist.remove')}/confirm", token_from="/blocklist/")
+    propose, confirm = svc.audit.entries()[-2:]
+    assert (propose["actor"], propose["action"]) == ("web:anna", "blocklist.remove.propose")
+    assert (confirm["actor"], confirm["action"]) == ("web:boris", "blocklist.remove.confirm")
+    assert confirm["before"]["proposed_by"] == "web:anna"
+
+
+def test_a_discarded_removal_leaves_the_entry_blocking(svc, blocked, curators):
+    anna, boris = curators
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    boris.post(f"/blocklist/pending/{_pending_id(svc, 'blocklist.remove')}/discard", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT) is not None and svc.pending.all() == []
+    assert svc.audit.entries()[-1]["action"] == "blocklist.remove.discard"
+
+
+def test_turning_block_into_screen_waits_for_a_second_curator(svc, blocked, curators):
+    anna, boris = curators
+    form = {"category": "intimidation", "reason": "threats", "evidence": "", "source": "press office", "action": "screen"}
+    anna.post("/blocklist/375291234567/edit", form, token_from="/blocklist/375291234567/edit")
+    assert svc.blocklist.get(AGENT).meta.action == "block"
+    page = boris.get("/blocklist/").get_data(as_text=True)
+    assert '<th scope="row">action</th><td class="mono">block</td><td class="mono">screen</td>' in page
+    boris.post(f"/blocklist/pending/{_pending_id(svc, 'blocklist.edit')}/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT).meta.action == "screen"
+
+
+def test_cli_removal_is_only_proposed_and_confirmed_on_the_page(app, svc, blocked, cli, curators):
+    _, boris = curators
+    result = cli("blocklist", "remove", AGENT)
+    assert result.exit_code == 0 and "second person" in result.output
+    assert svc.blocklist.get(AGENT) is not None
+    [change] = svc.pending.all("blocklist.remove")
+    assert change.proposed_by.startswith("cli:")
+    boris.post(f"/blocklist/pending/{change.id}/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT) is None
+
+
+def test_without_the_rule_turning_block_into_screen_lands_at_once(settings, monkeypatch):
+    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "0")
+    app = create_app({"TESTING": True}, settings=load_settings())
+    svc = app.extensions["screener"]
+    svc.blocklist.add_many([AGENT], META)
+    svc.users.create("anna", Role.CURATOR, PASSWORD)
+    anna = WebUser(app.test_client())
+    assert anna.login("anna").status_code == 302
+    form = {"category": "intimidation", "reason": "threats", "evidence": "", "source": "press office", "action": "screen"}
+    anna.post("/blocklist/375291234567/edit", form, token_from="/blocklist/375291234567/edit")
+    assert svc.blocklist.get(AGENT).meta.action == "screen" and svc.pending.all() == []
