@@ -68,9 +68,14 @@ def _edit(svc: Services, change: PendingChange) -> tuple[Any, Any]:
     return change.after, None
 
 
+def _allow(svc: Services, change: PendingChange) -> tuple[Any, Any]:
+    return lists.apply_allow(svc, change.target), None
+
+
 KINDS: dict[str, Kind] = {
     "blocklist.remove": Kind(_removal),
     "blocklist.edit": Kind(_edit),
+    "allowlist.add": Kind(_allow),
 }
 
 

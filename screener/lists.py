@@ -15,10 +15,11 @@ Audit entries, one per change, the same whoever makes it (actor `cli:<login>` or
     allowlist.add                line:caller       None                            caller
     allowlist.remove             line:caller       caller                          None
 
-Under the two-person rule a removal and an edit that turns block into screen or back are only proposed
-(screener.changes confirms or discards them): `<kind>.propose` by the proposer (before and after as the
-change would make them), then `<kind>.confirm` by a second person (before {proposed_by, proposed_at}, after
-what landed) or `<kind>.discard`, kind being blocklist.remove or blocklist.edit.
+Under the two-person rule a removal, an edit that turns block into screen or back, and an allowlist addition
+are only proposed (screener.changes confirms or discards them): `<kind>.propose` by the proposer (before and
+after as the change would make them), then `<kind>.confirm` by a second person (before {proposed_by,
+proposed_at}, after what landed) or `<kind>.discard`, kind being blocklist.remove, blocklist.edit or
+allowlist.add.
 
 Metadata is EntryMeta as a JSON object (category, reason, evidence, source, added_by, added_at, action).
 A number that cannot be read raises screener.numbers.InvalidNumber; every other refusal is a ListError.
@@ -101,7 +102,7 @@ class AdminMustConfirm(ListError):
 
 
 class AlreadyPending(ListError):
-    """A change of this kind to this entry waits for a second person already."""
+    """A change of this kind to this entry or caller waits for a second person already."""
 
     says = "a change to it waits for a second person already"
 
@@ -352,14 +353,39 @@ def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, s
 
 def allow(svc: Services, who: str, line_number: str, text: str) -> str:
     """Trust a caller (as typed; national numbers in the line's country) on a line; return the number."""
-    line = svc.lines.get(line_number)
-    if line is None:
-        raise UnknownLine(line_number)
-    caller = parse_number(text, line.country)
+    line, caller = _line_and_caller(svc, line_number, text)
     if not svc.lines.allow(line.number, caller):
         raise AlreadyAllowed(caller)
     svc.audit.append(who, "allowlist.add", f"{line.number}:{caller}", None, caller)
     return caller
+
+
+def allow_or_propose(svc: Services, who: str, line_number: str, text: str) -> str | PendingChange:
+    """Trusting a caller by a curator: under the two-person rule it is only proposed (the caller is not
+    trusted until a second person confirms it); otherwise at once."""
+    if not svc.web.two_person_rule:
+        return allow(svc, who, line_number, text)
+    line, caller = _line_and_caller(svc, line_number, text)
+    if caller in svc.lines.allowlist(line.number):
+        raise AlreadyAllowed(caller)
+    return _propose(svc, who, "allowlist.add", f"{line.number}:{caller}", None, caller)
+
+
+def apply_allow(svc: Services, target: str) -> str:
+    """A confirmed allowlist addition (`target` is line:caller)."""
+    line_number, _, caller = target.partition(":")
+    if svc.lines.get(line_number) is None:
+        raise UnknownLine(line_number)
+    if not svc.lines.allow(line_number, caller):
+        raise AlreadyAllowed(caller)
+    return caller
+
+
+def _line_and_caller(svc: Services, line_number: str, text: str):
+    line = svc.lines.get(line_number)
+    if line is None:
+        raise UnknownLine(line_number)
+    return line, parse_number(text, line.country)
 
 
 def disallow(svc: Services, who: str, line_number: str, caller: str) -> None:

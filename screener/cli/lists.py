@@ -133,12 +133,18 @@ def allowlist_add(number, line_number) -> None:
     svc = services()
     line_e164 = number_arg(line_number, None, "--line")
     try:
-        caller = lists.allow(svc, actor(), line_e164, number)
+        caller = lists.allow_or_propose(svc, actor(), line_e164, number)
     except lists.UnknownLine:
         raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`") from None
     except InvalidNumber as exc:
         raise click.BadParameter(f"{number!r}: {exc}", param_hint="NUMBER") from None
     except lists.AlreadyAllowed as exc:
         click.echo(f"{exc.subject} is already on the allowlist of {line_e164}")
+        return
+    except lists.AlreadyPending as exc:
+        raise click.ClickException(f"trusting {exc.subject} on {line_e164} already waits for a second person") from None
+    if isinstance(caller, PendingChange):
+        click.echo(f"proposed allowlisting {caller.after} on {line_e164}: not trusted until a second person confirms "
+                   f"it on the web page (/lines/{line_e164[1:]}/allowlist)")
         return
     click.echo(f"allowlisted {caller} on {line_e164}")

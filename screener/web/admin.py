@@ -16,6 +16,7 @@ from screener.numbers import InvalidNumber
 from screener.voice.prompts import VOICES
 from screener.web.number_errors import number_error
 from screener.services import services
+from screener.store.pending import PendingChange
 from screener.store.users import AccountError, Role, new_password
 from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
@@ -260,7 +261,9 @@ def allowlist(digits: str) -> str:
 
 def _allowlist_page(line: Line, form: AllowForm) -> str:
     members = sorted(services().lines.allowlist(line.number))
-    return render_template("allowlist.html", line=line, members=members, form=form, confirm=ConfirmForm())
+    pending = [c for c in services().pending.all("allowlist.add") if c.target.startswith(line.number + ":")]
+    return render_template("allowlist.html", line=line, members=members, form=form, confirm=ConfirmForm(),
+                           pending=pending)
 
 
 @bp.post("/lines/<digits>/allowlist")
@@ -270,7 +273,7 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
     form = AllowForm()
     if form.validate_on_submit():
         try:
-            caller = lists.allow(services(), actor(), line.number, form.number.data)
+            caller = lists.allow_or_propose(services(), actor(), line.number, form.number.data)
         except InvalidNumber as exc:
             form.number.errors.append(number_error(exc))
         except lists.UnknownLine:
@@ -278,7 +281,13 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
         except lists.AlreadyAllowed as exc:
             flash(_("%(number)s was trusted on this line already.", number=exc.subject), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
+        except lists.AlreadyPending as exc:
+            flash(_("Trusting %(number)s already waits for a second person.", number=exc.subject), "info")
+            return redirect(url_for("admin.allowlist", digits=digits))
         else:
+            if isinstance(caller, PendingChange):
+                flash(_("%(number)s is not trusted until a second person confirms it.", number=caller.after), "info")
+                return redirect(url_for("admin.allowlist", digits=digits))
             flash(_("%(number)s is trusted on this line.", number=caller), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
     return _allowlist_page(line, form), 400

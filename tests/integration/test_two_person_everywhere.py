@@ -1,5 +1,5 @@
 """The two-person rule beyond additions: what lets an intimidator through (a removal, block turned into
-screen) waits for a second person, on the page and from the command line."""
+screen, trusting a caller) waits for a second person, on the page and from the command line."""
 import pytest
 
 from screener import create_app
@@ -92,6 +92,29 @@ def test_turning_block_into_screen_waits_for_a_second_curator(svc, blocked, cura
     assert svc.blocklist.get(AGENT).meta.action == "screen"
 
 
+def test_an_allowlisted_caller_is_not_trusted_until_a_second_curator_confirms(app, svc, line, blocked, curators):
+    anna, boris = curators
+    twilio = Twilio(app.test_client())
+    page = f"/lines/{line.number[1:]}/allowlist"
+    anna.post(page, {"number": AGENT}, token_from=page)
+    assert AGENT not in svc.lines.allowlist(line.number)
+    assert b"<Reject" in twilio.call(AGENT).data
+    assert "allowlist.add" in boris.get(page).get_data(as_text=True)
+    boris.post(f"/blocklist/pending/{_pending_id(svc, 'allowlist.add')}/confirm", token_from=page)
+    assert AGENT in svc.lines.allowlist(line.number)
+    assert b"<Dial" in twilio.call(AGENT).data
+    assert [(e["actor"], e["action"]) for e in svc.audit.entries()[-2:]] == [
+        ("web:anna", "allowlist.add.propose"), ("web:boris", "allowlist.add.confirm")]
+
+
+def test_the_proposer_cannot_confirm_their_own_allowlist_addition(svc, line, curators):
+    anna, _ = curators
+    page = f"/lines/{line.number[1:]}/allowlist"
+    anna.post(page, {"number": AGENT}, token_from=page)
+    anna.post(f"/blocklist/pending/{_pending_id(svc, 'allowlist.add')}/confirm", token_from=page)
+    assert AGENT not in svc.lines.allowlist(line.number)
+
+
 def test_cli_removal_is_only_proposed_and_confirmed_on_the_page(app, svc, blocked, cli, curators):
     _, boris = curators
     result = cli("blocklist", "remove", AGENT)
@@ -103,7 +126,16 @@ def test_cli_removal_is_only_proposed_and_confirmed_on_the_page(app, svc, blocke
     assert svc.blocklist.get(AGENT) is None
 
 
-def test_without_the_rule_turning_block_into_screen_lands_at_once(settings, monkeypatch):
+def test_cli_allowlist_addition_is_only_proposed(svc, line, cli):
+    result = cli("allowlist", "add", AGENT, "--line", line.number)
+    assert result.exit_code == 0 and "second person" in result.output
+    assert AGENT not in svc.lines.allowlist(line.number)
+    assert svc.pending.all("allowlist.add")[0].after == AGENT
+
+
+@pytest.fixture
+def without_rule(settings, monkeypatch):
+    """The rule off: a curator signed in to an app of its own, and its services."""
     monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "0")
     app = create_app({"TESTING": True}, settings=load_settings())
     svc = app.extensions["screener"]
@@ -111,6 +143,24 @@ def test_without_the_rule_turning_block_into_screen_lands_at_once(settings, monk
     svc.users.create("anna", Role.CURATOR, PASSWORD)
     anna = WebUser(app.test_client())
     assert anna.login("anna").status_code == 302
+    return svc, anna
+
+
+def test_without_the_rule_turning_block_into_screen_lands_at_once(without_rule):
+    svc, anna = without_rule
     form = {"category": "intimidation", "reason": "threats", "evidence": "", "source": "press office", "action": "screen"}
     anna.post("/blocklist/375291234567/edit", form, token_from="/blocklist/375291234567/edit")
     assert svc.blocklist.get(AGENT).meta.action == "screen" and svc.pending.all() == []
+
+
+def test_without_the_rule_a_removal_lands_at_once(without_rule):
+    svc, anna = without_rule
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    assert svc.blocklist.get(AGENT) is None and svc.pending.all() == []
+
+
+def test_without_the_rule_a_caller_is_trusted_at_once(without_rule, line):
+    svc, anna = without_rule
+    page = f"/lines/{line.number[1:]}/allowlist"
+    anna.post(page, {"number": AGENT}, token_from=page)
+    assert AGENT in svc.lines.allowlist(line.number) and svc.pending.all() == []
