@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener import lists, twilio_numbers
+from screener import accounts, changes, lists, twilio_numbers
 from screener.lines import FieldError, InvalidLine, LineExists, LineInput
 from screener.lines import build as build_line
 from screener.lines import save as save_line
@@ -37,16 +37,43 @@ def users() -> Response | str:
     if form.validate_on_submit():
         password = new_password()
         try:
-            user = services().users.create(form.name.data, Role(form.role.data), password)
+            user = accounts.add_or_propose(services(), actor(), form.name.data, Role(form.role.data), password)
         except AccountError as exc:
             form.name.errors.append(str(exc))
         else:
-            audit("user.add", user.name, None, user.public())
+            if isinstance(user, PendingChange):
+                flash(_("%(name)s waits for a second admin: the one-time password is shown to the admin who "
+                        "confirms.", name=user.target), "info")
+                return redirect(url_for("admin.users"))
             issued = (user.name, password)
             form = UserForm(formdata=None)
-    status = 400 if form.errors else 200
+    return _users_page(form, issued), 400 if form.errors else 200
+
+
+def _users_page(form: UserForm, issued: tuple[str, str] | None) -> str:
     return render_template("users.html", users=services().users.all(), form=form, issued=issued,
-                           confirm=ConfirmForm()), status
+                           confirm=ConfirmForm(), pending=services().pending.all("user.add"),
+                           pending_role="admin", confirm_endpoint="admin.confirm_admin")
+
+
+@bp.post("/users/pending/<change_id>/confirm")
+@requires(Role.ADMIN)
+def confirm_admin(change_id: str) -> Response | str:
+    """The second admin confirms a new admin account and is shown its one-time password, once."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        confirmed = changes.confirm(services(), actor(), change_id, admin=True)
+    except changes.NoChange:
+        abort(404)
+    except changes.OwnChange:
+        flash(_("Another admin must confirm the account you proposed."), "error")
+        return redirect(url_for("admin.users"))
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    user, password = confirmed.result
+    return _users_page(UserForm(formdata=None), (user.name, password))
 
 
 def _user_or_404(name: str):

@@ -1,5 +1,5 @@
 """The two-person rule beyond additions: what lets an intimidator through (a removal, block turned into
-screen, trusting a caller) waits for a second person, on the page and from the command line."""
+screen, trusting a caller, a new admin) waits for a second person, on the page and from the command line."""
 import pytest
 
 from screener import create_app
@@ -134,6 +134,52 @@ def test_cli_allowlist_addition_is_only_proposed(svc, line, cli):
 
 
 @pytest.fixture
+def admins(app, make_user):
+    signed_in = []
+    for name in ("ada", "bea"):
+        make_user(name, "admin")
+        user = WebUser(app.test_client())
+        assert user.login(name, PASSWORD).status_code == 302
+        signed_in.append(user)
+    return signed_in
+
+
+def test_a_new_admin_account_waits_for_a_second_admin(svc, admins):
+    ada, bea = admins
+    ada.post("/users", {"name": "mallory", "role": "admin"}, token_from="/users")
+    assert svc.users.get("mallory") is None
+    page = bea.get("/users").get_data(as_text=True)
+    assert "user.add" in page and "mallory" in page
+    shown = bea.post(f"/users/pending/{_pending_id(svc, 'user.add')}/confirm", token_from="/users")
+    assert svc.users.get("mallory").role.value == "admin"
+    assert "One-time password for mallory" in shown.get_data(as_text=True)
+    assert [(e["actor"], e["action"]) for e in svc.audit.entries()[-2:]] == [
+        ("web:ada", "user.add.propose"), ("web:bea", "user.add.confirm")]
+
+
+def test_the_proposer_cannot_confirm_their_own_admin(svc, admins):
+    ada, _ = admins
+    ada.post("/users", {"name": "mallory", "role": "admin"}, token_from="/users")
+    ada.post(f"/users/pending/{_pending_id(svc, 'user.add')}/confirm", token_from="/users")
+    assert svc.users.get("mallory") is None
+
+
+def test_a_curator_cannot_confirm_a_new_admin(svc, admins, curators):
+    ada, _ = admins
+    anna, _ = curators
+    ada.post("/users", {"name": "mallory", "role": "admin"}, token_from="/users")
+    anna.post(f"/blocklist/pending/{_pending_id(svc, 'user.add')}/confirm", token_from="/blocklist/")
+    assert svc.users.get("mallory") is None
+
+
+def test_cli_admin_account_is_only_proposed(svc, cli):
+    result = cli("user", "add", "mallory", "--role", "admin")
+    assert result.exit_code == 0 and "second admin" in result.output
+    assert svc.users.get("mallory") is None
+    assert svc.pending.all("user.add")[0].proposed_by.startswith("cli:")
+
+
+@pytest.fixture
 def without_rule(settings, monkeypatch):
     """The rule off: a curator signed in to an app of its own, and its services."""
     monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "0")
@@ -164,3 +210,9 @@ def test_without_the_rule_a_caller_is_trusted_at_once(without_rule, line):
     page = f"/lines/{line.number[1:]}/allowlist"
     anna.post(page, {"number": AGENT}, token_from=page)
     assert AGENT in svc.lines.allowlist(line.number) and svc.pending.all() == []
+
+
+def test_without_the_rule_an_admin_account_is_created_at_once(without_rule, cli):
+    svc, _ = without_rule
+    result = cli("user", "add", "mallory", "--role", "admin")
+    assert result.exit_code == 0 and svc.users.get("mallory").role is Role.ADMIN and svc.pending.all() == []
