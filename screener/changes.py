@@ -1,12 +1,13 @@
 """The second person of the two-person rule for every pending change (store/pending.py): confirm it (a
 person other than the proposer; an admin for lines and accounts) or discard it, each with one audit entry
-that names the proposer and the person who decided. The pages call these; lists.py and accounts.py propose."""
+that names the proposer and the person who decided. The pages call these; lists.py, lines.py and accounts.py
+propose."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from screener import accounts, lists
+from screener import accounts, lines, lists
 from screener.store.pending import PendingChange
 
 if TYPE_CHECKING:
@@ -77,10 +78,16 @@ def _admin(svc: Services, change: PendingChange) -> tuple[Any, Any]:
     return user.public(), (user, password)
 
 
+def _line(svc: Services, change: PendingChange) -> tuple[Any, Any]:
+    lines.apply_save(svc, change)
+    return change.after, None
+
+
 KINDS: dict[str, Kind] = {
     "blocklist.remove": Kind(_removal),
     "blocklist.edit": Kind(_edit),
     "allowlist.add": Kind(_allow),
+    "line.save": Kind(_line, admin_only=True),
     "user.add": Kind(_admin, admin_only=True),
 }
 
@@ -98,7 +105,7 @@ def confirm(svc: Services, who: str, change_id: str, *, admin: bool = False) -> 
     try:
         _check(taken, who, admin)  # withdrawn and proposed again by `who` meanwhile: still theirs
         after, result = KINDS[taken.kind].apply(svc, taken)
-    except (ChangeError, lists.StaleChange, accounts.AccountError):
+    except (ChangeError, lists.StaleChange, lines.StaleLine, accounts.AccountError):
         svc.pending.put_back(taken)
         raise
     svc.audit.append(who, f"{taken.kind}.confirm", taken.target,

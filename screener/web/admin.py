@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from screener import accounts, changes, lists, twilio_numbers
-from screener.lines import FieldError, InvalidLine, LineExists, LineInput
+from screener.lines import FieldError, InvalidLine, LineExists, LineInput, LinePending
 from screener.lines import build as build_line
-from screener.lines import save as save_line
+from screener.lines import save_or_propose as save_or_propose_line
 from screener.model import Line
 from screener.numbers import InvalidNumber
 from screener.voice.prompts import VOICES
@@ -146,7 +146,8 @@ def lines() -> str:
     svc = services()
     all_lines = sorted(svc.lines.all().values(), key=lambda item: item.label or item.number)
     allow_counts = {line.number: len(svc.lines.allowlist(line.number)) for line in all_lines}
-    return render_template("lines.html", lines=all_lines, allow_counts=allow_counts)
+    return render_template("lines.html", lines=all_lines, allow_counts=allow_counts,
+                           pending=svc.pending.all("line.save"), pending_role="admin")
 
 
 def _line_form_data(line: Line) -> dict:
@@ -230,10 +231,17 @@ def _save_line_form(form: LineForm, existing: Line | None) -> Response | None:
     if not checked:
         return None
     try:
-        save_line(services(), actor(), line, new=existing is None)
+        saved = save_or_propose_line(services(), actor(), line, new=existing is None)
     except LineExists:
         form.number.errors.append(_("This line exists already."))
         return None
+    except LinePending:
+        flash(_("A change to line %(number)s already waits for a second admin.", number=line.number), "error")
+        return redirect(url_for("admin.lines"))
+    if isinstance(saved, PendingChange):
+        flash(_("Line %(number)s keeps its forward-to number and policy until a second admin confirms the "
+                "change.", number=line.number), "info")
+        return redirect(url_for("admin.lines"))
     flash(_("Line %(number)s is saved.", number=line.number), "info")
     return redirect(url_for("admin.lines"))
 

@@ -1,13 +1,14 @@
-"""The two-person rule beyond additions: what lets an intimidator through (a removal, block turned into
-screen, trusting a caller, a new admin) waits for a second person, on the page and from the command line."""
+"""The two-person rule beyond additions: what lets an intimidator through or keeps a real caller out (a
+removal, block turned into screen, trusting a caller, rerouting a line, a new admin) waits for a second
+person, on the page and from the command line."""
 import pytest
 
 from screener import create_app
 from screener.config import load_settings
-from screener.lists import Details
+from screener.model import Line
 from screener.store.blocklist import EntryMeta
 from screener.store.users import Role
-from tests.conftest import Twilio
+from tests.conftest import DESTINATION, LINE, Twilio
 from tests.integration.web_support import WebUser, make_user, web  # noqa: F401 - fixtures
 from tests.integration.web_support import PASSWORD
 
@@ -205,14 +206,62 @@ def test_without_the_rule_a_removal_lands_at_once(without_rule):
     assert svc.blocklist.get(AGENT) is None and svc.pending.all() == []
 
 
-def test_without_the_rule_a_caller_is_trusted_at_once(without_rule, line):
+def test_without_the_rule_a_caller_is_trusted_at_once(without_rule):
     svc, anna = without_rule
-    page = f"/lines/{line.number[1:]}/allowlist"
+    svc.lines.save(Line(LINE, DESTINATION, "US"))
+    page = f"/lines/{LINE[1:]}/allowlist"
     anna.post(page, {"number": AGENT}, token_from=page)
-    assert AGENT in svc.lines.allowlist(line.number) and svc.pending.all() == []
+    assert AGENT in svc.lines.allowlist(LINE) and svc.pending.all() == []
 
 
 def test_without_the_rule_an_admin_account_is_created_at_once(without_rule, cli):
     svc, _ = without_rule
     result = cli("user", "add", "mallory", "--role", "admin")
     assert result.exit_code == 0 and svc.users.get("mallory").role is Role.ADMIN and svc.pending.all() == []
+
+
+NEW_DESTINATION = "+48601999888"
+
+
+def test_changing_where_a_line_rings_waits_for_a_second_admin(app, svc, line, admins):
+    ada, bea = admins
+    twilio = Twilio(app.test_client())
+    form = {"label": "Press office", "country": "US", "forward_to": NEW_DESTINATION, "block_mode": "reject",
+            "block_message": "", "retention_days": "30", "alert_sms": "+12025550100", "languages": "en-US",
+            "timezone": "UTC", "stir_verified": "AB"}
+    edit = f"/lines/{line.number[1:]}/edit"
+    assert ada.post(edit, form, token_from=edit).status_code == 302
+    assert svc.lines.get(line.number).forward_to == line.forward_to
+    svc.lines.allow(line.number, "+442079460123")
+    rung = twilio.call("+442079460123").data
+    assert line.forward_to.encode() in rung and NEW_DESTINATION.encode() not in rung
+    page = bea.get("/lines").get_data(as_text=True)
+    assert "line.save" in page and NEW_DESTINATION in page and line.forward_to in page
+    bea.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/lines")
+    assert svc.lines.get(line.number).forward_to == NEW_DESTINATION
+    assert [(e["actor"], e["action"]) for e in svc.audit.entries()[-2:]] == [
+        ("web:ada", "line.save.propose"), ("web:bea", "line.save.confirm")]
+
+
+def test_cli_replacing_a_line_forward_to_is_only_proposed(svc, line, cli, admins):
+    ada, _ = admins
+    result = cli("line", "add", "--number", line.number, "--forward-to", NEW_DESTINATION, "--country", "US")
+    assert result.exit_code == 0 and "second admin" in result.output
+    assert svc.lines.get(line.number).forward_to == line.forward_to
+    ada.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/lines")
+    assert svc.lines.get(line.number).forward_to == NEW_DESTINATION
+
+
+def test_a_curator_cannot_confirm_a_line_change(svc, line, cli, curators):
+    anna, _ = curators
+    cli("line", "add", "--number", line.number, "--forward-to", NEW_DESTINATION, "--country", "US")
+    anna.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/blocklist/")
+    assert svc.lines.get(line.number).forward_to == line.forward_to
+
+
+def test_without_the_rule_a_line_change_lands_at_once(without_rule, cli):
+    svc, _ = without_rule
+    svc.lines.save(Line(LINE, DESTINATION, "US"))
+    result = cli("line", "add", "--number", LINE, "--forward-to", NEW_DESTINATION, "--country", "US")
+    assert result.exit_code == 0 and f"-> {NEW_DESTINATION}" in cli("line", "list").output
+    assert svc.pending.all() == []
