@@ -11,6 +11,7 @@ from rq import Queue
 from werkzeug.utils import secure_filename
 
 from screener import changes, imports, lists
+from screener.lines import LineError
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
 from screener.web.number_errors import number_error
@@ -98,8 +99,8 @@ def index() -> str:
 def confirm_change(change_id: str) -> Response:
     """The second person of the two-person rule, for any pending change (lines and accounts: an admin)."""
     change = services().pending.get(change_id)
-    if change is None:
-        abort(404)
+    if change is None or change.kind == "user.add":
+        abort(404)  # a new admin is confirmed on /users, where its one-time password is shown
     try:
         changes.confirm(services(), actor(), change_id, admin=current_user().role is Role.ADMIN)
     except changes.NoChange:
@@ -110,6 +111,8 @@ def confirm_change(change_id: str) -> Response:
         flash(_("An admin confirms this change."), "error")
     except lists.ListError as exc:
         flash(_("%(target)s cannot change: %(why)s", target=change.target, why=exc.says), "error")
+    except LineError as exc:
+        flash(str(exc), "error")
     else:
         flash(_("The change to %(target)s is confirmed.", target=change.target), "info")
     return redirect(_page_of(change))

@@ -1,6 +1,8 @@
 """The two-person rule beyond additions: what lets an intimidator through or keeps a real caller out (a
 removal, block turned into screen, trusting a caller, rerouting a line, a new admin) waits for a second
 person, on the page and from the command line."""
+import dataclasses
+
 import pytest
 
 from screener import create_app
@@ -265,3 +267,21 @@ def test_without_the_rule_a_line_change_lands_at_once(without_rule, cli):
     result = cli("line", "add", "--number", LINE, "--forward-to", NEW_DESTINATION, "--country", "US")
     assert result.exit_code == 0 and f"-> {NEW_DESTINATION}" in cli("line", "list").output
     assert svc.pending.all() == []
+
+
+def test_a_removal_of_an_entry_edited_since_is_refused_as_stale(svc, blocked, curators):
+    anna, boris = curators
+    anna.post("/blocklist/375291234567/remove", {"why": "a mistake"}, token_from="/blocklist/375291234567/edit")
+    form = {"category": "intimidation", "reason": "called our source's mother", "evidence": "", "source": "press office"}
+    boris.post("/blocklist/375291234567/edit", form, token_from="/blocklist/375291234567/edit")
+    change_id = _pending_id(svc, "blocklist.remove")
+    boris.post(f"/blocklist/pending/{change_id}/confirm", token_from="/blocklist/")
+    assert svc.blocklist.get(AGENT) is not None and svc.pending.get(change_id) is not None
+
+
+def test_a_line_change_to_a_line_edited_since_is_refused_as_stale(svc, line, cli, admins):
+    _, bea = admins
+    cli("line", "add", "--number", line.number, "--forward-to", NEW_DESTINATION, "--country", "US")
+    svc.lines.save(dataclasses.replace(line, label="Editor"))
+    response = bea.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/lines")
+    assert response.status_code == 302 and svc.lines.get(line.number).forward_to == line.forward_to
