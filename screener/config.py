@@ -208,7 +208,7 @@ class WebSettings:
     session_max_seconds: int = 12 * 3600
     upload_max_bytes: int = 32 * 1024 * 1024
     sync_import_max_bytes: int = 256 * 1024
-    two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
+    two_person_rule: bool = False  # what lets an intimidator through lands only once a second person confirms
 
 
 def load_web_settings(settings: Settings) -> WebSettings:
