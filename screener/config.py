@@ -225,7 +225,7 @@ class WebSettings:
     upload_max_bytes: int = 32 * 1024 * 1024  # one file (413 above it)
     upload_daily_bytes: int = 100 * 1024 * 1024  # what one volunteer may upload per UTC day
     sync_import_max_bytes: int = 256 * 1024
-    two_person_rule: bool = False  # an entry added on the page is active only once a second curator confirms
+    two_person_rule: bool = False  # what lets an intimidator through lands only once a second person confirms
     # Client networks that may reach the volunteers' pages (empty: any); webhooks and health never filtered.
     page_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 

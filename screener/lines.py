@@ -1,9 +1,14 @@
 """Protected lines: build a Line from what a person typed, checked field by field, and save it with its
 audit entry (`line.save`, target the line's number, before and after as Line JSON). `screener line add`
-and the admin page's line form both use these."""
+and the admin page's line form both use these.
+
+Under the two-person rule a change to an existing line's forward-to number or policy (where its calls go,
+and who is put through) is only proposed (`line.save.propose`, before and after as Line JSON objects); a
+second admin confirms it (screener.changes: `line.save.confirm`) or discards it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +20,8 @@ from screener.model import (DEFAULT_POLICY, EMAIL, BlockMode, Line, PolicyError,
 from screener.numbers import InvalidNumber, parse_number
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.voice.prompts import VOICES
+
+from screener.store.pending import PendingChange
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -52,6 +59,22 @@ class LineExists(LineError):
 
     def __init__(self, number: str) -> None:
         super().__init__(f"line {number} exists already")
+        self.number = number
+
+
+class LinePending(LineError):
+    """A change to this line waits for a second admin already."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"a change to line {number} waits for a second admin already")
+        self.number = number
+
+
+class StaleLine(LineError):
+    """The line changed since the change was proposed: the second admin would confirm something unseen."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"line {number} changed since the change was proposed: discard it and propose it again")
         self.number = number
 
 
@@ -267,3 +290,33 @@ def save(svc: Services, who: str, line: Line, *, new: bool = False) -> Line | No
     svc.lines.save(line)
     svc.audit.append(who, "line.save", line.number, before.to_json() if before else None, line.to_json())
     return before
+
+
+def save_or_propose(svc: Services, who: str, line: Line, *, new: bool = False) -> Line | PendingChange | None:
+    """save(), except that under the two-person rule a change to an existing line's forward-to number or
+    policy is only proposed: the PendingChange is returned and the line stays as it is."""
+    before = svc.lines.get(line.number)
+    if new and before is not None:
+        raise LineExists(line.number)
+    if not (svc.web.two_person_rule and before is not None and _needs_second_admin(before, line)):
+        return save(svc, who, line, new=new)
+    old, proposed = json.loads(before.to_json()), json.loads(line.to_json())
+    change = svc.pending.propose("line.save", line.number, old, proposed, who)
+    if change is None:
+        raise LinePending(line.number)
+    svc.audit.append(who, "line.save.propose", line.number, old, proposed)
+    return change
+
+
+def apply_save(svc: Services, change: PendingChange) -> Line:
+    """A confirmed line change: the line gets the proposed settings, if it is still as it was proposed."""
+    current = svc.lines.get(change.target)
+    if current is None or json.loads(current.to_json()) != change.before:
+        raise StaleLine(change.target)
+    line = Line.from_json(json.dumps(change.after))
+    svc.lines.save(line)
+    return line
+
+
+def _needs_second_admin(before: Line, after: Line) -> bool:
+    return before.forward_to != after.forward_to or dict(before.policy) != dict(after.policy)

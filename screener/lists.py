@@ -15,6 +15,12 @@ Audit entries, one per change, the same whoever makes it (actor `cli:<login>` or
     allowlist.add                line:caller       None                            caller
     allowlist.remove             line:caller       caller                          None
 
+Under the two-person rule a removal, an edit that turns block into screen or back, and an allowlist addition
+are only proposed (screener.changes confirms or discards them): `<kind>.propose` by the proposer (before and
+after as the change would make them), then `<kind>.confirm` by a second person (before {proposed_by,
+proposed_at}, after what landed) or `<kind>.discard`, kind being blocklist.remove, blocklist.edit or
+allowlist.add.
+
 Metadata is EntryMeta as a JSON object (category, reason, evidence, source, added_by, added_at, action).
 A number that cannot be read raises screener.numbers.InvalidNumber; every other refusal is a ListError.
 """
@@ -27,6 +33,7 @@ from typing import TYPE_CHECKING, Callable
 from screener.listfile import ParsedFile
 from screener.numbers import PrefixPlan, is_prefix, needs_second_admin, parse_entry, parse_number, prefix_plan
 from screener.store.blocklist import BlocklistEntry, EntryMeta
+from screener.store.pending import PendingChange
 from screener.store.proposals import Proposal
 
 if TYPE_CHECKING:
@@ -92,6 +99,19 @@ class AdminMustConfirm(ListError):
     """A wide prefix is confirmed by an admin (other than the proposer), whatever the role of the proposer."""
 
     says = "an admin must confirm a prefix this wide"
+
+
+class AlreadyPending(ListError):
+    """A change of this kind to this entry or caller waits for a second person already."""
+
+    says = "a change to it waits for a second person already"
+
+
+class StaleChange(ListError):
+    """The entry or line changed since the change was proposed: a second person would confirm something
+    they did not see. Discard it and propose it again."""
+
+    says = "changed since it was proposed: discard the proposal and propose it again"
 
 
 class UnknownLine(ListError):
@@ -196,19 +216,37 @@ def discard(svc: Services, who: str, entry: str) -> Proposal:
 
 
 def edit(svc: Services, who: str, entry: str, *, category: str, reason: str, evidence: str,
-         source: str) -> bool:
-    """Change why an entry is listed (who added it when, and block or screen, stay); False when nothing changed."""
+         source: str, action: str | None = None) -> bool | PendingChange:
+    """Change why an entry is listed, and (`action`) whether it blocks or screens; who added it when stays.
+    False when nothing changed. Under the two-person rule an edit that changes the action is only proposed:
+    the PendingChange is returned, and nothing changes until a second person confirms it."""
     current = svc.blocklist.get(entry)
     if current is None:
         raise NotListed(entry)
-    changed = replace(current.meta, category=category, reason=reason, evidence=evidence, source=source)
+    changed = replace(current.meta, category=category, reason=reason, evidence=evidence, source=source,
+                      action=action or current.meta.action)
     if changed == current.meta:
         return False
+    if svc.web.two_person_rule and changed.action != current.meta.action:
+        return _propose(svc, who, "blocklist.edit", entry, asdict(current.meta), asdict(changed))
     before = svc.blocklist.update(entry, changed)
     if before is None:
         raise NotListed(entry)
     svc.audit.append(who, "blocklist.edit", entry, asdict(before.meta), asdict(changed))
     return True
+
+
+def apply_edit(svc: Services, entry: str, before: dict, after: dict) -> EntryMeta:
+    """A confirmed edit: the entry's metadata becomes `after`, if it is still `before` (StaleChange if not)."""
+    current = svc.blocklist.get(entry)
+    if current is None:
+        raise NotListed(entry)
+    if asdict(current.meta) != before:
+        raise StaleChange(entry)
+    meta = EntryMeta(**after)
+    if svc.blocklist.update(entry, meta) is None:
+        raise NotListed(entry)
+    return meta
 
 
 def remove(svc: Services, who: str, entry: str, why: str = "") -> BlocklistEntry:
@@ -218,6 +256,36 @@ def remove(svc: Services, who: str, entry: str, why: str = "") -> BlocklistEntry
         raise NotListed(entry)
     svc.audit.append(who, "blocklist.remove", entry, asdict(removed.meta), {"removed": True, "why": why})
     return removed
+
+
+def remove_or_propose(svc: Services, who: str, entry: str, why: str = "") -> BlocklistEntry | PendingChange:
+    """A removal by a curator: under the two-person rule it is only proposed (the caller stays blocked until
+    a second person confirms it); otherwise the entry is removed at once."""
+    if not svc.web.two_person_rule:
+        return remove(svc, who, entry, why)
+    current = svc.blocklist.get(entry)
+    if current is None:
+        raise NotListed(entry)
+    return _propose(svc, who, "blocklist.remove", entry, asdict(current.meta), {"removed": True, "why": why})
+
+
+def apply_removal(svc: Services, entry: str, before: dict) -> None:
+    """A confirmed removal: the entry goes, if it is still as proposed (StaleChange if it was edited since)."""
+    current = svc.blocklist.get(entry)
+    if current is None:
+        raise NotListed(entry)
+    if asdict(current.meta) != before:
+        raise StaleChange(entry)
+    if svc.blocklist.remove(entry) is None:
+        raise NotListed(entry)
+
+
+def _propose(svc: Services, who: str, kind: str, target: str, before: object, after: object) -> PendingChange:
+    change = svc.pending.propose(kind, target, before, after, who)
+    if change is None:
+        raise AlreadyPending(target)
+    svc.audit.append(who, f"{kind}.propose", target, before, after)
+    return change
 
 
 def _add(svc: Services, who: str, entry: str, meta: EntryMeta, action: str, before: object) -> BlocklistEntry:
@@ -285,14 +353,39 @@ def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, s
 
 def allow(svc: Services, who: str, line_number: str, text: str) -> str:
     """Trust a caller (as typed; national numbers in the line's country) on a line; return the number."""
-    line = svc.lines.get(line_number)
-    if line is None:
-        raise UnknownLine(line_number)
-    caller = parse_number(text, line.country)
+    line, caller = _line_and_caller(svc, line_number, text)
     if not svc.lines.allow(line.number, caller):
         raise AlreadyAllowed(caller)
     svc.audit.append(who, "allowlist.add", f"{line.number}:{caller}", None, caller)
     return caller
+
+
+def allow_or_propose(svc: Services, who: str, line_number: str, text: str) -> str | PendingChange:
+    """Trusting a caller by a curator: under the two-person rule it is only proposed (the caller is not
+    trusted until a second person confirms it); otherwise at once."""
+    if not svc.web.two_person_rule:
+        return allow(svc, who, line_number, text)
+    line, caller = _line_and_caller(svc, line_number, text)
+    if caller in svc.lines.allowlist(line.number):
+        raise AlreadyAllowed(caller)
+    return _propose(svc, who, "allowlist.add", f"{line.number}:{caller}", None, caller)
+
+
+def apply_allow(svc: Services, target: str) -> str:
+    """A confirmed allowlist addition (`target` is line:caller)."""
+    line_number, _, caller = target.partition(":")
+    if svc.lines.get(line_number) is None:
+        raise UnknownLine(line_number)
+    if not svc.lines.allow(line_number, caller):
+        raise AlreadyAllowed(caller)
+    return caller
+
+
+def _line_and_caller(svc: Services, line_number: str, text: str):
+    line = svc.lines.get(line_number)
+    if line is None:
+        raise UnknownLine(line_number)
+    return line, parse_number(text, line.country)
 
 
 def disallow(svc: Services, who: str, line_number: str, caller: str) -> None:

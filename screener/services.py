@@ -31,6 +31,7 @@ from screener.store.keys import Keys
 from screener.store.lines import Lines
 from screener.store.lookup import CallLookup
 from screener.store.memory import RedisMemory
+from screener.store.pending import PendingChanges
 from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
@@ -56,6 +57,7 @@ class Services:
     blocklist: Blocklist
     blocklist_search: BlocklistSearch
     proposals: Proposals
+    pending: PendingChanges
     lines: Lines
     audit: AuditLog
     alert_log: AlertLog
@@ -95,6 +97,7 @@ class Services:
             blocklist=blocklist,
             blocklist_search=BlocklistSearch(blocklist),
             proposals=Proposals(client, keys),
+            pending=PendingChanges(client, keys),
             lines=Lines(client, keys),
             audit=AuditLog(client, keys, after_append=checkpoint_when_due),
             alert_log=AlertLog(client, keys),

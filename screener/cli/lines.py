@@ -6,6 +6,7 @@ import click
 from screener import lines
 from screener.cli.context import actor, services
 from screener.model import BlockMode
+from screener.store.pending import PendingChange
 from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.voice.prompts import VOICES
 
@@ -74,7 +75,15 @@ def line_add(number, forward_to, country, alert_sms, alert_email, alert_webhook,
     except lines.InvalidLine as exc:
         first = exc.errors[0]
         raise click.BadParameter(first.message, param_hint=OPTION_OF[first.field]) from None
-    before = lines.save(services(), actor(), line_obj)
+    try:
+        before = lines.save_or_propose(services(), actor(), line_obj)
+    except lines.LinePending as exc:
+        raise click.ClickException(str(exc)) from None
+    if isinstance(before, PendingChange):
+        click.echo(f"proposed changing line {line_obj.number} (forward-to {before.before['forward_to']} -> "
+                   f"{line_obj.forward_to}, or its policy): a second admin must confirm it on the web page "
+                   "(/lines)")
+        return
     click.echo(f"{'updated' if before else 'added'} line {line_obj.number} -> {line_obj.forward_to}")
     click.echo(f"next: point the Twilio number at this service with `screener twilio configure --number "
                f"{line_obj.number}` (then `screener twilio check`)")

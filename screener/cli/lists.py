@@ -11,6 +11,7 @@ import click
 from screener import lists
 from screener.cli.context import actor, number_arg, services
 from screener.numbers import InvalidNumber, parse_entry, prefix_plan
+from screener.store.pending import PendingChange
 
 
 @click.group()
@@ -64,9 +65,15 @@ def blocklist_remove(entry, region) -> None:
     """Take an entry off the list (its last state stays in the audit log)."""
     normalised = _entry_arg(entry, region)
     try:
-        lists.remove(services(), actor(), normalised)
+        removed = lists.remove_or_propose(services(), actor(), normalised)
     except lists.NotListed:
         raise click.ClickException(f"{normalised} is not on the blocklist") from None
+    except lists.AlreadyPending:
+        raise click.ClickException(f"the removal of {normalised} already waits for a second person on /blocklist/") from None
+    if isinstance(removed, PendingChange):
+        click.echo(f"proposed removing {normalised}: it stays blocked until a second person confirms it on the "
+                   "web page (/blocklist/)")
+        return
     click.echo(f"removed {normalised}")
 
 
@@ -126,12 +133,18 @@ def allowlist_add(number, line_number) -> None:
     svc = services()
     line_e164 = number_arg(line_number, None, "--line")
     try:
-        caller = lists.allow(svc, actor(), line_e164, number)
+        caller = lists.allow_or_propose(svc, actor(), line_e164, number)
     except lists.UnknownLine:
         raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`") from None
     except InvalidNumber as exc:
         raise click.BadParameter(f"{number!r}: {exc}", param_hint="NUMBER") from None
     except lists.AlreadyAllowed as exc:
         click.echo(f"{exc.subject} is already on the allowlist of {line_e164}")
+        return
+    except lists.AlreadyPending as exc:
+        raise click.ClickException(f"trusting {exc.subject} on {line_e164} already waits for a second person") from None
+    if isinstance(caller, PendingChange):
+        click.echo(f"proposed allowlisting {caller.after} on {line_e164}: not trusted until a second person confirms "
+                   f"it on the web page (/lines/{line_e164[1:]}/allowlist)")
         return
     click.echo(f"allowlisted {caller} on {line_e164}")

@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from screener import accounts
 from screener.cli.context import actor, services
 from screener.store.users import AccountError, Role, Users, new_password
 
@@ -24,17 +25,25 @@ def user() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of generating one.")
 def user_add(name: str, role: str, password_stdin: bool) -> None:
-    """Create an account and print its one-time password (or take the password from stdin)."""
+    """Create an account and print its one-time password (or take the password from stdin). Under the
+    two-person rule an admin account is only proposed: a second admin confirms it on /users."""
+    svc = services()
+    if Role(role) is Role.ADMIN and svc.web.two_person_rule:
+        try:
+            change = accounts.add_or_propose(svc, actor(), name, Role.ADMIN, new_password())
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"proposed admin {change.target}: a second admin must confirm it on the web page (/users), "
+                   "where its one-time password is shown")
+        return
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = new_password()
-    users, svc = _users()
     try:
-        account = users.create(name, Role(role), password)
+        account = accounts.add(svc, actor(), name, Role(role), password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    svc.audit.append(actor(), "user.add", account.name, None, account.public())
     if password_stdin:
         click.echo(f"added {account.role.value} {account.name}")
     else:

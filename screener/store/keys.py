@@ -44,6 +44,10 @@ class Keys:
     def blocklist_proposals(self) -> str:
         return f"{self.prefix}bl:proposed"
 
+    def pending_changes(self) -> str:
+        """Changes waiting for a second person (store/pending.py): id -> JSON."""
+        return f"{self.prefix}pending"
+
     def blocklist_count(self) -> str:
         return f"{self.prefix}bl:count"
 

@@ -7,15 +7,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener import lists, twilio_numbers
-from screener.lines import FieldError, InvalidLine, LineExists, LineInput
+from screener import accounts, changes, lists, twilio_numbers
+from screener.lines import FieldError, InvalidLine, LineExists, LineInput, LinePending
 from screener.lines import build as build_line
-from screener.lines import save as save_line
+from screener.lines import save_or_propose as save_or_propose_line
 from screener.model import Line
 from screener.numbers import InvalidNumber
 from screener.voice.prompts import VOICES
 from screener.web.number_errors import number_error
 from screener.services import services
+from screener.store.pending import PendingChange
 from screener.store.users import AccountError, Role, new_password
 from screener.web.access import actor, audit, current_user, enforce, requires
 from screener.web.forms import (POLICY_CLASSES, AllowForm, ConfirmForm, LineForm, UserEditForm, UserForm, clean_text,
@@ -36,16 +37,43 @@ def users() -> Response | str:
     if form.validate_on_submit():
         password = new_password()
         try:
-            user = services().users.create(form.name.data, Role(form.role.data), password)
+            user = accounts.add_or_propose(services(), actor(), form.name.data, Role(form.role.data), password)
         except AccountError as exc:
             form.name.errors.append(str(exc))
         else:
-            audit("user.add", user.name, None, user.public())
+            if isinstance(user, PendingChange):
+                flash(_("%(name)s waits for a second admin: the one-time password is shown to the admin who "
+                        "confirms.", name=user.target), "info")
+                return redirect(url_for("admin.users"))
             issued = (user.name, password)
             form = UserForm(formdata=None)
-    status = 400 if form.errors else 200
+    return _users_page(form, issued), 400 if form.errors else 200
+
+
+def _users_page(form: UserForm, issued: tuple[str, str] | None) -> str:
     return render_template("users.html", users=services().users.all(), form=form, issued=issued,
-                           confirm=ConfirmForm()), status
+                           confirm=ConfirmForm(), pending=services().pending.all("user.add"),
+                           pending_role="admin", confirm_endpoint="admin.confirm_admin")
+
+
+@bp.post("/users/pending/<change_id>/confirm")
+@requires(Role.ADMIN)
+def confirm_admin(change_id: str) -> Response | str:
+    """The second admin confirms a new admin account and is shown its one-time password, once."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        confirmed = changes.confirm(services(), actor(), change_id, admin=True)
+    except changes.NoChange:
+        abort(404)
+    except changes.OwnChange:
+        flash(_("Another admin must confirm the account you proposed."), "error")
+        return redirect(url_for("admin.users"))
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    user, password = confirmed.result
+    return _users_page(UserForm(formdata=None), (user.name, password))
 
 
 def _user_or_404(name: str):
@@ -118,7 +146,8 @@ def lines() -> str:
     svc = services()
     all_lines = sorted(svc.lines.all().values(), key=lambda item: item.label or item.number)
     allow_counts = {line.number: len(svc.lines.allowlist(line.number)) for line in all_lines}
-    return render_template("lines.html", lines=all_lines, allow_counts=allow_counts)
+    return render_template("lines.html", lines=all_lines, allow_counts=allow_counts,
+                           pending=svc.pending.all("line.save"), pending_role="admin")
 
 
 def _line_form_data(line: Line) -> dict:
@@ -202,10 +231,17 @@ def _save_line_form(form: LineForm, existing: Line | None) -> Response | None:
     if not checked:
         return None
     try:
-        save_line(services(), actor(), line, new=existing is None)
+        saved = save_or_propose_line(services(), actor(), line, new=existing is None)
     except LineExists:
         form.number.errors.append(_("This line exists already."))
         return None
+    except LinePending:
+        flash(_("A change to line %(number)s already waits for a second admin.", number=line.number), "error")
+        return redirect(url_for("admin.lines"))
+    if isinstance(saved, PendingChange):
+        flash(_("Line %(number)s keeps its forward-to number and policy until a second admin confirms the "
+                "change.", number=line.number), "info")
+        return redirect(url_for("admin.lines"))
     flash(_("Line %(number)s is saved.", number=line.number), "info")
     return redirect(url_for("admin.lines"))
 
@@ -260,7 +296,9 @@ def allowlist(digits: str) -> str:
 
 def _allowlist_page(line: Line, form: AllowForm) -> str:
     members = sorted(services().lines.allowlist(line.number))
-    return render_template("allowlist.html", line=line, members=members, form=form, confirm=ConfirmForm())
+    pending = [c for c in services().pending.all("allowlist.add") if c.target.startswith(line.number + ":")]
+    return render_template("allowlist.html", line=line, members=members, form=form, confirm=ConfirmForm(),
+                           pending=pending)
 
 
 @bp.post("/lines/<digits>/allowlist")
@@ -270,7 +308,7 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
     form = AllowForm()
     if form.validate_on_submit():
         try:
-            caller = lists.allow(services(), actor(), line.number, form.number.data)
+            caller = lists.allow_or_propose(services(), actor(), line.number, form.number.data)
         except InvalidNumber as exc:
             form.number.errors.append(number_error(exc))
         except lists.UnknownLine:
@@ -278,7 +316,13 @@ def allowlist_add(digits: str) -> Response | tuple[str, int]:
         except lists.AlreadyAllowed as exc:
             flash(_("%(number)s was trusted on this line already.", number=exc.subject), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
+        except lists.AlreadyPending as exc:
+            flash(_("Trusting %(number)s already waits for a second person.", number=exc.subject), "info")
+            return redirect(url_for("admin.allowlist", digits=digits))
         else:
+            if isinstance(caller, PendingChange):
+                flash(_("%(number)s is not trusted until a second person confirms it.", number=caller.after), "info")
+                return redirect(url_for("admin.allowlist", digits=digits))
             flash(_("%(number)s is trusted on this line.", number=caller), "info")
             return redirect(url_for("admin.allowlist", digits=digits))
     return _allowlist_page(line, form), 400

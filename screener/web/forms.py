@@ -101,6 +101,9 @@ class EditEntryForm(TranslatedForm):
     reason = EntryForm.reason
     evidence = EntryForm.evidence
     source = EntryForm.source
+    # Turning block into screen lets a caller reach the journalist: under the two-person rule it is proposed.
+    action = SelectField(_l("Calls from it are"), validators=[Optional()], default="block",
+                         choices=[("block", _l("blocked")), ("screen", _l("screened"))])
 
 
 class RemoveEntryForm(TranslatedForm):

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from rq import Queue
 from werkzeug.utils import secure_filename
 
-from screener import imports, lists, memory
+from screener import changes, imports, lists, memory
+from screener.lines import LineError
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
 from screener.web.number_errors import number_error
@@ -18,6 +19,7 @@ from screener.services import services
 from screener.store.blocklist import prefix_fields
 from screener.store.blocklist_search import START, valid_cursor
 from screener.store.imports import DailyQuotaExceeded, ListImport
+from screener.store.pending import PendingChange
 from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
@@ -88,7 +90,57 @@ def index() -> str:
         categories=sorted({c for c, _ in facets}), sources=sorted({s for _, s in facets}),
         stale=sum(facets.values()) != total, first_page=not after, confirm=ConfirmForm(),
         proposals=proposals, coverage={p.entry: lists.coverage(svc, p.entry) for p in proposals},
+        pending=svc.pending.all("blocklist.remove", "blocklist.edit") if not after else [],
     )
+
+
+@bp.post("/pending/<change_id>/confirm")
+@requires(Role.CURATOR)
+def confirm_change(change_id: str) -> Response:
+    """The second person of the two-person rule, for any pending change (lines and accounts: an admin)."""
+    change = services().pending.get(change_id)
+    if change is None or change.kind == "user.add":
+        abort(404)  # a new admin is confirmed on /users, where its one-time password is shown
+    try:
+        changes.confirm(services(), actor(), change_id, admin=current_user().role is Role.ADMIN)
+    except changes.NoChange:
+        abort(404)  # or the other person was quicker
+    except changes.OwnChange:
+        flash(_("Another person must confirm the change you proposed."), "error")
+    except changes.AdminMustDecide:
+        flash(_("An admin confirms this change."), "error")
+    except lists.ListError as exc:
+        flash(_("%(target)s cannot change: %(why)s", target=change.target, why=exc.says), "error")
+    except LineError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The change to %(target)s is confirmed.", target=change.target), "info")
+    return redirect(_page_of(change))
+
+
+@bp.post("/pending/<change_id>/discard")
+@requires(Role.CURATOR)
+def discard_change(change_id: str) -> Response:
+    change = services().pending.get(change_id)
+    if change is None or (changes.KINDS[change.kind].admin_only and current_user().role is not Role.ADMIN):
+        abort(404 if change is None else 403)
+    try:
+        changes.discard(services(), actor(), change_id)
+    except changes.NoChange:
+        abort(404)
+    flash(_("The change to %(target)s is discarded.", target=change.target), "info")
+    return redirect(_page_of(change))
+
+
+def _page_of(change) -> str:
+    """The page that shows changes of this kind."""
+    if change.kind == "allowlist.add":
+        return url_for("admin.allowlist", digits=change.target.partition(":")[0][1:])
+    if change.kind.startswith("line."):
+        return url_for("admin.lines")
+    if change.kind.startswith("user."):
+        return url_for("admin.users")
+    return url_for("lists.index")
 
 
 @bp.post("/proposed/<digits>/confirm")
@@ -164,14 +216,20 @@ def edit(digits: str) -> Response | str:
         abort(404)
     meta = current.meta
     form = EditEntryForm(data={"category": meta.category, "reason": meta.reason, "evidence": meta.evidence,
-                               "source": meta.source})
+                               "source": meta.source, "action": meta.action})
     if form.validate_on_submit():
         try:
             changed = lists.edit(svc, actor(), entry, category=clean_text(form.category.data),
                                  reason=clean_text(form.reason.data), evidence=clean_text(form.evidence.data),
-                                 source=clean_text(form.source.data))
+                                 source=clean_text(form.source.data), action=form.action.data or None)
         except lists.NotListed:
             abort(404)
+        except lists.AlreadyPending:
+            flash(_("A change to %(entry)s already waits for a second person.", entry=entry), "info")
+            return redirect(url_for("lists.index", q=entry))
+        if isinstance(changed, PendingChange):
+            flash(_("%(entry)s stays as it is until a second person confirms the change.", entry=entry), "info")
+            return redirect(url_for("lists.index"))
         if changed:
             flash(_("%(entry)s is updated.", entry=entry), "info")
         return redirect(url_for("lists.index", q=entry))
@@ -189,9 +247,15 @@ def remove(digits: str) -> Response:
         flash(_("Say why the entry is removed: the note stays in the audit log."), "error")
         return redirect(url_for("lists.edit", digits=digits))
     try:
-        lists.remove(services(), actor(), entry, why=clean_text(form.why.data))
+        removed = lists.remove_or_propose(services(), actor(), entry, why=clean_text(form.why.data))
     except lists.NotListed:
         abort(404)
+    except lists.AlreadyPending:
+        flash(_("The removal of %(entry)s already waits for a second person.", entry=entry), "info")
+        return redirect(url_for("lists.index"))
+    if isinstance(removed, PendingChange):
+        flash(_("%(entry)s stays blocked until a second person confirms its removal.", entry=entry), "info")
+        return redirect(url_for("lists.index"))
     flash(_("%(entry)s is off the blocklist. Its last state is kept in the audit log.", entry=entry), "info")
     return redirect(url_for("lists.index"))
 
