@@ -43,19 +43,18 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     WSGI callable in front of both (screener/voice/wsgi.py, answering with voice/incoming.py). All share one Services (one Redis pool)
     and one validator.
     """
-    from twilio.request_validator import RequestValidator
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from screener.config import configure_logging, load_settings, require_secrets
     from screener.services import Services
-    from screener.voice.protocol import MAX_REQUEST_BYTES
+    from screener.voice.protocol import MAX_REQUEST_BYTES, TwilioSignatures
 
     settings = settings or load_settings()
     require_secrets(settings)
     configure_logging(settings)
     shared = {"screener": Services.build(settings),
-              "screener.validator": RequestValidator(settings.twilio_auth_token)}
+              "screener.validator": TwilioSignatures(settings.twilio_auth_token, settings.twilio_auth_token_old)}
 
     from screener import health, web
     from screener.voice import callbacks, screening

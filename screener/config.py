@@ -54,6 +54,7 @@ class Settings:
     checkpoint_every: int = 50  # audit entries between the checkpoints the changes themselves set off
     checkpoint_email: tuple[str, ...] = ()  # addresses each checkpoint is mailed to (not in Redis, on purpose)
     secret_key_old: str = ""  # during a change of SCREENER_SECRET_KEY: the value before it, still accepted
+    twilio_auth_token_old: str = ""  # during a change of TWILIO_AUTH_TOKEN: webhooks signed with it still pass
     redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
     redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
 
@@ -166,6 +167,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url,
         secret_key=get("SCREENER_SECRET_KEY"),
         secret_key_old=get("SCREENER_SECRET_KEY_OLD"),
+        twilio_auth_token_old=get("TWILIO_AUTH_TOKEN_OLD"),
         key_prefix=get("SCREENER_KEY_PREFIX", "scr:"),
         trust_proxy=get("SCREENER_TRUST_PROXY", "0").lower() in {"1", "true", "yes"},
         redis_timeout=timeout,

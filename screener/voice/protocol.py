@@ -85,10 +85,29 @@ def check_method_and_type(method: str | None, content_type: str | None) -> None:
         raise UnsupportedMediaType()
 
 
-def check_signature(validator: RequestValidator, url: str, params: Any, signature: str, path: str) -> None:
+class TwilioSignatures:
+    """The auth tokens whose signatures a webhook may carry: the account's current one and, while it is
+    being changed (TWILIO_AUTH_TOKEN_OLD), the one before it, so that no call is refused mid-rotation."""
+
+    def __init__(self, token: str, old_token: str = "") -> None:
+        self.validators = [RequestValidator(value) for value in (token, old_token) if value]
+
+    def verify(self, url: str, params: Any, signature: str) -> None:
+        """Raise SignatureError unless one of the tokens signs url + params."""
+        error = SignatureError("no auth token configured")
+        for validator in self.validators:
+            try:
+                verify_params(validator, url, params, signature)
+                return
+            except SignatureError as exc:
+                error = exc
+        raise error
+
+
+def check_signature(signatures: TwilioSignatures, url: str, params: Any, signature: str, path: str) -> None:
     """403 (counted in metrics, logged) unless `signature` signs url + params."""
     try:
-        verify_params(validator, url, params, signature)
+        signatures.verify(url, params, signature)
     except SignatureError as exc:
         metrics.SIGNATURE_FAILURES.inc()
         log.warning("signature_rejected path=%s reason=%r", path, str(exc))

@@ -3,7 +3,6 @@ and line, step URLs under this app's settings, and the answer when a step fails.
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
 from screener.model import Line
@@ -32,7 +31,7 @@ def absolute_step_url(name: str, **query: str) -> str:
 def check_request() -> None:
     """Every Flask /voice/* step (a before_request hook): the gate of protocol.py, or 4xx."""
     protocol.check_method_and_type(request.method, request.mimetype)
-    validator: RequestValidator = current_app.extensions["screener.validator"]
+    validator: protocol.TwilioSignatures = current_app.extensions["screener.validator"]
     url = protocol.called_url(request, services().settings.public_url)
     signature = request.headers.get("X-Twilio-Signature", "")
     # Without a signature, refuse before reading the body (as wsgi.py does).

@@ -12,7 +12,6 @@ from http import HTTPStatus
 from typing import Callable, Iterable
 from urllib.parse import unquote
 
-from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug import urls as _werkzeug_urls  # noqa: F401 - registers the werkzeug.url_quote error handler
 from werkzeug.wrappers import Request
@@ -69,7 +68,7 @@ def _unquote(text: str) -> str:
 class IncomingCallMiddleware:
     """WSGI middleware: answers /voice/incoming itself and hands every other request to `app`."""
 
-    def __init__(self, app: WsgiApp, calls: IncomingCalls, validator: RequestValidator, max_body: int) -> None:
+    def __init__(self, app: WsgiApp, calls: IncomingCalls, validator: protocol.TwilioSignatures, max_body: int) -> None:
         self.app = app
         self.calls = calls
         self.validator = validator
