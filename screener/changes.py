@@ -78,6 +78,11 @@ def _admin(svc: Services, change: PendingChange) -> tuple[Any, Any]:
     return user.public(), (user, password)
 
 
+def _promote(svc: Services, change: PendingChange) -> tuple[Any, Any]:
+    user = accounts.apply_promote(svc, change)
+    return user.public(), None
+
+
 def _line(svc: Services, change: PendingChange) -> tuple[Any, Any]:
     lines.apply_save(svc, change)
     return change.after, None
@@ -89,6 +94,7 @@ KINDS: dict[str, Kind] = {
     "allowlist.add": Kind(_allow),
     "line.save": Kind(_line, admin_only=True),
     "user.add": Kind(_admin, admin_only=True),
+    "user.promote": Kind(_promote, admin_only=True),
 }
 
 

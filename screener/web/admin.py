@@ -52,7 +52,8 @@ def users() -> Response | str:
 
 def _users_page(form: UserForm, issued: tuple[str, str] | None) -> str:
     return render_template("users.html", users=services().users.all(), form=form, issued=issued,
-                           confirm=ConfirmForm(), pending=services().pending.all("user.add"),
+                           confirm=ConfirmForm(),
+                           pending=services().pending.all("user.add") + services().pending.all("user.promote"),
                            pending_role="admin", confirm_endpoint="admin.confirm_admin")
 
 
@@ -71,6 +72,9 @@ def confirm_admin(change_id: str) -> Response | str:
         return redirect(url_for("admin.users"))
     except AccountError as exc:
         flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    if confirmed.change.kind == "user.promote":
+        flash(_("%(name)s is an admin now and was signed out everywhere.", name=confirmed.change.target), "info")
         return redirect(url_for("admin.users"))
     user, password = confirmed.result
     return _users_page(UserForm(formdata=None), (user.name, password))
@@ -93,10 +97,14 @@ def user_edit(name: str) -> Response | str:
             flash(_("You cannot change your own role or disable yourself; ask another admin."), "error")
             return redirect(url_for("admin.user_edit", name=name))
         changed = replace(user, role=Role(form.role.data), disabled=form.disabled.data)
-        if changed != user:
-            services().users.save(changed)
-            services().sessions.end_all(user.name)
-            audit("user.edit", user.name, user.public(), changed.public())
+        try:
+            outcome = accounts.edit_or_propose(services(), actor(), user, changed)
+        except accounts.AdminPending as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("admin.users"))
+        if isinstance(outcome, PendingChange):
+            flash(_("Making %(name)s an admin waits for a second admin.", name=user.name), "info")
+        elif changed != user:
             flash(_("%(name)s is updated and was signed out everywhere.", name=user.name), "info")
         return redirect(url_for("admin.users"))
     return render_template("user_edit.html", user=user, form=form, confirm=ConfirmForm(), issued=None)

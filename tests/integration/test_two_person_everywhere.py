@@ -175,6 +175,27 @@ def test_a_curator_cannot_confirm_a_new_admin(svc, admins, curators):
     assert svc.users.get("mallory") is None
 
 
+def test_making_someone_an_admin_waits_for_a_second_admin(svc, admins):
+    ada, bea = admins
+    svc.users.create("mallory", Role.VIEWER, PASSWORD)
+    ada.post("/users/mallory", {"role": "admin"}, token_from="/users/mallory")
+    assert svc.users.get("mallory").role is Role.VIEWER  # nothing yet
+    assert "user.promote" in bea.get("/users").get_data(as_text=True)
+    ada.post(f"/users/pending/{_pending_id(svc, 'user.promote')}/confirm", token_from="/users")
+    assert svc.users.get("mallory").role is Role.VIEWER  # the proposer cannot confirm it
+    bea.post(f"/users/pending/{_pending_id(svc, 'user.promote')}/confirm", token_from="/users")
+    assert svc.users.get("mallory").role is Role.ADMIN
+    assert [(e["actor"], e["action"]) for e in svc.audit.entries()[-2:]] == [
+        ("web:ada", "user.promote.propose"), ("web:bea", "user.promote.confirm")]
+
+
+def test_other_role_changes_land_at_once_under_the_rule(svc, admins):
+    ada, _ = admins
+    svc.users.create("mallory", Role.VIEWER, PASSWORD)
+    ada.post("/users/mallory", {"role": "curator"}, token_from="/users/mallory")
+    assert svc.users.get("mallory").role is Role.CURATOR and svc.pending.all() == []
+
+
 def test_cli_admin_account_is_only_proposed(svc, cli):
     result = cli("user", "add", "mallory", "--role", "admin")
     assert result.exit_code == 0 and "second admin" in result.output
