@@ -66,6 +66,34 @@ def wait_until_serving(url: str, process: subprocess.Popen | None = None, second
         time.sleep(0.05)
 
 
+
+@pytest.fixture
+def serve(env, svc):
+    """Start `screener serve` (a real gunicorn) on a free port with the test environment: `serve(workers)`
+    returns its base URL; every server started is stopped after the test."""
+    import os
+    import sys
+
+    from screener.store.redis_process import free_port
+
+    started: list[subprocess.Popen] = []
+
+    def start(workers: int = 1) -> str:
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "screener", "serve", "--port", str(port),
+                                    "--workers", str(workers)], env={**os.environ},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base + "/healthz", process)
+        return base
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 @pytest.fixture(scope="session")
 def outbox_server():
     outbox = TwilioStandIn(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)

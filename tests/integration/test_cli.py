@@ -2,16 +2,13 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from screener.model import Line
 from screener.store.blocklist import EntryMeta
 from screener.store.redis_process import free_port
-from tests.conftest import LINE, wait_until_serving
+from tests.conftest import LINE
 
 
 def test_line_add_normalises_numbers(cli, svc):
@@ -168,16 +165,9 @@ def test_allowlist_add_needs_an_existing_line(cli, svc):
 
 
 @pytest.fixture
-def served(env, svc):
+def served(serve):
     """`screener serve` running on a free port (a real gunicorn)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "screener", "serve", "--port", str(port), "--workers", "1"],
-                               env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    wait_until_serving(base + "/healthz", process)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    return serve(workers=1)
 
 
 @pytest.mark.slow

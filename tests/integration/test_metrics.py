@@ -1,27 +1,15 @@
 """`/metrics` under `screener serve` with several gunicorn workers: one set of totals, whichever answers."""
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from screener.store.redis_process import free_port
-from tests.conftest import wait_until_serving
 
 
 @pytest.fixture
-def served_by_two_workers(env, svc):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "screener", "serve", "--port", str(port), "--workers", "2"],
-                               env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    wait_until_serving(base + "/healthz", process)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+def served_by_two_workers(serve):
+    return serve(workers=2)
 
 
 def _refused(text: str) -> float:
