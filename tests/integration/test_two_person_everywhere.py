@@ -11,7 +11,8 @@ from screener.model import Line
 from screener.store.blocklist import EntryMeta
 from screener.store.users import Role
 from tests.conftest import DESTINATION, LINE, Twilio
-from tests.integration.web_support import WebUser, make_user, web  # noqa: F401 - fixtures
+from tests.integration.web_support import (WebUser, admins, app_with_the_two_person_rule, curators,  # noqa: F401
+                                          make_user, web)  # fixtures: `app` here has the two-person rule on
 from tests.integration.web_support import PASSWORD
 
 AGENT = "+375291234567"
@@ -19,26 +20,9 @@ META = EntryMeta(category="intimidation", reason="threats", added_by="web:ada", 
 
 
 @pytest.fixture
-def app(settings, monkeypatch):
-    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "1")
-    return create_app({"TESTING": True}, settings=load_settings())
-
-
-@pytest.fixture
 def blocked(svc):
     svc.blocklist.add_many([AGENT], META)
     return AGENT
-
-
-@pytest.fixture
-def curators(app, make_user):
-    signed_in = []
-    for name in ("anna", "boris"):
-        make_user(name, "curator")
-        user = WebUser(app.test_client())
-        assert user.login(name, PASSWORD).status_code == 302
-        signed_in.append(user)
-    return signed_in
 
 
 def _pending_id(svc, kind):
@@ -134,17 +118,6 @@ def test_cli_allowlist_addition_is_only_proposed(svc, line, cli):
     assert result.exit_code == 0 and "second person" in result.output
     assert AGENT not in svc.lines.allowlist(line.number)
     assert svc.pending.all("allowlist.add")[0].after == AGENT
-
-
-@pytest.fixture
-def admins(app, make_user):
-    signed_in = []
-    for name in ("ada", "bea"):
-        make_user(name, "admin")
-        user = WebUser(app.test_client())
-        assert user.login(name, PASSWORD).status_code == 302
-        signed_in.append(user)
-    return signed_in
 
 
 def test_a_new_admin_account_waits_for_a_second_admin(svc, admins):

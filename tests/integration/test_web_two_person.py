@@ -1,32 +1,13 @@
 """The two-person rule: an entry added on the page blocks calls only once a second curator confirms."""
-import pytest
 
-from screener import create_app
-from screener.config import load_settings
 from tests.conftest import Twilio
-from tests.integration.web_support import WebUser, make_user, web  # noqa: F401 - fixtures
+from tests.integration.web_support import (WebUser, admins, app_with_the_two_person_rule, curators,  # noqa: F401
+                                          make_user, web)  # fixtures: `app` here has the two-person rule on
 from tests.integration.web_support import PASSWORD
 
 HARASSER = "+375291234567"
 FORM = {"entry": "+375 29 123 45 67", "region": "", "category": "intimidation", "reason": "threats",
         "evidence": "", "source": "press office"}
-
-
-@pytest.fixture
-def app(settings, monkeypatch):
-    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "1")
-    return create_app({"TESTING": True}, settings=load_settings())
-
-
-@pytest.fixture
-def curators(app, make_user):
-    signed_in = []
-    for name in ("anna", "boris"):
-        make_user(name, "curator")
-        user = WebUser(app.test_client())
-        assert user.login(name, PASSWORD).status_code == 302
-        signed_in.append(user)
-    return signed_in
 
 
 def test_a_proposed_number_is_not_blocked_until_a_second_curator_confirms(app, svc, line, curators):

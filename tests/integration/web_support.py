@@ -70,3 +70,36 @@ def as_role(app, make_user):
         return user
 
     return sign_in
+
+
+@pytest.fixture(name="app")
+def app_with_the_two_person_rule(settings, monkeypatch):
+    """The app with SCREENER_TWO_PERSON_RULE=1 (import it as `app` where every test needs the rule)."""
+    from screener import create_app
+    from screener.config import load_settings
+
+    monkeypatch.setenv("SCREENER_TWO_PERSON_RULE", "1")
+    return create_app({"TESTING": True}, settings=load_settings())
+
+
+def signed_in(app, make_user, role: str, names: tuple[str, ...]) -> list[WebUser]:
+    """New accounts of one role, each signed in on a browser of its own."""
+    users = []
+    for name in names:
+        make_user(name, role)
+        user = WebUser(app.test_client())
+        assert user.login(name, PASSWORD).status_code == 302
+        users.append(user)
+    return users
+
+
+@pytest.fixture
+def curators(app, make_user) -> list[WebUser]:
+    """Two curators, anna and boris, signed in."""
+    return signed_in(app, make_user, "curator", ("anna", "boris"))
+
+
+@pytest.fixture
+def admins(app, make_user) -> list[WebUser]:
+    """Two admins, ada and bea, signed in."""
+    return signed_in(app, make_user, "admin", ("ada", "bea"))
