@@ -111,7 +111,7 @@ class Services:
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
-            vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
+            vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32), settings.secret_key_old),
             bridge=Bridge(settings),
         )
 

@@ -45,6 +45,7 @@ class CallFacts:
     caller_hash: str
     encrypted_number: str
     retention_seconds: int
+    previous_caller_hash: str = ""  # the hash under SCREENER_SECRET_KEY_OLD while the secret is changed
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,13 @@ class CallPath:
         digits = facts.caller_e164[1:]
         prefixes = prefix_fields(facts.caller_e164) if digits else []
         # ARGV in the groups screener/store/lua/call_path.lua names: the lines, the call, the campaign, the
-        # candidates, then the prefixes, last because how many there are depends on the caller's number.
+        # change of the secret, the candidates, then the prefixes, last because how many there are depends on the caller's number.
         args: list[object] = [
             lines_version,
             digits, facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
             facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
             campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix,
+            facts.previous_caller_hash,
         ]
         for name in OUTCOMES:
             decision = candidates[name]
@@ -105,7 +107,8 @@ class CallPath:
         result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
                             k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
                             k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid),
-                            k.calls_unsettled()], args)
+                            k.calls_unsettled(), k.calls_by_caller(facts.previous_caller_hash or "-"),
+                            k.callers_moved()], args)
         status = result[0].decode()
         if status == "stale":
             raise StaleLines(result[1].decode())

@@ -81,6 +81,10 @@ class Keys:
     def calls_by_caller(self, link_hash: str) -> str:
         return f"{self.prefix}calls:by:{link_hash}"
 
+    def callers_moved(self) -> str:
+        """Link hashes whose calls were merged into another hash's index after SCREENER_SECRET_KEY changed."""
+        return f"{self.prefix}calls:moved"
+
     def audit_log(self) -> str:
         return f"{self.prefix}audit"
 

@@ -116,6 +116,7 @@ def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Call
         sid=sid, line=number, at=int(time.time()), caller_e164=e164, caller_kind=caller.kind.value,
         caller_masked=mask(e164) if e164 else caller.kind.value,
         caller_hash=svc.vault.link_hash(e164) if e164 else "",
+        previous_caller_hash=svc.vault.old_link_hash(e164) if e164 else "",
         # Kept only if the caller turns out not to be blocked (a blocked caller's number is kept in full).
         encrypted_number=svc.vault.encrypt(e164) if e164 else "",
         retention_seconds=(line.retention_days if line else 30) * 86400,
