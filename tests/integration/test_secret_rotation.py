@@ -138,6 +138,8 @@ def test_rewrap_moves_everything_so_that_the_old_secret_can_go(under_old_key, mo
     assert svc.users.verify_totp(svc.users.get("tess"), pyotp.TOTP(totp).now())
     verified = cli("verify")
     assert verified.exit_code == 0, verified.output
+    checked = cli("secret", "rewrap")  # without the old value: nothing is left under it
+    assert checked.exit_code == 0 and "UNREADABLE" not in checked.output, checked.output
     assert "evidence:" in verified.output and "1 recordings" in verified.output
 
 
