@@ -148,12 +148,13 @@ class RecordingFiles:
             raise RecordingFileError(f"{recording_sid}: no stored file")
         self.blobs.put(self.name(recording_sid), self.crypto.rotate(token))
 
-    def rewrap(self, recording_sid: str) -> bool:
-        """Re-encrypt one recording with the newest key unless it is under it already; True when rewritten.
-        Raises RecordingFileError when it is missing or no key opens it (the file is then left as it is)."""
+    def rewrap(self, recording_sid: str) -> bool | None:
+        """Re-encrypt one recording with the newest key unless it is under it already: True when rewritten,
+        False when current, None when no file is stored (not archived yet). Raises RecordingFileError when
+        no key opens it (the file is then left as it is)."""
         token = self.blobs.get(self.name(recording_sid))
         if token is None:
-            raise RecordingFileError(f"{recording_sid}: no stored file")
+            return None
         if self._under_newest(token):
             return False
         try:

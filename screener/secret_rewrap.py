@@ -8,7 +8,8 @@ it is and counted, never dropped (README "Rotating SCREENER_SECRET_KEY")."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFileError
@@ -18,6 +19,7 @@ from screener.store.rekeying import StoredSecrets
 if TYPE_CHECKING:
     from screener.services import Services
 
+TRANSCRIPTION = "transcription_encrypted"  # a voicemail's transcription, on the call's record
 NUMBERS_TRIED = 20  # a caller's newest calls looked at for a number to re-hash
 
 
@@ -52,8 +54,9 @@ def rewrap(svc: Services) -> RewrapReport:
     """Move every item under the current secret; see the module's docstring."""
     report = RewrapReport()
     stored = StoredSecrets(svc.client, svc.keys)
-    _numbers(svc.vault, stored, report.numbers)
-    _transcriptions(svc.vault, stored, report.transcriptions)
+    _reencrypt(svc.vault, stored.call_numbers(), stored.swap_call_number, report.numbers)
+    _reencrypt(svc.vault, stored.call_field(TRANSCRIPTION), partial(stored.swap_call_field, field=TRANSCRIPTION),
+               report.transcriptions)
     known = _reports(svc, report.reports)
     _callers(svc, stored, known, report.callers)
     if svc.settings.recording_keys:
@@ -64,30 +67,19 @@ def rewrap(svc: Services) -> RewrapReport:
     return report
 
 
-def _numbers(vault: NumberVault, stored: StoredSecrets, tally: Tally) -> None:
-    for sid, token in stored.call_numbers():
+def _reencrypt(vault: NumberVault, items: Iterable[tuple[str, str]], swap: Callable[[str, str, str], bool],
+               tally: Tally) -> None:
+    """Each (CallSid, token) the old secret made is swapped for one made with the current secret."""
+    for sid, token in items:
         after, changed = vault.reencrypted(token)
         if after is None:
             tally.unreadable += 1
         elif not changed:
             tally.current += 1
-        elif stored.swap_call_number(sid, token, after):
+        elif swap(sid, token, after):
             tally.moved += 1
         else:
             tally.left += 1  # expired or rewritten meanwhile: the next run sees it
-
-
-def _transcriptions(vault: NumberVault, stored: StoredSecrets, tally: Tally) -> None:
-    for sid, token in stored.call_field("transcription_encrypted"):
-        after, changed = vault.reencrypted(token)
-        if after is None:
-            tally.unreadable += 1
-        elif not changed:
-            tally.current += 1
-        elif stored.swap_call_field(sid, "transcription_encrypted", token, after):
-            tally.moved += 1
-        else:
-            tally.left += 1
 
 
 def _reports(svc: Services, tally: Tally) -> dict[str, str]:
@@ -148,15 +140,16 @@ def _callers(svc: Services, stored: StoredSecrets, known: dict[str, str], tally:
 def _recordings(svc: Services, tally: Tally) -> None:
     files = svc.recording_files
     for sid in svc.recordings.all_sids():
-        if not files.exists(sid):
-            continue  # not archived yet: the worker will store it under the new key
         try:
-            if files.rewrap(sid):
-                tally.moved += 1
-            else:
-                tally.current += 1
+            rewritten = files.rewrap(sid)
         except RecordingFileError:
             tally.unreadable += 1
+            continue
+        if rewritten:
+            tally.moved += 1
+        elif rewritten is False:
+            tally.current += 1
+        # None: not archived yet, and the worker will store it under the new key
 
 
 def _totp_secrets(svc: Services, tally: Tally) -> None:

@@ -58,7 +58,7 @@ class StoredSecrets:
                     yield sid, value.decode()
             cursor = "(" + entries[-1][0].decode()
 
-    def swap_call_field(self, sid: str, field: str, before: str, after: str) -> bool:
+    def swap_call_field(self, sid: str, before: str, after: str, *, field: str) -> bool:
         """Replace one field of a call's record; False when it changed meanwhile."""
         key = self.keys.call(sid)
         with self.client.pipeline(transaction=True) as pipe:
