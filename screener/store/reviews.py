@@ -87,6 +87,8 @@ class Reviews:
     def open_for_caller(self, caller_hash: str) -> Report | None:
         """The open report on this caller, also when it was filed under the caller's hash before a change
         of SCREENER_SECRET_KEY."""
+        if not caller_hash:
+            return None
         reports = self.open_reports(1000)
         current = CallerLinks(self.client, self.keys).current_of([caller_hash, *(r.caller_hash for r in reports)])
         for report in reports:
