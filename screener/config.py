@@ -57,6 +57,7 @@ class Settings:
     twilio_auth_token_old: str = ""  # during a change of TWILIO_AUTH_TOKEN: webhooks signed with it still pass
     redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
     redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
+    spool_max_mb: int = 64  # each web process's spool of what Redis could not take (screener/spool.py)
 
     @property
     def recordings_path(self) -> Path:
@@ -192,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_key=Path(get("SCREENER_CHECKPOINT_KEY")).resolve() if get("SCREENER_CHECKPOINT_KEY") else None,
         checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
         checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
+        spool_max_mb=whole("SCREENER_SPOOL_MAX_MB", 64),
         checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
     )
 

@@ -74,6 +74,24 @@ def _with_entry(chosen: Decision, entry: str) -> Decision:
     return chosen
 
 
+def choose_outcome(facts: CallFacts, candidates: dict[str, Decision], allowed: bool, entry: str,
+                   meta: str) -> Outcome:
+    """The pre-made decision that call_path.lua would pick for what the lists said (allowlisted, the matching
+    entry and its metadata id), with the entry as the log shows it; nothing logged. For reads made without
+    the script: Redis full (read only), or the process's local copy of the lists while Redis is down."""
+    if allowed:
+        outcome = "allowlisted"
+    elif entry:
+        outcome = "screenlisted" if meta.startswith(SCREEN_META_PREFIX) else "blocklisted"
+    else:
+        outcome = "unlisted"
+    chosen = candidates[outcome]
+    keep_full = chosen.rule == "blocklist" and chosen.action.value == "block"
+    shown = entry if not entry or entry.endswith("*") or keep_full else facts.caller_masked
+    identity = "p:" + entry if entry.endswith("*") else facts.caller_hash
+    return Outcome(_with_entry(chosen, shown), outcome, logged=False, campaign=False, identity=identity)
+
+
 class CallPath:
     """Runs the webhook's script."""
 
@@ -138,17 +156,7 @@ class CallPath:
                 if value is not None:
                     entry, meta = "+" + field + "*", value.decode()
                     break
-        if allowed:
-            outcome = "allowlisted"
-        elif entry:
-            outcome = "screenlisted" if meta.startswith(SCREEN_META_PREFIX) else "blocklisted"
-        else:
-            outcome = "unlisted"
-        chosen = candidates[outcome]
-        keep_full = chosen.rule == "blocklist" and chosen.action.value == "block"
-        shown = entry if not entry or entry.endswith("*") or keep_full else facts.caller_masked
-        identity = "p:" + entry if entry.endswith("*") else facts.caller_hash
-        return Outcome(_with_entry(chosen, shown), outcome, logged=False, campaign=False, identity=identity)
+        return choose_outcome(facts, candidates, bool(allowed), entry, meta)
 
     def _run(self, keys: list[str], args: list[object]) -> list:
         """EVALSHA on this thread's own connection; once more on a new connection when that one turned out
