@@ -93,7 +93,7 @@ class Services:
             client=client,
             keys=keys,
             lookup=CallLookup(client, keys),
-            call_path=CallPath(client, keys),
+            call_path=CallPath(client, keys, settings.redis_wait_replicas, settings.redis_wait_ms),
             calls=CallLog(client, keys),
             call_browser=CallBrowser(client, keys),
             blocklist=blocklist,

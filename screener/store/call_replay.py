@@ -29,7 +29,7 @@ class SpooledCall:
     reason: str
     entry: str
     degraded: bool
-    why: str  # redis_unreachable, redis_full or unreplicated
+    why: str  # redis_unreachable, redis_full, or unreplicated (a copy of a record WAIT could not confirm)
 
 
 class CallReplay:

@@ -1,18 +1,22 @@
 """Keeps a web process's LocalLists (screener/local_lists.py) current from Redis while it answers.
 
-The first sync reads the whole list (prefixes, then the buckets a batch at a time); later ones read only
+The first sync reads the whole list (prefixes, then the buckets a slice per script call); later ones read only
 the change stream (bl:changes, written by the blocklist scripts in the same step as the change) from
 where the last one stopped, and the allowlists when their version moved. A copy that fell behind the
 stream's trimmed start, or a stream that vanished (a flushed or restored Redis), reads everything again.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import redis
 
 from screener.local_lists import LocalLists
-from screener.store.keys import Keys
+from screener.store import scripts
+from screener.store.blocklist import buckets_per_call
+from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 
-SCAN_BATCH = 2000  # keys per SCAN step, and buckets read per pipelined round trip
+SCAN_BATCH = 1000  # keys per SCAN step (the allowlists)
 CHANGES_PER_READ = 500
 _START = "0-0"
 
@@ -32,6 +36,7 @@ class ListCopy:
         self.lists = lists or LocalLists()
         self._last = _START  # the last change stream entry applied
         self._allow_version: bytes | None = b"unread"
+        self._scan = scripts.register(client, "blocklist_scan")
 
     def sync(self) -> None:
         """Bring the copy up to date: everything the first time, else the changes since the last sync."""
@@ -57,21 +62,16 @@ class ListCopy:
         self._apply_changes()
         self._sync_allowlists()
 
-    def _exact_entries(self) -> list[tuple[str, str]]:
-        entries: list[tuple[str, str]] = []
-        batch: list[bytes] = []
-        for bucket in self.client.scan_iter(match=self.keys.blocklist_bucket_pattern(), count=SCAN_BATCH):
-            batch.append(bucket)
-            if len(batch) >= SCAN_BATCH:
-                entries += self._read_buckets(batch)
-                batch = []
-        return entries + self._read_buckets(batch)
-
-    def _read_buckets(self, buckets: list[bytes]) -> list[tuple[str, str]]:
-        pipe = self.client.pipeline(transaction=False)
-        for bucket in buckets:
-            pipe.hgetall(bucket)
-        return [(d.decode(), m.decode()) for found in pipe.execute() for d, m in found.items()]
+    def _exact_entries(self) -> Iterator[tuple[str, str]]:
+        """Every exact entry's (digits, metadata id), read a slice of buckets per call of the web page's search
+        script (blocklist_scan.lua, matching everything), so that ringing phones wait no longer than for it."""
+        k = self.keys
+        step = buckets_per_call(int(self.client.get(k.blocklist_count()) or 0))
+        for first in range(0, BLOCKLIST_BUCKETS, step):
+            _, flat = self._scan(args=[k.blocklist_bucket_stem(), first, min(step, BLOCKLIST_BUCKETS - first),
+                                       "", "", BLOCKLIST_BUCKETS * 128])
+            for i in range(0, len(flat), 2):
+                yield flat[i].decode(), flat[i + 1].decode()
 
     def _apply_changes(self) -> None:
         while True:

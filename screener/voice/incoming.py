@@ -96,6 +96,10 @@ class IncomingCalls:
         _log_call(sid, number, mask(caller.e164) if caller.e164 else caller.kind.value, decision)
         if outcome.logged:
             _enqueue_alerts(svc, sid, number, outcome)
+            if not outcome.replicated:
+                # Too few replicas had it when WAIT gave up: a failover now could lose it, so the spool keeps a
+                # copy (written once all the same: a record is replayed only where it is missing).
+                self._spool(facts, decision, "unreplicated")
         return self.answers.answer(decision, line, caller)
 
     def _decide_locally(self, facts: CallFacts, line: Line | None, caller: Caller, verstat: str | None) -> Decision:

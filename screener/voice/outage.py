@@ -71,8 +71,9 @@ class Outage:
         alerts = [jobs.BLOCKED_CALL] if keep_full else []
         kept = self.spool("call", {**asdict(call), "alerts": alerts})
         if kept:
-            log.error("call_spooled sid=%s line=%s action=%s error=%s", facts.sid, facts.line,
-                      decision.action.value, why)
+            level = logging.WARNING if why == "unreplicated" else logging.ERROR
+            log.log(level, "call_spooled sid=%s line=%s action=%s error=%s", facts.sid, facts.line,
+                    decision.action.value, why)
         return kept
 
     # --- putting it back ---
@@ -105,7 +106,9 @@ class Outage:
         svc, data = self.svc, dict(entry.data)
         if entry.kind == "call":
             alerts = data.pop("alerts", [])
-            svc.call_replay.write(SpooledCall(**data))
+            written = svc.call_replay.write(SpooledCall(**data))
+            if data["why"] == "unreplicated" and not written:
+                return  # the record survived, and its alert was queued with it: nothing to replay
             if (svc.calls.get(data["sid"]) or {}).get("status") in TERMINAL_STATUSES:
                 svc.evidence.seal_call(data["sid"])  # sealed by a callback before the decision was filled in
             for kind in alerts:

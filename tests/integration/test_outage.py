@@ -161,3 +161,19 @@ def test_spool_size_is_a_metric(down):
     size = [line for line in page.splitlines() if line.startswith("screener_spool_bytes ")]
     assert size and float(size[0].split()[1]) > 0
     assert 'screener_spooled_total{kind="call"}' in page
+
+
+def test_a_record_no_replica_confirmed_is_kept_in_the_spool_but_written_once(env, monkeypatch, redis_client, outbox,
+                                                                              run_worker):
+    monkeypatch.setenv("SCREENER_REDIS_WAIT_REPLICAS", "1")  # the tests' Redis has no replica: WAIT gives up
+    app = create_app({"TESTING": True}, settings=load_settings())
+    svc, outage = app.extensions["screener"], app.extensions["screener.outage"]
+    svc.lines.save(Line(LINE, DESTINATION, "US", alert_sms=(ALERT_PHONE,)))
+    svc.blocklist.add_many([BLOCKED], EntryMeta(reason="threats", added_by="test"))
+    sid = Twilio(app.test_client()).call(BLOCKED).sim.sid
+    assert svc.calls.get(sid)["action"] == "block" and outage.spool_file.size > 0
+    outage.tick()
+    assert [c["sid"] for c in svc.calls.recent()].count(sid) == 1 and "spooled" not in svc.calls.get(sid)
+    assert outage.spool_file.size == 0
+    run_worker()
+    assert len(outbox.messages) == 1  # the alert queued with the record, not a second one from the spool

@@ -23,7 +23,7 @@
 -- ARGV[12]  the reason, with the entry as shown
 -- ARGV[13]  the matching entry as shown, '' for none
 -- ARGV[14]  '1' when decided without the lists (degraded), else '0'
--- ARGV[15]  why the record was spooled: redis_unreachable or redis_full
+-- ARGV[15]  why the record was spooled: redis_unreachable, redis_full or unreplicated
 --
 -- Returns 0 when the call was logged before (nothing written), 1 when written, 2 when filled in.
 
