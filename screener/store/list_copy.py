@@ -21,12 +21,6 @@ CHANGES_PER_READ = 500
 _START = "0-0"
 
 
-def _id(raw: bytes | str) -> tuple[int, int]:
-    text = raw.decode() if isinstance(raw, bytes) else raw
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
-
-
 class ListCopy:
     """Reads the lists into `lists`; `sync()` raises redis errors when Redis cannot be reached."""
 
@@ -35,6 +29,7 @@ class ListCopy:
         self.keys = keys
         self.lists = lists or LocalLists()
         self._last = _START  # the last change stream entry applied
+        self._seen = 0  # how many entries the stream had had when that one was added
         self._allow_version: bytes | None = b"unread"
         self._scan = scripts.register(client, "blocklist_scan")
 
@@ -43,21 +38,30 @@ class ListCopy:
         if not self.lists.ready:
             self.load()
             return
-        first = self.client.xrange(self.keys.blocklist_changes(), "-", "+", count=1)
-        if self._last != _START and (not first or _id(first[0][0]) > _id(self._last)):
-            self.load()  # trimmed past what this copy saw, or gone: read it all again
+        added, length, _ = self._stream()
+        unseen = added - self._seen
+        if unseen < 0 or unseen > length:
+            self.load()  # trimmed past what this copy saw, or made anew (a flushed or replaced Redis)
             return
         self._apply_changes()
         self._sync_allowlists()
 
+    def _stream(self) -> tuple[int, int, str]:
+        """The change stream's (entries ever added, entries kept, id of the last one added), from one XINFO."""
+        try:
+            info = self.client.xinfo_stream(self.keys.blocklist_changes())
+        except redis.ResponseError:  # no stream yet
+            return 0, 0, _START
+        last = info["last-generated-id"]
+        return int(info["entries-added"]), int(info["length"]), last.decode() if isinstance(last, bytes) else last
+
     def load(self) -> None:
         """Read the whole list and the allowlists, then the changes made meanwhile."""
         k = self.keys
-        newest = self.client.xrevrange(k.blocklist_changes(), "+", "-", count=1)
-        start = newest[0][0].decode() if newest else _START
+        added, _, start = self._stream()
         prefixes = [(d.decode(), m.decode()) for d, m in self.client.hgetall(k.blocklist_prefixes()).items()]
         self.lists.replace(self._exact_entries(), prefixes)
-        self._last = start
+        self._last, self._seen = start, added
         self._allow_version = b"unread"
         self._apply_changes()
         self._sync_allowlists()
@@ -84,6 +88,7 @@ class ListCopy:
                 else:
                     self.lists.remove(entries)
                 self._last = change_id.decode()
+                self._seen += 1
             if len(changes) < CHANGES_PER_READ:
                 return
 

@@ -177,3 +177,20 @@ def test_a_record_no_replica_confirmed_is_kept_in_the_spool_but_written_once(env
     assert outage.spool_file.size == 0
     run_worker()
     assert len(outbox.messages) == 1  # the alert queued with the record, not a second one from the spool
+
+
+def test_a_copy_that_fell_behind_the_trimmed_change_stream_reads_everything_again(svc, monkeypatch):
+    from screener.numbers import Caller, CallerKind
+    from screener.store import blocklist as module
+    from screener.store.list_copy import ListCopy
+
+    monkeypatch.setattr(module, "CHANGES_KEPT", 10)
+    copy = ListCopy(svc.client, svc.keys)
+    copy.sync()
+    numbers = [f"+3752910{i:05d}" for i in range(400)]
+    for number in numbers:  # one change stream entry each: most are trimmed before the next sync
+        svc.blocklist.add_many([number], EntryMeta(reason="threats"))
+    svc.blocklist.remove(numbers[-1])
+    copy.sync()
+    found = [copy.lists.matches(Caller(CallerKind.NUMBER, n), LINE).blocklist_entry for n in numbers]
+    assert found == numbers[:-1] + [None]
