@@ -113,7 +113,7 @@ class IncomingCalls:
                               matches.blocklist_meta or "").decision
 
     def _spool(self, facts: CallFacts, decision: Decision, why: str) -> None:
-        if not self.outage.spool_call(facts, decision, why):
+        if not self.outage.spool_call(facts, decision, why) and why != "unreplicated":
             metrics.CALLS_UNLOGGED.inc()
             log.error("call_unlogged sid=%s line=%s action=%s error=%s", facts.sid, facts.line,
                       decision.action.value, why)

@@ -194,3 +194,14 @@ def test_a_copy_that_fell_behind_the_trimmed_change_stream_reads_everything_agai
     copy.sync()
     found = [copy.lists.matches(Caller(CallerKind.NUMBER, n), LINE).blocklist_entry for n in numbers]
     assert found == numbers[:-1] + [None]
+
+
+def test_a_full_spool_still_answers_and_counts_the_lost_record(down, caplog):
+    from screener import metrics
+
+    app, _ = down
+    app.extensions["screener.outage"].spool_file.max_bytes = 100  # SCREENER_SPOOL_MAX_MB, reached
+    before = metrics.CALLS_UNLOGGED._value.get()
+    assert verbs(Twilio(app.test_client()).call(BLOCKED)) == ["Reject"]
+    assert metrics.CALLS_UNLOGGED._value.get() == before + 1
+    assert "spool_refused" in caplog.text and "call_unlogged" in caplog.text
