@@ -205,3 +205,20 @@ def test_a_full_spool_still_answers_and_counts_the_lost_record(down, caplog):
     assert verbs(Twilio(app.test_client()).call(BLOCKED)) == ["Reject"]
     assert metrics.CALLS_UNLOGGED._value.get() == before + 1
     assert "spool_refused" in caplog.text and "call_unlogged" in caplog.text
+
+
+def test_a_recording_reported_during_the_outage_is_archived_once_redis_is_back(down, outbox, run_worker):
+    app, restartable = down
+    svc, outage = app.extensions["screener"], app.extensions["screener.outage"]
+    twilio = Twilio(app.test_client())
+    sid, recording = twilio.call(ORDINARY).sim.sid, "RE" + "c" * 32
+    outbox.recordings[recording] = b"RIFF....WAVEfmt "
+    form = {"CallSid": sid, "AccountSid": "AC" + "1" * 32, "RecordingSid": recording, "RecordingStatus": "completed",
+            "RecordingDuration": "12",
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{'AC' + '1' * 32}/Recordings/{recording}"}
+    assert twilio.post("/voice/recording?kind=forward", form).status_code == 200
+    restartable.start()
+    outage.tick()
+    run_worker()
+    assert svc.recordings.get(recording)["state"] == "archived" and recording in outbox.deleted
+    assert svc.calls.get(sid)["recording_sid"] == recording and svc.calls.get(sid)["action"] == "forward"
