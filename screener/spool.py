@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 SPOOL_FOLDER = "spool"
+REJECTED = "rejected.jsonl"
 log = logging.getLogger("screener.spool")
 
 
@@ -103,6 +104,20 @@ class Spool:
                 os.ftruncate(self._fd, 0)
                 os.fsync(self._fd)
                 self._size = self._replayed = 0
+
+    def reject(self, entry: SpoolEntry, reason: str) -> Path:
+        """Keep an entry that cannot be replayed (made by another version, or damaged) in rejected.jsonl beside
+        the spool files, for an operator to look at, rather than blocking the entries after it."""
+        path = self.folder / REJECTED
+        line = json.dumps({"id": entry.id, "kind": entry.kind, "data": entry.data, "reason": reason},
+                          separators=(",", ":")).encode() + b"\n"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return path
 
     @contextmanager
     def orphans(self) -> Iterator[list[tuple[Path, list[SpoolEntry]]]]:

@@ -98,7 +98,13 @@ class Outage:
 
     def _replay_all(self, entries: list[SpoolEntry]) -> None:
         for entry in entries:
-            self._replay_one(entry)
+            try:
+                self._replay_one(entry)
+            except (TypeError, KeyError, ValueError) as exc:  # not an entry this version can write
+                path = self.spool_file.reject(entry, f"{type(exc).__name__}: {exc}")
+                log.error("spool_entry_rejected id=%s kind=%s kept_in=%s error=%s", entry.id, entry.kind, path,
+                          type(exc).__name__)
+                continue
             metrics.SPOOL_REPLAYED.labels(entry.kind).inc()
         log.warning("spool_replayed entries=%d", len(entries))
 
@@ -119,7 +125,7 @@ class Outage:
         elif entry.kind == "recording":
             apply_recording(svc, **data)
         else:
-            log.error("spool_entry_unknown kind=%s id=%s", entry.kind, entry.id)
+            raise ValueError(f"unknown spool entry kind {entry.kind!r}")
 
     # --- the background round ---
 

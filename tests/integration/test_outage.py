@@ -222,3 +222,17 @@ def test_a_recording_reported_during_the_outage_is_archived_once_redis_is_back(d
     run_worker()
     assert svc.recordings.get(recording)["state"] == "archived" and recording in outbox.deleted
     assert svc.calls.get(sid)["recording_sid"] == recording and svc.calls.get(sid)["action"] == "forward"
+
+
+def test_an_entry_this_version_cannot_replay_is_set_aside_not_lost(down):
+    app, restartable = down
+    svc, outage = app.extensions["screener"], app.extensions["screener.outage"]
+    sid = Twilio(app.test_client()).call(BLOCKED).sim.sid
+    folder = svc.settings.instance_path / "spool"
+    (folder / "spool-1-ended.jsonl").write_text(
+        '{"id":"1-ended:1","kind":"call","data":{"sid":"CA00","from_a_later_version":1}}\n')
+    restartable.start()
+    outage.tick()
+    assert svc.calls.get(sid)["action"] == "block"  # the other entries are still replayed
+    rejected = (folder / "rejected.jsonl").read_text()
+    assert '"from_a_later_version":1' in rejected and "TypeError" in rejected
