@@ -22,6 +22,10 @@ SPOOL_REFUSED = Counter("screener_spool_refused_total",
 # livesum: the bytes of the processes that are alive (a dead process's file is replayed by the next one).
 SPOOL_BYTES = Gauge("screener_spool_bytes", "Bytes waiting in the web processes' spool files",
                     multiprocess_mode="livesum")
+# min: the stalest live process's copy (a process whose copy was never read reports nothing).
+LOCAL_LISTS_SYNCED = Gauge("screener_local_lists_synced_timestamp_seconds",
+                           "When the web processes' local copy of the lists was last brought up to date",
+                           multiprocess_mode="min")
 CALLBACKS = Counter("screener_callbacks_total", "Status callbacks, by whether they were new or repeats", ["result"])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,7 @@ class Outage:
         """One round: bring the lists' copy up to date, replay what is spooled. Quiet while Redis is down."""
         try:
             self.svc.list_copy.sync()
+            metrics.LOCAL_LISTS_SYNCED.set(time.time())
             if self.svc.lookup.version < 0:
                 self.svc.lookup.refresh()  # so that a first call during an outage knows its line
         except UNREACHABLE:

@@ -161,6 +161,7 @@ def test_spool_size_is_a_metric(down):
     size = [line for line in page.splitlines() if line.startswith("screener_spool_bytes ")]
     assert size and float(size[0].split()[1]) > 0
     assert 'screener_spooled_total{kind="call"}' in page
+    assert "screener_local_lists_synced_timestamp_seconds" in page
 
 
 def test_a_record_no_replica_confirmed_is_kept_in_the_spool_but_written_once(env, monkeypatch, redis_client, outbox,

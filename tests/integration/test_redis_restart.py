@@ -6,6 +6,7 @@ import time
 
 import pytest
 import redis
+import requests
 
 from screener.config import load_settings
 from screener.dev.simulate import SimulatedCall, post_signed
@@ -92,6 +93,10 @@ def test_nothing_is_lost_when_redis_restarts_during_calls(env, monkeypatch, tmp_
     records = {sid: client.hgetall(f"scr:call:{sid}") for sid in blocked_sids}
     assert all(r[b"action"] == b"block" and r[b"rule"] == b"blocklist" for r in records.values())
     assert any(r.get(b"spooled") == b"redis_unreachable" for r in records.values())
+
+    metrics = requests.get(base + "/metrics", timeout=10).text  # both workers' files, summed
+    assert "screener_spool_bytes 0.0" in metrics and 'screener_spooled_total{kind="call"}' in metrics
+    assert "screener_local_lists_synced_timestamp_seconds" in metrics
 
     run_worker()
     tags = [m["body"].rsplit("[alert ", 1)[-1] for m in outbox.messages]
