@@ -104,6 +104,22 @@ class Spool:
                 os.ftruncate(self._fd, 0)
                 os.fsync(self._fd)
                 self._size = self._replayed = 0
+            elif self._replayed > self.max_bytes // 2:
+                self._compact()
+
+    def _compact(self) -> None:
+        """Calls kept arriving during the replay: move what is still waiting into a new file, so replayed
+        entries do not count against the size limit. The new file is locked before it takes the old one's
+        name, so no other process ever sees it unlocked."""
+        tail = os.pread(self._fd, self._size - self._replayed, self._replayed)
+        temporary = self.folder / f".compact-{self.name}.tmp"
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, tail)
+        os.fsync(fd)
+        os.replace(temporary, self.path)
+        os.close(self._fd)
+        self._fd, self._size, self._replayed = fd, len(tail), 0
 
     def reject(self, entry: SpoolEntry, reason: str) -> Path:
         """Keep an entry that cannot be replayed (made by another version, or damaged) in rejected.jsonl beside
