@@ -57,6 +57,9 @@ class Settings:
     twilio_auth_token_old: str = ""  # during a change of TWILIO_AUTH_TOKEN: webhooks signed with it still pass
     redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
     redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
+    spool_max_mb: int = 64  # each web process's spool of what Redis could not take (screener/spool.py)
+    redis_wait_replicas: int = 0  # replicas a call's record must reach (WAIT) before it counts as safe
+    redis_wait_ms: int = 50  # how long the webhook waits for them; short of them, the record is also spooled
 
     @property
     def recordings_path(self) -> Path:
@@ -120,6 +123,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         value = get(name, str(default))
         if not value.isdigit() or int(value) < 1:
             raise ConfigError(f"{name} must be a whole number of at least 1")
+        return int(value)
+
+    def count(name: str, default: int) -> int:
+        value = get(name, str(default))
+        if not value.isdigit():
+            raise ConfigError(f"{name} must be a whole number (0 or more)")
         return int(value)
 
     def percent(name: str, default: int) -> int:
@@ -192,6 +201,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_key=Path(get("SCREENER_CHECKPOINT_KEY")).resolve() if get("SCREENER_CHECKPOINT_KEY") else None,
         checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
         checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
+        spool_max_mb=whole("SCREENER_SPOOL_MAX_MB", 64),
+        redis_wait_replicas=count("SCREENER_REDIS_WAIT_REPLICAS", 0),
+        redis_wait_ms=whole("SCREENER_REDIS_WAIT_MS", 50),
         checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
     )
 

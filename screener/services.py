@@ -22,6 +22,8 @@ from screener.store.audit import AuditLog
 from screener.store.blocklist import Blocklist
 from screener.store.blocklist_search import BlocklistSearch
 from screener.store.call_path import CallPath
+from screener.store.call_replay import CallReplay
+from screener.store.list_copy import ListCopy
 from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
@@ -91,7 +93,7 @@ class Services:
             client=client,
             keys=keys,
             lookup=CallLookup(client, keys),
-            call_path=CallPath(client, keys),
+            call_path=CallPath(client, keys, settings.redis_wait_replicas, settings.redis_wait_ms),
             calls=CallLog(client, keys),
             call_browser=CallBrowser(client, keys),
             blocklist=blocklist,
@@ -114,6 +116,15 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32), settings.secret_key_old),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def list_copy(self) -> ListCopy:
+        """This process's compact copy of the blocklist and allowlists, for deciding calls while Redis is down."""
+        return ListCopy(self.client, self.keys)
+
+    @cached_property
+    def call_replay(self) -> CallReplay:
+        return CallReplay(self.client, self.keys)
 
     @cached_property
     def memory(self) -> RedisMemory:

@@ -41,6 +41,18 @@ class Keys:
         """Metadata id -> how many entries use it: the web page's counts by category and source."""
         return f"{self.prefix}bl:meta:count"
 
+    def blocklist_changes(self) -> str:
+        """A capped stream of list changes (store/list_copy.py keeps each web process's local copy current)."""
+        return f"{self.prefix}bl:changes"
+
+    def allowlists_version(self) -> str:
+        """Bumped by every allowlist change, so the local copies reread the allowlists."""
+        return f"{self.prefix}al:v"
+
+    def spool_done(self, entry_id: str) -> str:
+        """Marks a spooled alert as replayed (screener/spool.py), so a second replay skips it."""
+        return f"{self.prefix}spool:done:{entry_id}"
+
     def blocklist_proposals(self) -> str:
         return f"{self.prefix}bl:proposed"
 
