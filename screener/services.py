@@ -36,6 +36,7 @@ from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
 from screener.store.users import SignInThrottle, Users, WebSessions
+from screener.store.votes import NeverBlock, VoteStore
 from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
@@ -114,6 +115,16 @@ class Services:
             vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def votes(self) -> VoteStore:
+        """Reports, confirmations and false positives per number (screener.reporting)."""
+        return VoteStore(self.client, self.keys)
+
+    @cached_property
+    def never_block(self) -> NeverBlock:
+        """Numbers that take no votes and veto ranges."""
+        return NeverBlock(self.client, self.keys)
 
     @cached_property
     def memory(self) -> RedisMemory:

@@ -24,7 +24,8 @@ COMMANDS = {
     "user": ("users", "user"), "curators": ("alerts", "curators"), "alerts": ("alerts", "alerts"),
     "evidence": ("evidence", "evidence"), "verify": ("evidence", "verify"),
     "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"), "audit": ("audit", "audit"),
-    "calls": ("calls", "calls"),
+    "calls": ("calls", "calls"), "report": ("reports", "report"), "reports": ("reports", "reports"),
+    "neverblock": ("reports", "neverblock"),
 }
 
 
