@@ -5,9 +5,10 @@ Evidence is a list of Votes. Each names its organisation (`local` for this insta
 partner whose feed we apply) and, within it, the person who cast it (a volunteer's login; "" for a
 partner's organisation-level evidence). The numbers (README "Reports, evidence and thresholds"):
 
-- a vote decays with a half-life of HALF_LIFE_DAYS (90 days: intimidators here change SIM cards within
-  weeks, far faster than the call centres PhoneBlock's 125 days were tuned for; two half-lives after the
-  last report a single volunteer's report no longer warns);
+- a vote counts in full for FRESH_DAYS (30 days: two people reporting a week apart still block), then
+  halves every HALF_LIFE_DAYS (90 days: intimidators here change SIM cards within weeks, far faster than
+  the call centres PhoneBlock's 125 days were tuned for); two half-lives later a single volunteer's report
+  no longer warns;
 - each person counts at most one unit (their strongest vote), each organisation at most one unit;
 - a person or organisation on probation counts PROBATION_WEIGHT of a unit until confirmed;
 - block: BLOCK_PEOPLE units from distinct local people, or BLOCK_ORGANISATIONS units from distinct
@@ -24,6 +25,7 @@ from enum import Enum
 from typing import Iterable
 
 DAY = 86_400
+FRESH_DAYS = 30
 HALF_LIFE_DAYS = 90
 STALE_DAYS = 180
 PROBATION_WEIGHT = 0.5
@@ -90,8 +92,8 @@ class Explanation:
 
 
 def decay(age_seconds: float) -> float:
-    """The weight left of a vote this old (1 now, 0.5 after HALF_LIFE_DAYS; never more than 1)."""
-    return 0.5 ** (max(age_seconds, 0) / (HALF_LIFE_DAYS * DAY))
+    """The weight left of a vote this old: 1 for FRESH_DAYS, then halving every HALF_LIFE_DAYS."""
+    return 0.5 ** (max(age_seconds - FRESH_DAYS * DAY, 0) / (HALF_LIFE_DAYS * DAY))
 
 
 def _counting(votes: Iterable[Vote], now: int) -> list[Vote]:
@@ -180,7 +182,7 @@ def _next_change(votes: list[Vote], now: int, probation: frozenset[str], state: 
     (weights decay and the stale rule only demotes), so the state is monotone in time."""
     if state is State.NONE:
         return None
-    horizon = now + int(HALF_LIFE_DAYS * DAY * (math.log2(max(len(votes), 1) / WARN_UNITS) + 2)) + STALE_DAYS * DAY
+    horizon = now + FRESH_DAYS * DAY + int(HALF_LIFE_DAYS * DAY * (math.log2(max(len(votes), 1) / WARN_UNITS) + 2)) + STALE_DAYS * DAY
     if state_at(votes, horizon, probation)[0] is state:
         return None
     low, high = now, horizon

@@ -7,7 +7,9 @@ applied through apply_peer_vote(), by screener.federation). The state is derived
 the blocklist holds it as an entry with source `evidence` (action block, or screen for warn). An entry a
 person put on the list (any other source) is theirs: evidence never changes or removes it.
 
-Audit entries: report.file (target the number, after the vote), report.review (over quota: the report went
+Audit entries name a number as `masked linkhash` (its masked form and the first 12 characters of its keyed
+hash): a report may be about a source's number until it is confirmed, and the audit log is append-only.
+report.file (after the vote without its note), report.review (over quota: the report went
 to the review queue), evidence.confirm, evidence.false_positive, evidence.state (before/after the derived
 state), evidence.revert (target the person or partner), evidence.trust, blocklist.propose (a range).
 """
@@ -62,20 +64,22 @@ def check_category(category: str) -> str:
 
 
 def file_report(svc: Services, person: str, text: str, category: str, note: str = "", *, line: str = "",
-                call_sid: str = "", region: str | None = None, actor: str = "", clock: Clock = time.time) -> Filed:
+                call_sid: str = "", region: str | None = None, actor: str = "", quota: bool = True,
+                clock: Clock = time.time) -> Filed:
     """Count a person's report on a number (as typed; national numbers in `region`), or send it to the
-    review queue when the person is over REPORTS_PER_DAY today. InvalidNumber, ReportError, NeverBlocked."""
+    review queue when the person is over REPORTS_PER_DAY today (`quota` False: a report a curator accepted
+    from the review queue). InvalidNumber, ReportError, NeverBlocked."""
     number = parse_number(text, region)
     category = check_category(category)
     note = (note or "").strip()[:NOTE_LIMIT]
     if svc.never_block.get(number) is not None:
         raise NeverBlocked(f"{number}: on the never-block list, it takes no reports")
     now = int(clock())
-    if svc.votes.count_report(person, time.strftime("%Y-%m-%d", time.gmtime(now))) > REPORTS_PER_DAY:
+    if quota and svc.votes.count_report(person, time.strftime("%Y-%m-%d", time.gmtime(now))) > REPORTS_PER_DAY:
         why = f"over the quota of {REPORTS_PER_DAY} reports a day by {person}"
         return _to_review(svc, actor or person, number, f"{category}: {note} ({why})", line, call_sid)
     vote = svc.votes.add(number, Vote("report", LOCAL, person, now, category, line, call_sid, note))
-    svc.audit.append(actor or person, "report.file", number, None, asdict(vote))
+    svc.audit.append(actor or person, "report.file", audit_target(svc, number), None, _public(vote))
     return Filed(number, "counted", sync(svc, number, clock=clock).state, vote.id)
 
 
@@ -92,7 +96,7 @@ def apply_peer_vote(svc: Services, peer: str, number: str, kind: str, at: int, c
             why = f"over the quota of {NEW_NUMBERS_PER_WEEK} new numbers a week from {org}"
             return _to_review(svc, org, number, f"{category}: {note} ({why})", "", "")
     vote = svc.votes.add(number, Vote(kind, org, "", min(at, now), category, note=note[:NOTE_LIMIT]))
-    svc.audit.append(org, f"report.{kind}", number, None, asdict(vote))
+    svc.audit.append(org, f"report.{kind}", audit_target(svc, number), None, _public(vote))
     return Filed(number, "counted", sync(svc, number, clock=clock).state, vote.id)
 
 
@@ -111,8 +115,28 @@ def _local_vote(svc: Services, who: str, text: str, kind: str, note: str, clock:
     number = parse_number(text)
     now = int(clock())
     vote = svc.votes.add(number, Vote(kind, LOCAL, _person(who), now, note=(note or "").strip()[:NOTE_LIMIT]))
-    svc.audit.append(who, f"evidence.{kind}", number, None, asdict(vote))
+    svc.audit.append(who, f"evidence.{kind}", audit_target(svc, number), None, _public(vote))
     return Filed(number, "counted", sync(svc, number, clock=clock).state, vote.id)
+
+
+def audit_target(svc: Services, number: str) -> str:
+    """How the audit log names a number with evidence: masked, with a keyed hash linking its entries."""
+    return f"{mask(number)} {svc.vault.link_hash(number)[:12]}"
+
+
+def _public(vote: Vote) -> dict:
+    return {k: v for k, v in asdict(vote).items() if k != "note"}
+
+
+def erase_call_reports(svc: Services, who: str, number: str, call_sid: str) -> int:
+    """A curator rejected the review of a call: the reports made on that call are erased (not kept: the
+    caller may be a source), and the number's state follows. Returns how many were erased."""
+    ids = [v.id for v in svc.votes.votes(number) if v.call_sid == call_sid and call_sid]
+    erased = svc.votes.erase(number, ids)
+    if erased:
+        svc.audit.append(who, "report.erase", audit_target(svc, number), None, {"call_sid": call_sid, "votes": erased})
+        sync(svc, number, who)
+    return erased
 
 
 def _person(actor: str) -> str:
@@ -169,7 +193,7 @@ def sync(svc: Services, number: str, who: str = EVIDENCE_SOURCE, clock: Clock = 
         elif current.meta != meta:
             svc.blocklist.update(number, meta)
     if before is not found.state:
-        svc.audit.append(who, "evidence.state", number, before.value,
+        svc.audit.append(who, "evidence.state", audit_target(svc, number), before.value,
                          {"state": found.state.value, "reasons": list(found.reasons)})
     return found
 

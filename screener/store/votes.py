@@ -59,6 +59,21 @@ class VoteStore:
                 self.client.hset(self.keys.votes(number), mapping=flagged)
         return sorted(touched)
 
+    def erase(self, number: str, ids: list[str]) -> int:
+        """Delete votes outright (a rejected report on a caller who may be a source); the number leaves the
+        index when it has no votes left. Returns how many were deleted."""
+        if not ids:
+            return 0
+        votes = {v.id: v for v in self.votes(number) if v.id in ids}
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hdel(self.keys.votes(number), *votes)
+        for vote in votes.values():
+            pipe.srem(self.keys.votes_by(vote.principal), f"{number} {vote.id}")
+        pipe.execute()
+        if not self.client.exists(self.keys.votes(number)):
+            self.client.zrem(self.keys.vote_numbers(), number)
+        return len(votes)
+
     def count_report(self, person: str, day: str) -> int:
         """Count one more report by a person on a day; return the day's count so far."""
         return self._count(self.keys.report_quota(person, day))

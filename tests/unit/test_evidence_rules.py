@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from screener.evidence_rules import (
-    BLOCK_PEOPLE, DAY, HALF_LIFE_DAYS, STALE_DAYS, State, Vote, decay, explain, propose_ranges, state_at,
+    BLOCK_PEOPLE, DAY, FRESH_DAYS, HALF_LIFE_DAYS, STALE_DAYS, State, Vote, decay, explain, propose_ranges, state_at,
 )
 
 NOW = 1_800_000_000
@@ -89,9 +89,13 @@ def test_reverted_votes_do_not_count():
     assert state_at(votes, NOW)[0] is State.WARN
 
 
-def test_evidence_halves_after_the_half_life():
-    assert abs(decay(HALF_LIFE_DAYS * DAY) - 0.5) < 1e-9
-    assert decay(0) == 1.0
+def test_evidence_counts_in_full_while_fresh_then_halves_every_half_life():
+    assert decay(0) == decay(FRESH_DAYS * DAY) == 1.0
+    assert abs(decay((FRESH_DAYS + HALF_LIFE_DAYS) * DAY) - 0.5) < 1e-9
+
+
+def test_two_people_reporting_weeks_apart_block():
+    assert state_at([report("alice", NOW - 20 * DAY), report("bob")], NOW)[0] is State.BLOCK
 
 
 def test_a_block_ages_out_to_warn_when_evidence_decays():
@@ -99,7 +103,7 @@ def test_a_block_ages_out_to_warn_when_evidence_decays():
     explanation = explain(votes, NOW)
     assert explanation.state is State.BLOCK
     assert explanation.changes_to is State.WARN
-    assert NOW < explanation.changes_at <= NOW + 60 + 1
+    assert abs(explanation.changes_at - (NOW + FRESH_DAYS * DAY)) <= 61
     assert state_at(votes, explanation.changes_at)[0] is State.WARN
 
 
@@ -117,7 +121,7 @@ def test_explanation_names_reporters_partners_and_false_positives():
 def test_a_warn_ages_out_to_none_at_a_stated_time():
     explanation = explain([report("alice")], NOW)
     assert explanation.changes_to is State.NONE
-    assert abs(explanation.changes_at - (NOW + 2 * HALF_LIFE_DAYS * DAY)) <= 60
+    assert abs(explanation.changes_at - (NOW + (FRESH_DAYS + 2 * HALF_LIFE_DAYS) * DAY)) <= 61
 
 
 principals = st.sampled_from(["alice", "bob", "carol", "dave", "erin"])
