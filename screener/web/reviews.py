@@ -81,7 +81,10 @@ def accept(review_id: str) -> Response:
 
 def _count_accepted(svc, report, number: str) -> None:
     """An accepted report counts as evidence: the reporter's report (a phone report counted already) and the
-    curator's confirmation, so that it travels to partners and supports ranges."""
+    curator's confirmation, so that it travels to partners and supports ranges. Under the two-person rule an
+    acceptance is only a proposal: the number then lands when a second curator confirms it, not by evidence."""
+    if svc.proposals.get(number) is not None:
+        return
     try:
         if report.reported_by.startswith("web:"):
             category = report.category if report.category in CATEGORY_CODES else "threat"
