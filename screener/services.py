@@ -37,6 +37,7 @@ from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
 from screener.store.users import SignInThrottle, Users, WebSessions
 from screener.store.votes import NeverBlock, VoteStore
+from screener.store.api_tokens import ApiTokens
 from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
@@ -125,6 +126,11 @@ class Services:
     def never_block(self) -> NeverBlock:
         """Numbers that take no votes and veto ranges."""
         return NeverBlock(self.client, self.keys)
+
+    @cached_property
+    def api_tokens(self) -> ApiTokens:
+        """Hashed, scoped, revocable tokens of /api/v1/."""
+        return ApiTokens(self.client, self.keys)
 
     @cached_property
     def memory(self) -> RedisMemory:

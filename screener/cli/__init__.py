@@ -25,7 +25,7 @@ COMMANDS = {
     "evidence": ("evidence", "evidence"), "verify": ("evidence", "verify"),
     "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"), "audit": ("audit", "audit"),
     "calls": ("calls", "calls"), "report": ("reports", "report"), "reports": ("reports", "reports"),
-    "neverblock": ("reports", "neverblock"),
+    "neverblock": ("reports", "neverblock"), "api": ("api", "api"),
 }
 
 

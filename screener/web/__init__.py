@@ -78,7 +78,8 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
 
 
-WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "admin", "audit", "alerts", "evidence"}
+WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "admin", "audit", "alerts", "evidence",
+                  "reports"}
 
 
 def navigation() -> dict[str, object]:
