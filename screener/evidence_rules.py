@@ -14,6 +14,8 @@ partner's organisation-level evidence). The numbers (README "Reports, evidence a
 - block: BLOCK_PEOPLE units from distinct local people, or BLOCK_ORGANISATIONS units from distinct
   organisations (ours among them); warn: at least WARN_UNITS of evidence from anyone;
 - one organisation's false-positive report demotes to warn, two organisations' remove the number;
+- a number seen calling again (a `seen` vote, recorded when a call it made ends) keeps its evidence fresh:
+  weights decay from the later of the vote and the last sighting;
 - a number not reported, confirmed or seen calling for STALE_DAYS drops to warn;
 - a number on the never-block list takes no votes at all.
 """
@@ -103,10 +105,11 @@ def _counting(votes: Iterable[Vote], now: int) -> list[Vote]:
 def _units(votes: list[Vote], now: int, probation: frozenset[str]) -> tuple[float, float]:
     """(units from distinct local people, units from distinct organisations)."""
     per_person: dict[str, float] = {}
+    sighted = max((v.at for v in votes if v.kind == "seen"), default=0)
     for vote in votes:
         if vote.kind not in ("report", "confirm"):
             continue
-        weight = decay(now - vote.at)
+        weight = decay(now - max(vote.at, sighted))
         if vote.kind == "report" and vote.principal in probation:
             weight *= PROBATION_WEIGHT
         per_person[vote.principal] = max(per_person.get(vote.principal, 0.0), weight)

@@ -139,6 +139,24 @@ def erase_call_reports(svc: Services, who: str, number: str, call_sid: str) -> i
     return erased
 
 
+def note_sighting(svc: Services, call_sid: str, clock: Clock = time.time) -> bool:
+    """A call that ended was from a number listed by evidence: record that it was seen calling again (once
+    per call), which keeps its evidence fresh. False when the call was not one of those."""
+    call = svc.calls.record(call_sid)
+    if call is None or call.rule not in ("blocklist", "screenlist"):
+        return False
+    encrypted = svc.calls.encrypted_number(call_sid)
+    number = call.caller or (svc.vault.decrypt(encrypted) if encrypted else None)
+    entry = svc.blocklist.get(number) if number else None
+    if entry is None or entry.meta.source != EVIDENCE_SOURCE:
+        return False
+    if any(v.kind == "seen" and v.call_sid == call_sid for v in svc.votes.votes(number)):
+        return False
+    svc.votes.add(number, Vote("seen", LOCAL, "calls", int(clock()), line=call.line, call_sid=call_sid))
+    sync(svc, number, clock=clock)
+    return True
+
+
 def _person(actor: str) -> str:
     """`web:anna`, `cli:anna` and `api:anna` are the same volunteer: counted once."""
     return actor.partition(":")[2] or actor

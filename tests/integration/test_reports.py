@@ -105,6 +105,16 @@ def test_a_block_not_seen_for_the_stale_period_drops_to_warn(svc):
     assert svc.blocklist.get(NUMBER).meta.action == "screen"
 
 
+def test_a_call_from_an_evidence_number_is_recorded_as_a_sighting_once(svc, twilio, line):
+    reporting.file_report(svc, "anna", NUMBER, "threat")
+    reporting.file_report(svc, "boris", NUMBER, "threat")
+    sim = twilio.call(NUMBER).sim
+    twilio.post("/voice/status", sim.status_form("completed"))
+    twilio.post("/voice/status", sim.status_form("completed"))  # Twilio may post it twice
+    seen = [v for v in svc.votes.votes(NUMBER) if v.kind == "seen"]
+    assert [(v.call_sid, v.line) for v in seen] == [(sim.sid, LINE)]
+
+
 def test_evidence_never_touches_an_entry_a_curator_made(svc, cli):
     cli("blocklist", "add", NUMBER, "--reason", "known officer")
     reporting.file_report(svc, "anna", NUMBER, "threat")

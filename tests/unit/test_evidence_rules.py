@@ -79,6 +79,12 @@ def test_a_block_not_seen_again_drops_to_warn():
     assert state_at(votes + [Vote("seen", "local", "", NOW)], NOW)[0] is State.BLOCK
 
 
+def test_a_number_seen_calling_again_keeps_its_evidence_fresh():
+    votes = [report("alice", NOW - 100 * DAY), report("bob", NOW - 100 * DAY)]
+    assert state_at(votes, NOW)[0] is State.WARN
+    assert state_at(votes + [Vote("seen", "local", "calls", NOW - DAY)], NOW)[0] is State.BLOCK
+
+
 def test_never_block_takes_no_votes():
     votes = [report(p) for p in ("alice", "bob", "carol")]
     assert state_at(votes, NOW, never_block=True)[0] is State.NONE
