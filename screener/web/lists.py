@@ -163,6 +163,9 @@ def confirm_proposal(digits: str) -> Response:
     except lists.AlreadyListed:
         flash(_("%(entry)s is on the blocklist already.", entry=entry), "info")
         return redirect(url_for("lists.index", q=entry))
+    except lists.VetoedRange:
+        flash(_("%(entry)s now covers an allowlisted or never-block number: discard it.", entry=entry), "error")
+        return redirect(url_for("lists.index"))
     flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
     return redirect(url_for("lists.index", q=entry))
 

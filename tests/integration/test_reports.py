@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from screener import changes, never_block, reporting
+from screener import changes, lists, never_block, reporting
 from screener.evidence_rules import DAY, STALE_DAYS, State
 from screener.store.users import Role
 from tests.conftest import LINE
@@ -191,6 +191,16 @@ def test_ranges_are_proposed_from_evidence_and_vetoed_by_protected_numbers(svc, 
     assert "+37529123450*: 4 numbers" in out.output and "+37529123460*: 4 numbers vetoed by +375291234609" in out.output
     assert [p.entry for p in svc.proposals.all()] == ["+37529123450*"]
     assert svc.blocklist.get("+37529123450*") is None  # only a curator's confirmation lists it
+
+
+def test_a_range_proposal_is_vetoed_when_a_protected_number_appears_before_it_is_confirmed(svc, cli):
+    for digit in "0358":
+        reporting.file_report(svc, "anna", f"+37529123450{digit}", "silent_call")
+    reporting.propose_evidence_ranges(svc)
+    never_block.add(svc, "cli:admin", "+375291234509", "a newsroom")
+    with pytest.raises(lists.VetoedRange):
+        lists.confirm(svc, "cli:cora", "+37529123450*")
+    assert svc.blocklist.get("+37529123450*") is None
 
 
 def test_pressing_9_counts_as_evidence_and_the_next_call_warns_the_press_secretary(twilio, svc, line, run_worker,
