@@ -175,7 +175,7 @@ def probation(svc: Services, votes: list[Vote]) -> frozenset[str]:
     press secretaries (line:...), curators, admins and operators at the command line are trusted."""
     trusted = svc.votes.trusted()
     out = set()
-    for vote in votes:
+    for vote in {v.principal: v for v in votes if v.kind in ("report", "confirm")}.values():
         principal = vote.principal
         if principal in trusted or (vote.org == LOCAL and vote.person.startswith("line:")):
             continue
