@@ -34,6 +34,8 @@ RANGE_SOURCE = "evidence-range"
 REPORTS_PER_DAY = 20  # per volunteer; beyond, reports go to the review queue
 NEW_NUMBERS_PER_WEEK = 100  # per partner; beyond, its new numbers go to the review queue
 NOTE_LIMIT = 1000
+# What a partner may send: sightings of calls are ours alone (a partner could otherwise keep stale evidence fresh).
+PEER_KINDS = ("report", "confirm", "false_positive")
 
 
 class ReportError(ValueError):
@@ -88,6 +90,10 @@ def apply_peer_vote(svc: Services, peer: str, number: str, kind: str, at: int, c
     """A partner's evidence on a number (E.164), as organisation `peer:NAME`: a report, confirm (sighting)
     or false_positive. A partner's new numbers beyond NEW_NUMBERS_PER_WEEK go to the review queue."""
     org = f"peer:{peer}"
+    if kind not in PEER_KINDS:
+        raise ReportError(f"{kind}: a partner's evidence is one of {', '.join(PEER_KINDS)}")
+    number = parse_number(number)
+    category = category if category in CATEGORIES else ""
     if svc.never_block.get(number) is not None:
         raise NeverBlocked(f"{number}: on the never-block list, it takes no reports")
     now = int(clock())

@@ -68,6 +68,13 @@ def test_a_partners_101st_new_number_of_the_week_goes_to_review(svc):
     assert again.outcome == "counted"  # evidence on a number it already reported is not new
 
 
+def test_a_partner_cannot_send_sightings_or_unknown_kinds(svc):
+    for kind in ("seen", "delete"):
+        with pytest.raises(reporting.ReportError):
+            reporting.apply_peer_vote(svc, "ngo", NUMBER, kind, NOW)
+    assert svc.votes.votes(NUMBER) == []
+
+
 def test_new_volunteers_count_half_until_trusted(svc, make_user):
     make_user("vera", Role.VIEWER)
     make_user("vlad", Role.VIEWER)
