@@ -71,6 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     app = _flask(__name__, settings, test_config, shared)
     app.register_blueprint(health.bp)
     web.init_app(app)  # the volunteers' pages
+    from screener import api
+
+    app.register_blueprint(api.bp)  # /api/v1/, token-scoped JSON
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/voice": calls.wsgi_app})  # type: ignore[method-assign]
     app.wsgi_app = IncomingCallMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, IncomingCalls(shared["screener"], shared["screener.outage"]), shared["screener.validator"], MAX_REQUEST_BYTES)

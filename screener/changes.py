@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from screener import accounts, lines, lists
+from screener import accounts, lines, lists, never_block
 from screener.store.pending import PendingChange
 
 if TYPE_CHECKING:
@@ -88,10 +88,15 @@ def _line(svc: Services, change: PendingChange) -> tuple[Any, Any]:
     return change.after, None
 
 
+def _never_block(svc: Services, change: PendingChange) -> tuple[Any, Any]:
+    return never_block.apply_add(svc, change), None
+
+
 KINDS: dict[str, Kind] = {
     "blocklist.remove": Kind(_removal),
     "blocklist.edit": Kind(_edit),
     "allowlist.add": Kind(_allow),
+    "neverblock.add": Kind(_never_block),
     "line.save": Kind(_line, admin_only=True),
     "user.add": Kind(_admin, admin_only=True),
     "user.promote": Kind(_promote, admin_only=True),
@@ -111,7 +116,7 @@ def confirm(svc: Services, who: str, change_id: str, *, admin: bool = False) -> 
     try:
         _check(taken, who, admin)  # withdrawn and proposed again by `who` meanwhile: still theirs
         after, result = KINDS[taken.kind].apply(svc, taken)
-    except (ChangeError, lists.StaleChange, lines.StaleLine, accounts.AccountError):
+    except (ChangeError, lists.StaleChange, lines.StaleLine, accounts.AccountError, never_block.NeverBlockError):
         svc.pending.put_back(taken)
         raise
     svc.audit.append(who, f"{taken.kind}.confirm", taken.target,

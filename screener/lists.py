@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
+from screener import reporting
 from screener.listfile import ParsedFile
 from screener.numbers import PrefixPlan, is_prefix, needs_second_admin, parse_entry, parse_number, prefix_plan
 from screener.store.blocklist import BlocklistEntry, EntryMeta
@@ -114,6 +115,12 @@ class StaleChange(ListError):
     says = "changed since it was proposed: discard the proposal and propose it again"
 
 
+class VetoedRange(ListError):
+    """A range proposed from evidence now covers an allowlisted or never-block number."""
+
+    says = "covers an allowlisted or never-block number now: discard it"
+
+
 class UnknownLine(ListError):
     """No line has this number."""
 
@@ -195,6 +202,9 @@ def confirm(svc: Services, who: str, entry: str, *, admin: bool = False,
         raise OwnProposal(entry)
     if needs_second_admin(entry) and not admin:
         raise AdminMustConfirm(entry)
+    if proposal.meta.source == reporting.RANGE_SOURCE and any(
+            n.startswith(entry.rstrip("*")) for n in reporting.protected_numbers(svc)):
+        raise VetoedRange(entry)
     taken = svc.proposals.take(entry)
     if taken is None:
         raise NoProposal(entry)

@@ -38,6 +38,8 @@ from screener.store.proposals import Proposals
 from screener.store.recordings import Recordings
 from screener.store.reviews import Reviews
 from screener.store.users import SignInThrottle, Users, WebSessions
+from screener.store.votes import NeverBlock, VoteStore
+from screener.store.api_tokens import ApiTokens
 from screener.voice.bridge import Bridge
 
 ALERT_QUEUE = "alerts"
@@ -125,6 +127,21 @@ class Services:
     @cached_property
     def call_replay(self) -> CallReplay:
         return CallReplay(self.client, self.keys)
+
+    @cached_property
+    def votes(self) -> VoteStore:
+        """Reports, confirmations and false positives per number (screener.reporting)."""
+        return VoteStore(self.client, self.keys)
+
+    @cached_property
+    def never_block(self) -> NeverBlock:
+        """Numbers that take no votes and veto ranges."""
+        return NeverBlock(self.client, self.keys)
+
+    @cached_property
+    def api_tokens(self) -> ApiTokens:
+        """Hashed, scoped, revocable tokens of /api/v1/."""
+        return ApiTokens(self.client, self.keys)
 
     @cached_property
     def memory(self) -> RedisMemory:

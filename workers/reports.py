@@ -7,7 +7,8 @@ from rq import Queue, get_current_job
 
 from screener.model import CallRecord
 from screener.jobs import CAMPAIGN, REPORT, enqueue_alert
-from screener.numbers import is_prefix
+from screener import reporting
+from screener.numbers import InvalidNumber, is_prefix
 from screener.store.reviews import Report
 from workers.context import services
 from workers.alert_text import caller_shown
@@ -40,11 +41,29 @@ def _open_review(call_sid: str, reported_by: str, note: str) -> tuple[Report | N
     return report, call
 
 
+def _count_as_evidence(call: CallRecord, call_sid: str, note: str) -> None:
+    """The press secretary's report counts as one unit of evidence from the line (screener.reporting): the
+    caller is screened with a warning from now on, and blocked once a second person agrees."""
+    svc = services()
+    encrypted = svc.calls.encrypted_number(call_sid)
+    number = (svc.vault.decrypt(encrypted) if encrypted else None) or call.caller
+    if not number:
+        return
+    try:
+        filed = reporting.file_report(svc, f"line:{call.line}", number, "threat", note, line=call.line,
+                                      call_sid=call_sid, actor="phone")
+    except (InvalidNumber, reporting.ReportError) as exc:
+        log.warning("report_not_counted sid=%s reason=%s", call_sid, exc)
+        return
+    log.info("report_counted sid=%s outcome=%s", call_sid, filed.outcome)
+
+
 def report_call(call_sid: str, reported_by: str, note: str) -> str:
-    """Key 9 on the whisper (or a report from elsewhere): review queue, then alert the curators."""
+    """Key 9 on the whisper (or a report from elsewhere): evidence, review queue, then alert the curators."""
     report, call = _open_review(call_sid, reported_by, note)
     if report is None:
         return ""
+    _count_as_evidence(call, call_sid, note)
     queue = Queue(get_current_job().origin, connection=get_current_job().connection)
     enqueue_alert(queue, REPORT, call_sid, call.line if call else "", review_id=report.id, reported_by=reported_by)
     return report.id

@@ -25,6 +25,8 @@ COMMANDS = {
     "evidence": ("evidence", "evidence"), "verify": ("evidence", "verify"),
     "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"), "audit": ("audit", "audit"),
     "calls": ("calls", "calls"), "secret": ("secret", "secret"),
+    "report": ("reports", "report"), "reports": ("reports", "reports"),
+    "neverblock": ("reports", "neverblock"), "api": ("api", "api"),
 }
 
 

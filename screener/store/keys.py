@@ -173,3 +173,38 @@ class Keys:
 
     def upload_quota(self, owner: str, day: str) -> str:
         return f"{self.prefix}upload-quota:{owner}:{day}"
+
+    # --- reports and evidence (screener/reporting.py), the never-block list, API tokens ---
+
+    def votes(self, number: str) -> str:
+        """One number's evidence: vote id -> JSON (reverted votes stay, flagged)."""
+        return f"{self.prefix}ev:v:{number}"
+
+    def vote_numbers(self) -> str:
+        """Every number with evidence, scored by its latest vote."""
+        return f"{self.prefix}ev:numbers"
+
+    def votes_by(self, principal: str) -> str:
+        """`number id` of every vote one person or partner cast: reverting them is one step."""
+        return f"{self.prefix}ev:by:{principal}"
+
+    def vote_seq(self) -> str:
+        return f"{self.prefix}ev:seq"
+
+    def trusted(self) -> str:
+        """People and partners confirmed out of probation."""
+        return f"{self.prefix}ev:trusted"
+
+    def report_quota(self, person: str, day: str) -> str:
+        return f"{self.prefix}ev:quota:{person}:{day}"
+
+    def partner_quota(self, org: str, week: str) -> str:
+        return f"{self.prefix}ev:pquota:{org}:{week}"
+
+    def never_block(self) -> str:
+        """The never-block list: number -> JSON (why, who, when)."""
+        return f"{self.prefix}nb"
+
+    def api_tokens(self) -> str:
+        """API tokens: SHA-256 of the token -> JSON (owner, scopes, label, created, revoked)."""
+        return f"{self.prefix}api:tokens"

@@ -37,6 +37,7 @@ class Report:
     decided_by: str = ""
     decided_at: int = 0
     decision_note: str = ""
+    category: str = ""  # the report category (screener.evidence_rules.CATEGORIES) the reporter chose
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
@@ -59,10 +60,10 @@ class Reviews:
         self.keys = keys
 
     def open(self, *, number_encrypted: str, number_masked: str, caller_hash: str, call_sid: str, line: str,
-             note: str, reported_by: str) -> Report:
+             note: str, reported_by: str, category: str = "") -> Report:
         review_id = str(self.client.incr(self.keys.reviews_seq()))
         report = Report(review_id, number_encrypted, number_masked, caller_hash, call_sid, line, note, reported_by,
-                        int(time.time()))
+                        int(time.time()), category=category)
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(self.keys.reviews(), review_id, report.to_json())
         pipe.zadd(self.keys.reviews_open(), {review_id: report.reported_at})

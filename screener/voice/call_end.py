@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from screener import jobs
+from screener import jobs, reporting
 from screener.store.recordings import NOTIFIED
 from screener.voice.bridge import release_press_secretary
 
@@ -18,6 +18,7 @@ def call_ended(svc: "Services", sid: str, left_url: str) -> None:
     still on the line for it; archive the recordings kept until the call ended (the caller's recorded
     name is played from Twilio during the call)."""
     svc.evidence.seal_call(sid)
+    reporting.note_sighting(svc, sid)
     release_press_secretary(svc.calls, svc.bridge, sid, left_url)
     for item in svc.recordings.for_call(sid):
         if item.get("state") == NOTIFIED:

@@ -26,6 +26,11 @@ PROMPTS: dict[str, dict[str, str]] = {
         "reported": "The caller has been reported to the curators. Goodbye.",
         "caller_left": "The caller has hung up. Press 9 to block and report them, or just hang up.",
         "forwarded": "A call from {number}.",
+        "warned_threat": "Warning: this number was reported for threats.",
+        "warned_friendly_approach": "Warning: this number was reported for a so-called friendly approach.",
+        "warned_silent_call": "Warning: this number was reported for silent calls.",
+        "warned_family_pressure": "Warning: this number was reported for pressure on family.",
+        "warned_impersonation": "Warning: this number was reported for impersonation.",
     },
     "ru-RU": {
         "screen": "Абонент проверяет входящие звонки. После сигнала, пожалуйста, назовите себя и цель звонка.",
@@ -44,6 +49,11 @@ PROMPTS: dict[str, dict[str, str]] = {
         "reported": "Сообщение о звонящем передано кураторам. До свидания.",
         "caller_left": "Звонящий повесил трубку. Нажмите 9, чтобы заблокировать его и сообщить, или просто положите трубку.",
         "forwarded": "Звонок с номера {number}.",
+        "warned_threat": "Внимание: на этот номер жаловались из-за угроз.",
+        "warned_friendly_approach": "Внимание: на этот номер жаловались из-за «дружеских» подходов.",
+        "warned_silent_call": "Внимание: на этот номер жаловались из-за молчащих звонков.",
+        "warned_family_pressure": "Внимание: на этот номер жаловались из-за давления на родственников.",
+        "warned_impersonation": "Внимание: на этот номер жаловались: звонящий выдаёт себя за другого.",
     },
     "uk-UA": {
         "screen": "Абонент перевіряє вхідні дзвінки. Після сигналу, будь ласка, назвіть себе та мету дзвінка.",
@@ -62,6 +72,11 @@ PROMPTS: dict[str, dict[str, str]] = {
         "reported": "Повідомлення про абонента передано кураторам. До побачення.",
         "caller_left": "Абонент поклав слухавку. Натисніть 9, щоб заблокувати його та повідомити, або просто покладіть слухавку.",
         "forwarded": "Дзвінок з номера {number}.",
+        "warned_threat": "Увага: на цей номер скаржилися через погрози.",
+        "warned_friendly_approach": "Увага: на цей номер скаржилися через «дружні» підходи.",
+        "warned_silent_call": "Увага: на цей номер скаржилися через мовчазні дзвінки.",
+        "warned_family_pressure": "Увага: на цей номер скаржилися через тиск на родину.",
+        "warned_impersonation": "Увага: на цей номер скаржилися: той, хто дзвонить, видає себе за іншого.",
     },
     "pl-PL": {
         "screen": "Osoba, do której dzwonisz, sprawdza połączenia. Po sygnale podaj swoje imię i cel rozmowy.",
@@ -80,6 +95,11 @@ PROMPTS: dict[str, dict[str, str]] = {
         "reported": "Dzwoniący został zgłoszony kuratorom. Do widzenia.",
         "caller_left": "Dzwoniący się rozłączył. Naciśnij 9, aby go zablokować i zgłosić, albo po prostu się rozłącz.",
         "forwarded": "Połączenie z numeru {number}.",
+        "warned_threat": "Uwaga: ten numer zgłoszono za groźby.",
+        "warned_friendly_approach": "Uwaga: ten numer zgłoszono za tak zwane przyjazne podejście.",
+        "warned_silent_call": "Uwaga: ten numer zgłoszono za głuche telefony.",
+        "warned_family_pressure": "Uwaga: ten numer zgłoszono za nacisk na rodzinę.",
+        "warned_impersonation": "Uwaga: ten numer zgłoszono za podszywanie się.",
     },
 }
 # Languages without a Twilio voice, and the language whose voice they use.

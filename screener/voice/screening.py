@@ -23,6 +23,8 @@ from screener.voice import twiml
 from screener.voice.bridge import BridgeError, move_caller
 from screener.voice.bridge_state import (after_leg_ended, caller_gone, caller_outcome, hold_limit_seconds,
                                          is_our_call, may_choose, recording_to_stop, status_to_keep)
+from screener.evidence_rules import CATEGORIES
+from screener.reporting import EVIDENCE_SOURCE
 from screener.model import CallRecord, Line
 from screener.numbers import normalise
 from screener.services import services
@@ -178,7 +180,24 @@ def screen_whisper() -> Response:
     if not recording_url.startswith(TWILIO_MEDIA):
         recording_url = ""
     return xml(twiml.whisper(recording_url, how, step_url("screen_choice", call=parent),
-                             step_url("screen_choice", call=parent, nokey="1")))
+                             step_url("screen_choice", call=parent, nokey="1"), _warned_for(parent, record)))
+
+
+def _warned_for(sid: str, record: CallRecord) -> str:
+    """The report category to warn the press secretary of, when reports (not a person) put the caller on
+    warn; "" otherwise, or when the store cannot say."""
+    if record.rule != "screenlist":
+        return ""
+    svc = services()
+    try:
+        encrypted = svc.calls.encrypted_number(sid)
+        number = (svc.vault.decrypt(encrypted) if encrypted else None) or record.caller
+        entry = svc.blocklist.get(number) if number else None
+    except UNREACHABLE:
+        return ""
+    if entry is None or entry.meta.source != EVIDENCE_SOURCE or entry.meta.category not in CATEGORIES:
+        return ""
+    return entry.meta.category
 
 
 @bp.post("/screen/choice")

@@ -167,10 +167,13 @@ def caller_left(how: Speech, report_url: str) -> str:
     return str(response)
 
 
-def whisper(recording_url: str, how: Speech, choice_url: str, no_key_url: str) -> str:
-    """What the press secretary hears before the caller is connected: the name, then the choices."""
+def whisper(recording_url: str, how: Speech, choice_url: str, no_key_url: str, warned_for: str = "") -> str:
+    """What the press secretary hears before the caller is connected: why the number is screened when
+    reports put it on warn (`warned_for`: the report category), the name, then the choices."""
     response = VoiceResponse()
     gather = Gather(num_digits=1, timeout=WHISPER_TIMEOUT_SECONDS, action=choice_url, action_on_empty_result=False)
+    if warned_for:
+        say(gather, f"warned_{warned_for}", how)
     if recording_url:
         gather.play(recording_url)
     say(gather, "whisper", how)

@@ -35,7 +35,7 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     """Register the web page on an app built by create_app()."""
     from screener.services import Services
-    from screener.web import account, admin, alerts, audit, auth, calls, dashboard, evidence, lists, reviews
+    from screener.web import account, admin, alerts, audit, auth, calls, dashboard, evidence, lists, reports, reviews
     from screener.web.access import can, current_user
 
     svc: Services = app.extensions["screener"]
@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    for module in (auth, account, dashboard, lists, calls, reviews, admin, audit, alerts, evidence):
+    for module in (auth, account, dashboard, lists, calls, reviews, admin, audit, alerts, evidence, reports):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(can=can, current_user=current_user, locales=LOCALES)
     app.jinja_env.filters.update(isotime=filters.isotime, shorttime=filters.shorttime, duration=filters.duration,
@@ -78,7 +78,8 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
 
 
-WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "admin", "audit", "alerts", "evidence"}
+WEB_BLUEPRINTS = {"auth", "account", "dashboard", "lists", "calls", "reviews", "admin", "audit", "alerts", "evidence",
+                  "reports"}
 
 
 def navigation() -> dict[str, object]:

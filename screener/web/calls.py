@@ -97,7 +97,7 @@ def report(sid: str) -> Response | str:
             opened = services().reviews.open(
                 number_encrypted=svc.vault.encrypt(number), number_masked=call.caller_masked,
                 caller_hash=call.caller_hash, call_sid=sid, line=call.line,
-                note=clean_text(form.note.data), reported_by=actor())
+                note=clean_text(form.note.data), reported_by=actor(), category=form.category.data or "threat")
             audit("review.open", f"review:{opened.id}", None, opened.public())
             flash(_("Thank you. The caller is in the review queue."), "info")
             return redirect(url_for("calls.history", caller_hash=call.caller_hash))

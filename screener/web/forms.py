@@ -120,6 +120,9 @@ class ImportForm(TranslatedForm):
 
 class ReportForm(TranslatedForm):
     note = TextAreaField(_l("What happened on this call?"), validators=[DataRequired(), Length(max=1000)])
+    category = SelectField(_l("What was the call?"), default="threat", choices=[
+        ("threat", _l("Threat")), ("friendly_approach", _l("\"Friendly\" approach")), ("silent_call", _l("Silent call")),
+        ("family_pressure", _l("Pressure on family")), ("impersonation", _l("Impersonation"))])
 
 
 class DecisionForm(TranslatedForm):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from rq import Queue
 from werkzeug.utils import secure_filename
 
-from screener import changes, imports, lists, memory
+from screener import changes, imports, lists, memory, reporting
 from screener.lines import LineError
 from screener.listfile import export_rows
 from screener.numbers import InvalidNumber, is_prefix, needs_second_admin, parse_entry
@@ -134,6 +134,8 @@ def discard_change(change_id: str) -> Response:
 
 def _page_of(change) -> str:
     """The page that shows changes of this kind."""
+    if change.kind == "neverblock.add":
+        return url_for("reports.never_block_list")
     if change.kind == "allowlist.add":
         return url_for("admin.allowlist", digits=change.target.partition(":")[0][1:])
     if change.kind.startswith("line."):
@@ -161,6 +163,9 @@ def confirm_proposal(digits: str) -> Response:
     except lists.AlreadyListed:
         flash(_("%(entry)s is on the blocklist already.", entry=entry), "info")
         return redirect(url_for("lists.index", q=entry))
+    except lists.VetoedRange:
+        flash(_("%(entry)s now covers an allowlisted or never-block number: discard it.", entry=entry), "error")
+        return redirect(url_for("lists.index"))
     flash(_("%(entry)s is on the blocklist.", entry=entry), "info")
     return redirect(url_for("lists.index", q=entry))
 
@@ -235,7 +240,9 @@ def edit(digits: str) -> Response | str:
         return redirect(url_for("lists.index", q=entry))
     history = [e for e in svc.audit.entries(-2000) if e.get("target") == entry][::-1]
     return render_template("entry_edit.html", form=form, entry=current, remove=RemoveEntryForm(),
-                           history=history, coverage=lists.coverage(svc, entry), categories=CATEGORIES), 400 if form.errors else 200
+                           history=history, coverage=lists.coverage(svc, entry), categories=CATEGORIES,
+                           found=reporting.explanation(svc, entry) if svc.votes.has_evidence(entry) else None), \
+        400 if form.errors else 200
 
 
 @bp.post("/<digits>/remove")

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener import lists
+from screener import lists, reporting
+from screener.evidence_rules import CATEGORIES as CATEGORY_CODES
 from screener.numbers import InvalidNumber, parse_number
 from screener.services import services
 from screener.store.proposals import Proposal
@@ -74,7 +75,24 @@ def accept(review_id: str) -> Response:
             flash(_("%(entry)s waits for a second curator to confirm it.", entry=number), "info")
         else:
             flash(_("%(number)s is on the blocklist.", number=number), "info")
+    _count_accepted(svc, report, number)
     return redirect(url_for("reviews.index"))
+
+
+def _count_accepted(svc, report, number: str) -> None:
+    """An accepted report counts as evidence: the reporter's report (a phone report counted already) and the
+    curator's confirmation, so that it travels to partners and supports ranges. Under the two-person rule an
+    acceptance is only a proposal: the number then lands when a second curator confirms it, not by evidence."""
+    if svc.proposals.get(number) is not None:
+        return
+    try:
+        if report.reported_by.startswith("web:"):
+            category = report.category if report.category in CATEGORY_CODES else "threat"
+            reporting.file_report(svc, report.reported_by.partition(":")[2], number, category, report.note,
+                                  line=report.line, call_sid=report.call_sid, actor=actor(), quota=False)
+        reporting.confirm(svc, actor(), number, f"review #{report.id}")
+    except reporting.NeverBlocked:
+        flash(_("This number is on the never-block list: it takes no reports."), "info")
 
 
 @bp.post("/<review_id>/reject")
@@ -85,11 +103,14 @@ def reject(review_id: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Say why the report is rejected."), "error")
         return redirect(url_for("reviews.index"))
+    number = services().vault.decrypt(report.number_encrypted) if report.number_encrypted else None
     try:
         decided = services().reviews.decide(review_id, accepted=False, by=actor(), note=clean_text(form.note.data))
     except ReviewError:
         flash(_("This report was decided already."), "error")
         return redirect(url_for("reviews.index"))
+    if number and report.call_sid:
+        reporting.erase_call_reports(services(), actor(), number, report.call_sid)
     audit("review.reject", f"review:{report.id}", report.public(), decided.public())
     flash(_("The report is rejected; the caller's number was erased from it."), "info")
     return redirect(url_for("reviews.index"))
