@@ -46,7 +46,7 @@ def known_alerts(svc):
         svc.alert_log.note(alert_id, channel, recipient, state, "SMTPError: 550" if state == FAILED else "")
 
 
-def test_calls_per_hour_chart_and_table_show_each_lines_calls_and_the_threshold(page, make_user, known_calls, server):
+def test_calls_per_hour_chart_and_table_show_each_lines_calls_and_the_threshold(page, make_user, known_calls, server):  # noqa: F811
     make_user("viewer1", "viewer")
     sign_in(page, "viewer1")
     page.wait_for_function("() => window.Chart && Chart.getChart('hourly-chart') !== undefined")
@@ -66,7 +66,7 @@ def test_calls_per_hour_chart_and_table_show_each_lines_calls_and_the_threshold(
     assert earlier_row.locator("td").all_inner_texts() == ["1", "0"]
 
 
-def test_deliveries_chart_and_table_count_each_outcome_per_channel(page, make_user, known_alerts, server):
+def test_deliveries_chart_and_table_count_each_outcome_per_channel(page, make_user, known_alerts, server):  # noqa: F811
     make_user("viewer1", "viewer")
     sign_in(page, "viewer1")
     page.wait_for_function("() => window.Chart && Chart.getChart('deliveries-chart') !== undefined")
