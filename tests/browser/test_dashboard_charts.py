@@ -77,3 +77,18 @@ def test_deliveries_chart_and_table_count_each_outcome_per_channel(page, make_us
     rows = page.locator("#deliveries-table tbody tr")
     assert [rows.nth(i).locator("th, td").all_text_contents() for i in range(rows.count())] == [
         ["SMS", "2", "1", "0"], ["E-mail", "0", "0", "1"]]
+
+
+def test_without_javascript_the_tables_still_give_the_numbers(browser, server, make_user, known_calls, known_alerts):  # noqa: F811
+    make_user("viewer1", "viewer")
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        sign_in(tab, "viewer1")
+        for section in ("#hourly", "#deliveries"):
+            tab.locator(f"{section} summary").click()
+        now_row = tab.locator("#hourly-table tbody tr", has=tab.locator(f"th:text-is('{hour_row(known_calls['now'])}')"))
+        assert now_row.locator("td").all_inner_texts() == ["3", "1"]
+        assert tab.locator("#deliveries-table tbody tr").first.locator("td").all_inner_texts() == ["2", "1", "0"]
+    finally:
+        context.close()
