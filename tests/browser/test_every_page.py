@@ -35,7 +35,7 @@ NOT_PAGES = {"lists.export", "auth.static"}
 SERIOUS = {"serious", "critical"}
 SIGNED_OUT = {"auth.login", "auth.login_totp"}
 # Every page in every language as an admin (who may open them all); the lower roles' views (fewer buttons,
-# the same layout) in one language each: about 200 pages, two and a half minutes on 2 cores.
+# the same layout) in one language each: about 200 pages, one to two and a half minutes on 2 cores.
 SIGNED_IN = [(locale, Role.ADMIN) for locale in LOCALES] + [("ru", Role.CURATOR), ("be", Role.VIEWER)]
 WIDTHS = {"desktop": {"viewport": {"width": 1280, "height": 860}},
           "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,

@@ -38,17 +38,19 @@
     var palette = ["#1d4ed8", "#067647", "#7a5af8", "#0e9384", "#c11574", "#854a0e"];
     var lines = hourly.lines.map(function (l, i) {
       var colour = palette[i % palette.length];
-      return { label: l.label, data: l.counts, borderColor: colour, backgroundColor: colour, tension: 0.2, pointRadius: 2 };
+      return { label: l.label, data: l.counts, borderColor: colour, backgroundColor: colour, tension: 0, pointRadius: 2 };
     });
     if (hourly.threshold) {
       lines.push({ label: hourly.threshold_label, data: hourly.hours.map(function () { return hourly.threshold; }),
-                   borderColor: "#b42318", backgroundColor: "#b42318", borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
+                   borderColor: "#b42318", backgroundColor: "#b42318", borderDash: [6, 4], pointRadius: 0, borderWidth: 2,
+                   pointStyle: "line" });
     }
     draw("hourly-chart", {
       type: "line",
       data: { labels: hourly.hours, datasets: lines },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: legend },
+        responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { position: "bottom", labels: { usePointStyle: true } } },
         scales: { x: { grid: { display: false }, ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
