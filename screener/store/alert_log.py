@@ -57,6 +57,14 @@ class AlertLog:
             pipe.hgetall(self.keys.alert(alert_id.decode()))
         return [{k.decode(): v.decode() for k, v in raw.items()} for raw in pipe.execute() if raw]
 
+    def since(self, seconds: int, limit: int = 10_000) -> list[dict[str, str]]:
+        """The alerts of the last `seconds` (at most `limit`, the newest), newest first."""
+        ids = self.client.zrevrangebyscore(self.keys.alerts(), "+inf", time.time() - seconds, start=0, num=limit)
+        pipe = self.client.pipeline(transaction=False)
+        for alert_id in ids:
+            pipe.hgetall(self.keys.alert(alert_id.decode()))
+        return [{k.decode(): v.decode() for k, v in raw.items()} for raw in pipe.execute() if raw]
+
     def curators(self) -> CuratorContacts:
         raw = self.client.get(self.keys.curators())
         if not raw:
