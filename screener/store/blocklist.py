@@ -25,6 +25,9 @@ from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 # time (Redis spends ~1 us per bucket plus ~0.4 us per entry), so ringing phones wait no longer than that.
 ENTRIES_PER_CALL = 2000
 MAX_BUCKETS_PER_CALL = 1024
+# Reading the whole list (export) sends this many such calls per round trip: a few milliseconds of Redis
+# time, with other clients' commands answered between round trips.
+CALLS_PER_TRIP = 4
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,25 @@ class BlocklistEntry:
 MISSING_META = EntryMeta(reason="(metadata missing)")
 
 
+@dataclass(frozen=True)
+class RawBatch:
+    """Entries as Redis holds them: `flat` is [digits, metadata id, digits, id, ...] in bytes, of
+    prefixes (`+digits*`) or of exact numbers (`+digits`). Kept raw so that an export of millions
+    decodes nothing it does not have to."""
+
+    flat: list[bytes]
+    prefixes: bool
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def pairs(self) -> Iterator[tuple[bytes, bytes]]:
+        return zip(self.flat[0::2], self.flat[1::2])
+
+    def entry(self, digits: bytes) -> str:
+        return "+" + digits.decode() + ("*" if self.prefixes else "")
+
+
 def buckets_per_call(entries: int) -> int:
     """How many buckets one scanning call may read for a list of `entries` entries."""
     return max(16, min(MAX_BUCKETS_PER_CALL, ENTRIES_PER_CALL * BLOCKLIST_BUCKETS // max(entries, 1)))
@@ -84,6 +106,7 @@ class Blocklist:
         self._remove = scripts.register(client, "blocklist_remove")
         self._retag = scripts.register(client, "blocklist_retag")
         self._tally = scripts.register(client, "blocklist_tally")
+        self._scan = scripts.register(client, "blocklist_scan")
 
     def intern_meta(self, meta: EntryMeta) -> str:
         """The id of a metadata record, creating it once."""
@@ -195,11 +218,33 @@ class Blocklist:
         pipe.execute()
         return total
 
+    def batches(self) -> Iterator[RawBatch]:
+        """Every entry, a batch at a time: the prefixes first, then the buckets in order. Buckets are read a
+        slice per script call (about a millisecond of Redis time each, so calls are answered in between) and
+        CALLS_PER_TRIP calls per round trip; memory stays that of one batch."""
+        k = self.keys
+        cursor = 0
+        while True:  # HSCAN: the prefixes' hash can be large too
+            cursor, found = self.client.hscan(k.blocklist_prefixes(), cursor, count=1000)
+            if found:
+                yield RawBatch([item for pair in found.items() for item in pair], prefixes=True)
+            if cursor == 0:
+                break
+        step = buckets_per_call(self.count())
+        starts = range(0, BLOCKLIST_BUCKETS, step)
+        for trip in range(0, len(starts), CALLS_PER_TRIP):
+            pipe = self.client.pipeline(transaction=False)
+            for first in starts[trip:trip + CALLS_PER_TRIP]:
+                # blocklist_scan with no filter: every entry of buckets [first, first + step).
+                self._scan(keys=[], args=[k.blocklist_bucket_stem(), first, min(step, BLOCKLIST_BUCKETS - first),
+                                          "", "", step * 1_000_000], client=pipe)
+            flat = [item for _, found in pipe.execute() for item in found]
+            if flat:
+                yield RawBatch(flat, prefixes=False)
+
     def __iter__(self) -> Iterator[BlocklistEntry]:
-        """Every entry, prefixes first, in no particular order otherwise."""
+        """Every entry, prefixes first, then by bucket."""
         metas = self.metas()
-        for digits, meta_id in self.client.hscan_iter(self.keys.blocklist_prefixes(), count=1000):
-            yield BlocklistEntry("+" + digits.decode() + "*", metas.get(meta_id.decode(), MISSING_META))
-        for bucket in self.client.scan_iter(match=self.keys.blocklist_bucket_pattern(), count=1000):
-            for digits, meta_id in self.client.hgetall(bucket).items():
-                yield BlocklistEntry("+" + digits.decode(), metas.get(meta_id.decode(), MISSING_META))
+        for batch in self.batches():
+            for digits, meta_id in batch.pairs():
+                yield BlocklistEntry(batch.entry(digits), metas.get(meta_id.decode(), MISSING_META))
