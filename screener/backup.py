@@ -45,6 +45,10 @@ class BackupError(RuntimeError):
     """A backup cannot be taken, or a folder cannot be restored; the message says why."""
 
 
+class PartialRestore(BackupError):
+    """A restore that stopped after writing part of the backup."""
+
+
 @dataclass
 class Manifest:
     """What a backup holds: its files' checksums, counts and versions."""
@@ -104,7 +108,10 @@ def take(settings: Settings, client: redis.Redis, folder: Path) -> Manifest:
     # 2. The keys: buckets pipelined, then the rest in one transaction.
     with (folder / BUCKETS_FILE).open("wb") as out:
         buckets = write_copies(out, snapshot.buckets())
-    copies, tips = snapshot.rest()
+    try:
+        copies, tips = snapshot.rest()
+    except SnapshotError as exc:
+        raise BackupError(str(exc)) from None
     with (folder / KEYS_FILE).open("wb") as out:
         write_copies(out, copies)
     # 3. The files: after the keys, so every recording the copied evidence chain seals is there.
@@ -164,7 +171,7 @@ def check(settings: Settings, folder: Path) -> Manifest:
         raise BackupError(f"backup format {record.get('format')!r}; this version reads format {FORMAT}")
     for name, expected in record["files"].items():
         path = (folder / name).resolve()
-        if folder.resolve() not in path.parents:
+        if Path(name).is_absolute() or ".." in Path(name).parts or folder.resolve() not in path.parents:
             raise BackupError(f"the manifest names a file outside the backup: {name}")
         if not path.is_file():
             raise BackupError(f"{name} is missing: the backup is incomplete")
@@ -188,8 +195,10 @@ def restore(settings: Settings, client: redis.Redis, folder: Path) -> Manifest:
         for name in (BUCKETS_FILE, KEYS_FILE):
             with (folder / name).open("rb") as stream:
                 snapshot.restore(read_copies(stream), int(body["taken_at_ms"]))
-    except SnapshotError as exc:
-        raise BackupError(str(exc)) from None
+    except (SnapshotError, redis.ResponseError) as exc:
+        # Checked beforehand, so only a Redis that refuses a payload (or a key written meanwhile) gets here.
+        raise PartialRestore(f"Redis refused a key part-way ({exc}): the instance now holds part of the backup; "
+                          f"delete the keys under {settings.key_prefix!r} before restoring again") from None
     for part, target in (("recordings", settings.recordings_path),
                          ("uploads", settings.instance_path / UPLOAD_FOLDER)):
         for name in files:

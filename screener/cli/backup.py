@@ -18,7 +18,7 @@ def backup(folder: Path) -> None:
     svc = services()
     try:
         manifest = take(svc.settings, svc.client, folder)
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:
         raise click.ClickException(f"no backup taken: {exc}") from None
     counts = manifest.body["counts"]
     svc.audit.append(actor(), "backup.take", str(folder), None, counts)
@@ -34,11 +34,13 @@ def backup(folder: Path) -> None:
 def restore(folder: Path) -> None:
     """Restore a backup from FOLDER into an empty instance, after checking every checksum; then run
     `screener verify`."""
-    from screener.backup import BackupError, restore as put_back
+    from screener.backup import BackupError, PartialRestore, restore as put_back
 
     svc = services()
     try:
         manifest = put_back(svc.settings, svc.client, folder)
+    except (PartialRestore, OSError) as exc:
+        raise click.ClickException(f"restore stopped: {exc}") from None
     except BackupError as exc:
         raise click.ClickException(f"nothing restored: {exc}") from None
     counts = manifest.body["counts"]
