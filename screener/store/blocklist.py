@@ -223,11 +223,13 @@ class Blocklist:
         slice per script call (about a millisecond of Redis time each, so calls are answered in between) and
         CALLS_PER_TRIP calls per round trip; memory stays that of one batch."""
         k = self.keys
-        cursor = 0
+        cursor, seen = 0, set()  # HSCAN may return a field twice while Redis resizes the hash
         while True:  # HSCAN: the prefixes' hash can be large too
             cursor, found = self.client.hscan(k.blocklist_prefixes(), cursor, count=1000)
-            if found:
-                yield RawBatch([item for pair in found.items() for item in pair], prefixes=True)
+            fresh = {digits: meta_id for digits, meta_id in found.items() if digits not in seen}
+            seen.update(fresh)
+            if fresh:
+                yield RawBatch([item for pair in fresh.items() for item in pair], prefixes=True)
             if cursor == 0:
                 break
         step = buckets_per_call(self.count())
