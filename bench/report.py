@@ -8,6 +8,7 @@ TARGETS = {
     "memory": "<= 100 bytes of Redis memory per entry at 1M imported entries",
     "bulk_import": "import time <= 1.0x the bare phonenumbers loop",
     "alerts": "p99 answer -> SMS < 1 s at 50 blocked calls/s with 2 workers",
+    "export": "`screener blocklist export` of 1M entries <= 2x a raw pipelined DUMP of the same keys",
 }
 
 
@@ -39,6 +40,11 @@ def verdicts(results: dict) -> dict[str, str]:
         p99 = results["alerts"]["alert_latency_ms"]["p99"]
         out["alerts"] = f"{'met' if p99 is not None and p99 < 1000 else 'MISSED'}: p99 " + (
             "not delivered within the window" if p99 is None else f"{p99:.0f} ms")
+    if "export" in results and "ratio_export_vs_dump" in results["export"]:
+        r = results["export"]
+        size_note = "" if r["entries"] >= 1_000_000 else f" (at {r['entries']:,} entries, not 1M)"
+        out["export"] = (f"{'met' if r['ratio_export_vs_dump'] <= 2.0 else 'MISSED'}: export / raw dump ="
+                         f" {r['ratio_export_vs_dump']:.2f}x{size_note}")
     for name, result in results.items():
         if isinstance(result, dict) and "error" in result:
             out[name] = f"ERROR: {result['error']}"
@@ -111,4 +117,9 @@ def markdown(results: dict, machine: dict[str, str], command: str) -> str:
                   f" ({al['sms_per_second_delivered']:.1f} SMS/s); answer -> SMS p50 {_fmt(lat['p50'], '.0f')} ms,"
                   f" p90 {_fmt(lat['p90'], '.0f')} ms, p99 {_fmt(lat['p99'], '.0f')} ms"
                   " (n/a: not delivered within the window).", ""]
+    exp = results.get("export", {})
+    if "export_seconds" in exp:
+        lines += [f"Export of {exp['entries']:,} entries: `screener blocklist export` {exp['export_seconds']:.2f} s"
+                  f" (of which {exp['process_start_seconds']:.2f} s process start), raw pipelined DUMP"
+                  f" {exp['raw_dump_seconds']:.2f} s: {exp['ratio_export_vs_dump']:.2f}x.", ""]
     return "\n".join(lines)

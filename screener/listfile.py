@@ -6,10 +6,10 @@ import io
 import multiprocessing
 import os
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Mapping
 
 from screener.numbers import InvalidNumber, needs_second_admin, parse_entry, prefix_plan
-from screener.store.blocklist import BlocklistEntry
+from screener.store.blocklist import MISSING_META, BlocklistEntry, EntryMeta, RawBatch
 
 EXPORT_COLUMNS = ["number", "category", "reason", "evidence", "source", "added_by", "added_at"]
 MAX_FIELD = 1000
@@ -49,12 +49,13 @@ def _unquote_cell(text: str) -> str:
     return ";".join(p[1:] if p.startswith("'") and _formula_like(p[1:]) else p for p in text.split(";"))
 
 
-def read_rows(stream: IO[str], region: str | None = None, processes: int | None = None) -> ParsedFile:
+def read_rows(stream: IO[str], region: str | None = None, processes: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> ParsedFile:
     """Parse `number[,reason,category]` rows. A header row naming `number` may reorder the columns
     (so an export, whose columns are EXPORT_COLUMNS, imports back as it was).
 
     The CSV is read in this process; the numbers (the costly part) are normalised on every core once
-    the file is large enough to be worth it."""
+    the file is large enough to be worth it. `progress(done, total)` is called as rows are normalised."""
     parsed = ParsedFile()
     columns = {"reason": 1, "category": 2}
     rows: list[tuple[int, str, str, str]] = []
@@ -77,7 +78,7 @@ def read_rows(stream: IO[str], region: str | None = None, processes: int | None 
         rows.append((line_no, first, reason, category))
     parsed.rows = len(rows) + len(parsed.rejected)
     seen: set[str] = set()
-    for (line_no, first, reason, category), result in zip(rows, _normalise_all([r[1] for r in rows], region, processes)):
+    for (line_no, first, reason, category), result in zip(rows, _normalise_all([r[1] for r in rows], region, processes, progress)):
         if result.startswith("!"):
             parsed.rejected.append(Rejected(line_no, first[:40], result[1:]))
             continue
@@ -112,16 +113,26 @@ def _normalise_chunk(job: tuple[list[str], str | None]) -> list[str]:
     return out
 
 
-def _normalise_all(texts: list[str], region: str | None, processes: int | None) -> list[str]:
+def _normalise_all(texts: list[str], region: str | None, processes: int | None,
+                   progress: Callable[[int, int], None] | None = None) -> list[str]:
     workers = processes if processes is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(texts) < PARALLEL_FROM:
-        return _normalise_chunk((texts, region))
     chunks = [(texts[i:i + _CHUNK], region) for i in range(0, len(texts), _CHUNK)]
+    if workers <= 1 or len(texts) < PARALLEL_FROM:
+        return _counted(map(_normalise_chunk, chunks), len(texts), progress)
     # forkserver, not fork: the worker or web process that imports has threads (Redis pools, the RQ
     # scheduler), and a fork taken while one of them holds a lock can hang the child for ever.
     context = multiprocessing.get_context("forkserver")
     with context.Pool(workers) as pool:
-        return [entry for chunk in pool.imap(_normalise_chunk, chunks) for entry in chunk]
+        return _counted(pool.imap(_normalise_chunk, chunks), len(texts), progress)
+
+
+def _counted(chunks: Iterable[list[str]], total: int, progress: Callable[[int, int], None] | None) -> list[str]:
+    out: list[str] = []
+    for chunk in chunks:
+        out.extend(chunk)
+        if progress is not None:
+            progress(len(out), total)
+    return out
 
 
 def safe_cell(value: str) -> str:
@@ -131,19 +142,53 @@ def safe_cell(value: str) -> str:
     return ";".join("'" + p if _formula_like(p) else p for p in value.split(";"))
 
 
-def export_rows(entries: Iterable[BlocklistEntry]) -> Iterator[str]:
-    """CSV text, a chunk per row. The number column is validated `+digits[*]`; free text is neutralised."""
+def _csv_line(cells: list) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    yield buffer.getvalue()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _row_tail(meta: EntryMeta) -> str:
+    """Everything of a row after the number cell (starting with its comma): free text neutralised."""
+    return _csv_line([""] + [safe_cell(str(v)) for v in (meta.category, meta.reason, meta.evidence, meta.source,
+                                                        meta.added_by)] + [meta.added_at])
+
+
+def _row(entry: str, tail: str) -> str:
+    # A listed entry is `+digits[*]`, which CSV writes as it is; anything else is quoted by the writer.
+    if entry[1:].rstrip("*").isdigit() and entry.isascii():
+        return entry + tail
+    return _csv_line([entry]).rstrip("\n") + tail
+
+
+EXPORT_HEADER = _csv_line(EXPORT_COLUMNS)
+
+
+def export_rows(entries: Iterable[BlocklistEntry]) -> Iterator[str]:
+    """CSV text, a chunk per row. The number column is `+digits[*]`; free text is neutralised."""
+    tails: dict[EntryMeta, str] = {}
+    yield EXPORT_HEADER
     for item in entries:
-        buffer.seek(0)
-        buffer.truncate()
-        meta = item.meta
-        writer.writerow(
-            [item.entry]
-            + [safe_cell(str(v)) for v in (meta.category, meta.reason, meta.evidence, meta.source, meta.added_by)]
-            + [meta.added_at]
-        )
-        yield buffer.getvalue()
+        tail = tails.get(item.meta)
+        if tail is None:
+            tail = tails[item.meta] = _row_tail(item.meta)
+        yield _row(item.entry, tail)
+
+
+def export_batches(metas: Mapping[str, EntryMeta], batches: Iterable[RawBatch]) -> Iterator[bytes]:
+    """The same CSV as export_rows, in UTF-8, a chunk per batch (Blocklist.batches()): each metadata record
+    is formatted once, so a row costs little more than its number."""
+    tails: dict[bytes, bytes] = {}
+    yield EXPORT_HEADER.encode()
+    for batch in batches:
+        star = b"*" if batch.prefixes else b""
+        rows = []
+        for digits, meta_id in batch.pairs():
+            tail = tails.get(meta_id)
+            if tail is None:
+                tail = tails[meta_id] = _row_tail(metas.get(meta_id.decode(), MISSING_META)).encode()
+            if digits.isdigit():  # bytes: ASCII digits only, which CSV writes as they are
+                rows.append(b"+" + digits + star + tail)
+            else:
+                rows.append(_row(batch.entry(digits), tail.decode()).encode())
+        yield b"".join(rows)

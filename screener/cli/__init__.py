@@ -1,7 +1,8 @@
 """The `screener` command: one module per command group, put together here.
 
 serve and worker: run.py; line: lines.py; blocklist and allowlist: lists.py; user: users.py; curators and
-alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py; secret rewrap: secret.py; demo and call:
+alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py;
+secret rewrap: secret.py; backup and restore: backup.py; reports and the API's tokens: reports.py, api.py; demo and call:
 dev.py; twilio configure and check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
 is context.py.
 
@@ -27,6 +28,7 @@ COMMANDS = {
     "calls": ("calls", "calls"), "secret": ("secret", "secret"),
     "report": ("reports", "report"), "reports": ("reports", "reports"),
     "neverblock": ("reports", "neverblock"), "api": ("api", "api"),
+    "backup": ("backup", "backup"), "restore": ("backup", "restore"),
 }
 
 

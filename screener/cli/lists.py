@@ -5,11 +5,13 @@ import hashlib
 import io
 import sys
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
 from screener import lists
 from screener.cli.context import actor, number_arg, services
+from screener.cli.progress import progress_bar
 from screener.numbers import InvalidNumber, parse_entry, prefix_plan
 from screener.store.pending import PendingChange
 
@@ -98,9 +100,12 @@ def blocklist_import(file: Path, region, source) -> None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: not UTF-8 text") from None
-    parsed = read_rows(io.StringIO(text, newline=""), region)
-    added = lists.import_rows(services(), actor(), parsed, filename=file.name, sha256=hashlib.sha256(data).hexdigest(),
-                              source=source or "")
+    with progress_bar("checking") as show:
+        parsed = read_rows(io.StringIO(text, newline=""), region, progress=show)
+    with progress_bar("adding  ") as show:
+        added = lists.import_rows(services(), actor(), parsed, filename=file.name,
+                                  sha256=hashlib.sha256(data).hexdigest(), source=source or "",
+                                  progress=lambda done, _added: show(done, parsed.valid))
     for bad in parsed.rejected:
         click.echo(f"{file.name}:{bad.line}: rejected {bad.text!r}: {bad.reason}", err=True)
     repeated = parsed.rows - parsed.valid - len(parsed.rejected)  # read_rows keeps a number once
@@ -113,11 +118,24 @@ def blocklist_import(file: Path, region, source) -> None:
 @blocklist.command("export")
 def blocklist_export() -> None:
     """Write the whole list as CSV to stdout (formula-safe)."""
-    from screener.listfile import export_rows
+    from screener.listfile import export_batches
 
-    svc = services()
-    for chunk in export_rows(svc.blocklist):
-        sys.stdout.write(chunk)
+    blocklist = services().blocklist
+    total = blocklist.count()
+    sys.stdout.flush()
+    out = sys.stdout.buffer  # the rows are UTF-8 bytes already
+    with progress_bar("exporting") as show:
+        for chunk in export_batches(blocklist.metas(), _shown(blocklist.batches(), lambda done: show(done, total))):
+            out.write(chunk)
+    out.flush()
+
+
+def _shown(batches: Iterator[list], show: Callable[[int], None]) -> Iterator[list]:
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        show(done)
 
 
 @click.group()

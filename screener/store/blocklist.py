@@ -29,6 +29,9 @@ MAX_BUCKETS_PER_CALL = 1024
 # some 400,000 recent numbers (a few MB) sit in the stream. A web process's local copy reads it every second;
 # one that falls further behind (a big import) reads the whole list again (store/list_copy.py).
 CHANGES_KEPT = 200
+# Reading the whole list (export) sends this many such calls per round trip: a few milliseconds of Redis
+# time, with other clients' commands answered between round trips.
+CALLS_PER_TRIP = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,25 @@ class BlocklistEntry:
 MISSING_META = EntryMeta(reason="(metadata missing)")
 
 
+@dataclass(frozen=True)
+class RawBatch:
+    """Entries as Redis holds them: `flat` is [digits, metadata id, digits, id, ...] in bytes, of
+    prefixes (`+digits*`) or of exact numbers (`+digits`). Kept raw so that an export of millions
+    decodes nothing it does not have to."""
+
+    flat: list[bytes]
+    prefixes: bool
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def pairs(self) -> Iterator[tuple[bytes, bytes]]:
+        return zip(self.flat[0::2], self.flat[1::2])
+
+    def entry(self, digits: bytes) -> str:
+        return "+" + digits.decode() + ("*" if self.prefixes else "")
+
+
 def buckets_per_call(entries: int) -> int:
     """How many buckets one scanning call may read for a list of `entries` entries."""
     return max(16, min(MAX_BUCKETS_PER_CALL, ENTRIES_PER_CALL * BLOCKLIST_BUCKETS // max(entries, 1)))
@@ -93,6 +115,7 @@ class Blocklist:
         self._remove = scripts.register(client, "blocklist_remove")
         self._retag = scripts.register(client, "blocklist_retag")
         self._tally = scripts.register(client, "blocklist_tally")
+        self._scan = scripts.register(client, "blocklist_scan")
 
     def intern_meta(self, meta: EntryMeta) -> str:
         """The id of a metadata record, creating it once."""
@@ -207,11 +230,35 @@ class Blocklist:
         pipe.execute()
         return total
 
+    def batches(self) -> Iterator[RawBatch]:
+        """Every entry, a batch at a time: the prefixes first, then the buckets in order. Buckets are read a
+        slice per script call (about a millisecond of Redis time each, so calls are answered in between) and
+        CALLS_PER_TRIP calls per round trip; memory stays that of one batch."""
+        k = self.keys
+        cursor, seen = 0, set()  # HSCAN may return a field twice while Redis resizes the hash
+        while True:  # HSCAN: the prefixes' hash can be large too
+            cursor, found = self.client.hscan(k.blocklist_prefixes(), cursor, count=1000)
+            fresh = {digits: meta_id for digits, meta_id in found.items() if digits not in seen}
+            seen.update(fresh)
+            if fresh:
+                yield RawBatch([item for pair in fresh.items() for item in pair], prefixes=True)
+            if cursor == 0:
+                break
+        step = buckets_per_call(self.count())
+        starts = range(0, BLOCKLIST_BUCKETS, step)
+        for trip in range(0, len(starts), CALLS_PER_TRIP):
+            pipe = self.client.pipeline(transaction=False)
+            for first in starts[trip:trip + CALLS_PER_TRIP]:
+                # blocklist_scan with no filter: every entry of buckets [first, first + step).
+                self._scan(keys=[], args=[k.blocklist_bucket_stem(), first, min(step, BLOCKLIST_BUCKETS - first),
+                                          "", "", step * 1_000_000], client=pipe)
+            flat = [item for _, found in pipe.execute() for item in found]
+            if flat:
+                yield RawBatch(flat, prefixes=False)
+
     def __iter__(self) -> Iterator[BlocklistEntry]:
-        """Every entry, prefixes first, in no particular order otherwise."""
+        """Every entry, prefixes first, then by bucket."""
         metas = self.metas()
-        for digits, meta_id in self.client.hscan_iter(self.keys.blocklist_prefixes(), count=1000):
-            yield BlocklistEntry("+" + digits.decode() + "*", metas.get(meta_id.decode(), MISSING_META))
-        for bucket in self.client.scan_iter(match=self.keys.blocklist_bucket_pattern(), count=1000):
-            for digits, meta_id in self.client.hgetall(bucket).items():
-                yield BlocklistEntry("+" + digits.decode(), metas.get(meta_id.decode(), MISSING_META))
+        for batch in self.batches():
+            for digits, meta_id in batch.pairs():
+                yield BlocklistEntry(batch.entry(digits), metas.get(meta_id.decode(), MISSING_META))

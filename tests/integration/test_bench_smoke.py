@@ -1,4 +1,4 @@
-"""The benchmarks still run against the current code: quick list-size and memory runs give figures.
+"""The benchmarks still run against the current code: quick list-size, memory and export runs give figures.
 
 Only that figures come out is tested; whether they meet the targets is what `python -m bench` reports.
 """
@@ -31,3 +31,13 @@ def test_memory_benchmark_reports_bytes_per_entry(tmp_path):
     assert result["entries"] > 0
     assert result["bytes_per_entry"] > 0
     assert result["memory_usage_by_key_family"]
+
+
+def test_export_benchmark_times_the_export_against_a_raw_dump(tmp_path):
+    from bench import export
+
+    result = export.run(quick=True, workdir=tmp_path, log=_quiet)
+
+    assert result["entries"] > 0
+    assert all(run["rows"] == result["entries"] for run in result["exports"])
+    assert result["ratio_export_vs_dump"] > 0

@@ -203,18 +203,44 @@ def test_units_start_the_documented_entry_points():
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
 def test_systemd_analyze_accepts_the_units(tmp_path):
     # Point the units at this virtualenv so systemd can check that the commands exist and run.
-    for unit in (DEPLOY / "systemd").glob("*.service"):
+    for unit in [*(DEPLOY / "systemd").glob("*.service"), *(DEPLOY / "systemd").glob("*.timer")]:
         (tmp_path / unit.name).write_text(unit.read_text().replace(INSTALL_BIN, str(VENV_BIN)))
 
     result = subprocess.run(
         ["systemd-analyze", "verify", "./screener-web.service", "./screener-worker.service",
-         "./screener-worker@1.service"],
+         "./screener-worker@1.service", "./screener-backup.service", "./screener-backup.timer"],
         cwd=tmp_path, capture_output=True, text=True,
     )
 
     # verify exits 0 on unknown keys and bad values but prints them: any mention of our units fails.
     complaints = [line for line in (result.stdout + result.stderr).splitlines() if "screener" in line]
     assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+
+
+def test_backup_timer_starts_the_backup_nightly_and_catches_up_after_downtime():
+    timer = read_unit("screener-backup.timer")["Timer"]
+    service = read_unit("screener-backup.service")["Service"]
+
+    assert timer["OnCalendar"].startswith("*-*-* ")  # every day
+    assert timer["Persistent"] == "yes"
+    assert service["Type"] == "oneshot" and service["User"] == "screener"
+    assert service["EnvironmentFile"] == "/etc/screener/screener.env"
+    assert service["ExecStartPost"].split()[0] == "/usr/bin/find"  # old backups go only after a new one
+
+
+def test_backup_service_command_writes_a_dated_backup(env, tmp_path):
+    command = read_unit("screener-backup.service")["Service"]["ExecStart"]
+    script = re.fullmatch(r"/bin/sh -c '(.*)'", command).group(1)
+    # What systemd hands the shell: $$ and %% are a literal $ and %.
+    script = script.replace("$$", "$").replace("%%", "%").replace(INSTALL_BIN, str(VENV_BIN))
+    script = script.replace("/var/lib/screener-backups", str(tmp_path / "backups"))
+
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    (folder,) = (tmp_path / "backups").iterdir()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z", folder.name)
+    assert (folder / "manifest.json").is_file()
 
 
 # --- gunicorn ---------------------------------------------------------------------------------------
@@ -294,6 +320,7 @@ def site_with(tls, logs: Path) -> str:
         "/etc/ssl/screener/fullchain.pem": str(tls.cert),
         "/etc/ssl/screener/privkey.pem": str(tls.key),
         "/var/log/nginx/": f"{logs}/",
+        "/var/www/letsencrypt": f"{logs}/acme",
     }.items():
         assert placeholder in text, f"{SITE.name} no longer mentions {placeholder}"
         text = text.replace(placeholder, value)
@@ -533,3 +560,29 @@ def test_nginx_takes_a_message_itself_when_the_app_is_down(tls, tmp_path):
     record = ElementTree.fromstring(answer.text).find("Record")
     assert record.get("action") == "/voice/fallback/done"
     assert ElementTree.fromstring(done.text)[0].tag == "Hangup"
+
+
+@needs_nginx
+@pytest.mark.slow
+def test_certbot_challenges_are_answered_over_plain_http_and_nothing_else_is(tls, tmp_path):
+    token = "Zm9vYmFyLXRva2VuLTEyMzQ1Njc4OTA"
+    challenges = tmp_path / "acme" / ".well-known" / "acme-challenge"
+    challenges.mkdir(parents=True)
+    (challenges / token).write_text(f"{token}.thumbprint")
+    ports = SimpleNamespace(app=free_port(), http=free_port(), https=free_port())
+    conf = nginx_conf(tmp_path, site_on_ports(tls, tmp_path, ports))
+    proxy = launch(["nginx", "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+                   tmp_path / "nginx.out")
+    host = {"Host": PUBLIC_HOST}
+    try:
+        wait_until(lambda: running(proxy, "nginx", tmp_path / "nginx.out") and listening(ports.http), "nginx")
+        answer = fetch(http.client.HTTPConnection("127.0.0.1", ports.http, timeout=10), "GET",
+                       f"/.well-known/acme-challenge/{token}", headers=host)
+        unknown = fetch(http.client.HTTPConnection("127.0.0.1", ports.http, timeout=10), "GET",
+                        "/.well-known/acme-challenge/other", headers=host)
+        page = fetch(http.client.HTTPConnection("127.0.0.1", ports.http, timeout=10), "GET", "/login", headers=host)
+    finally:
+        stop_process(proxy)
+    assert answer.status == 200 and answer.text == f"{token}.thumbprint"
+    assert unknown.status == 404  # never handed to the app
+    assert page.status == 301 and page.getheader("Location") == f"https://{PUBLIC_HOST}/login"
