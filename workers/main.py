@@ -9,7 +9,7 @@ from rq import Queue, SimpleWorker
 from screener import jobs
 from screener.checkpoints import CHECKPOINT_PERIOD_SECONDS
 from screener.config import configure_logging, load_settings
-from screener.imports import IMPORT_QUEUE
+from screener.imports import IMPORT_QUEUE, resume_abandoned
 from screener.services import ALERT_QUEUE, RECORDING_QUEUE, Services
 from screener.store.connection import connect
 from screener.voice.reconcile import RECONCILE_PERIOD_SECONDS
@@ -29,7 +29,11 @@ def run_worker(burst: bool = False, queue_names: tuple[str, ...] = ALL_QUEUES) -
     settings = load_settings()
     configure_logging(settings)
     connection = connect(settings, for_worker=True)
-    context.bind(Services.build(settings, client=connection))
+    svc = Services.build(settings, client=connection)
+    context.bind(svc)
+    if IMPORT_QUEUE in queue_names:
+        # An import a killed worker was committing or discarding is carried on (its lease shows it died).
+        resume_abandoned(svc, Queue(IMPORT_QUEUE, connection=connection))
     # Alerts first: a person waits for them; recordings and imports can wait a little.
     queues = [Queue(name, connection=connection) for name in queue_names]
     # Each run of the reconciliation job schedules the next; a lasting worker (re)starts the chain. The

@@ -152,6 +152,15 @@ class Keys:
     def list_import(self, import_id: str) -> str:
         return f"{self.prefix}import:{import_id}"
 
+    def list_import_lease(self, import_id: str) -> str:
+        return f"{self.prefix}import:{import_id}:lease"
+
+    def list_import_audited(self, import_id: str, what: str) -> str:
+        return f"{self.prefix}import:{import_id}:audited:{what}"
+
+    def list_imports_applying(self) -> str:
+        return f"{self.prefix}imports:applying"
+
     def memory_alert(self) -> str:
         return f"{self.prefix}memory-alert"
 
