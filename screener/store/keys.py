@@ -99,6 +99,9 @@ class Keys:
     def recordings(self) -> str:
         return f"{self.prefix}recs"
 
+    def recordings_waiting(self) -> str:
+        return f"{self.prefix}recs:waiting"  # reported by Twilio, its copy not yet deleted
+
     def call_recordings(self, call_sid: str) -> str:
         return f"{self.prefix}call:{call_sid}:recs"
 
