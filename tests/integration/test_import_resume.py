@@ -58,6 +58,7 @@ def killed_mid_commit(as_role, svc, run_worker):  # noqa: F811 (as_role is the i
         worker.wait(timeout=30)
     item = svc.imports.get(import_id)
     assert item.status == "committing" and 0 < item.applied < ROWS, "the kill did not land mid-commit"
+    print(f"\nkilled at {item.applied} of {ROWS} rows ({item.progress}%), {item.added} entries added")
     yield curator, status_url, import_id
 
 
@@ -76,8 +77,10 @@ def test_the_page_says_no_worker_is_applying_a_killed_import(killed_mid_commit, 
 
 def test_a_new_worker_carries_a_killed_commit_on_to_the_end(killed_mid_commit, svc):
     curator, status_url, import_id = killed_mid_commit
+    started = time.monotonic()
     worker = _worker("--burst")
     assert worker.wait(timeout=300) == 0, worker.stderr.read().decode()[-2000:]
+    print(f"carried on to the end by a new worker in {time.monotonic() - started:.1f} s")
     assert svc.blocklist.count() == ROWS
     assert svc.blocklist.get(EARLIER[1]).meta.reason == "known"  # listed before: left as it was
     assert _imports_audited(svc, "blocklist.import") == 1
