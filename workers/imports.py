@@ -38,6 +38,10 @@ def parse_import(import_id: str) -> str:
 def commit_import(import_id: str, committed_by: str = "") -> str:
     """Land the valid rows of an upload that `committed_by` has reviewed (jobs queued by an earlier version
     name nobody: the uploader then); the same as apply_import."""
+    store = services().imports
+    item = store.get(import_id)
+    if item is not None and committed_by and not item.committed_by:  # queued by a version that kept it here
+        store.record(item, committed_by=committed_by)
     return apply_import(import_id)
 
 
