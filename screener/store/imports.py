@@ -160,36 +160,42 @@ class ListImports:
     def update(self, item: ListImport, **changes: object) -> ListImport:
         changed = replace(item, **changes)
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.list_import(item.id), json.dumps(asdict(changed)), ex=KEEP_SECONDS)
-            if changed.applying:
-                pipe.sadd(self.keys.list_imports_applying(), item.id)
-            else:
-                pipe.srem(self.keys.list_imports_applying(), item.id)
+            self._stage(pipe, changed)
             pipe.execute()
         return changed
 
-    def record(self, item: ListImport, **changes: object) -> ListImport | None:
-        """Write how far an import got, unless its status changed meanwhile (a Discard while committing):
-        then None, and the caller reads the new status with get()."""
-        key = self.keys.list_import(item.id)
+    def _stage(self, pipe: redis.client.Pipeline, changed: ListImport) -> None:
+        """Queue the write of an import's state, and keep the set of imports being applied in step."""
+        pipe.set(self.keys.list_import(changed.id), json.dumps(asdict(changed)), ex=KEEP_SECONDS)
+        if changed.applying:
+            pipe.sadd(self.keys.list_imports_applying(), changed.id)
+        else:
+            pipe.srem(self.keys.list_imports_applying(), changed.id)
+
+    def _change_if(self, import_id: str, allowed: set[str], retry: bool, **changes: object) -> ListImport | None:
+        """Change an import whose status is one of `allowed` (atomically); None when it is not (or, without
+        `retry`, when another write raced this one)."""
+        key = self.keys.list_import(import_id)
         with self.client.pipeline(transaction=True) as pipe:
             while True:
                 try:
                     pipe.watch(key)
                     raw = pipe.get(key)
-                    if raw is None or _load(raw).status != item.status:
+                    if raw is None or _load(raw).status not in allowed:
                         return None
                     changed = replace(_load(raw), **changes)
                     pipe.multi()
-                    pipe.set(key, json.dumps(asdict(changed)), ex=KEEP_SECONDS)
-                    if changed.applying:
-                        pipe.sadd(self.keys.list_imports_applying(), item.id)
-                    else:
-                        pipe.srem(self.keys.list_imports_applying(), item.id)
+                    self._stage(pipe, changed)
                     pipe.execute()
                     return changed
                 except redis.WatchError:
-                    continue
+                    if not retry:
+                        return None
+
+    def record(self, item: ListImport, **changes: object) -> ListImport | None:
+        """Write how far an import got, unless its status changed meanwhile (a Discard while committing):
+        then None, and the caller reads the new status with get()."""
+        return self._change_if(item.id, {item.status}, True, **changes)
 
     def applying(self) -> list[ListImport]:
         """Every import being committed or discarded (their job may have died with its worker)."""
@@ -239,26 +245,8 @@ class ListImports:
 
     def claim(self, item: ListImport, expected: str | set[str], status: str, **changes: object) -> ListImport | None:
         """Move from one status (or any of a set) to the next once (a double-clicked Commit commits once)."""
-        key = self.keys.list_import(item.id)
         allowed = {expected} if isinstance(expected, str) else expected
-        with self.client.pipeline(transaction=True) as pipe:
-            try:
-                pipe.watch(key)
-                raw = pipe.get(key)
-                current = _load(raw) if raw else None
-                if current is None or current.status not in allowed:
-                    return None
-                changed = replace(current, status=status, progress=0, **changes)
-                pipe.multi()
-                pipe.set(key, json.dumps(asdict(changed)), ex=KEEP_SECONDS)
-                if changed.applying:
-                    pipe.sadd(self.keys.list_imports_applying(), item.id)
-                else:
-                    pipe.srem(self.keys.list_imports_applying(), item.id)
-                pipe.execute()
-                return changed
-            except redis.WatchError:
-                return None
+        return self._change_if(item.id, allowed, False, status=status, progress=0, **changes)
 
     def drop_file(self, import_id: str) -> None:
         self._path(import_id).unlink(missing_ok=True)
