@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from screener import memory, metrics
+from screener.queue_metrics import QueueCollector
 from screener.services import services
 from screener.store.connection import UNREACHABLE
 
@@ -35,5 +36,6 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics_page() -> Response:
-    body, content_type = metrics.exposition()
+    svc = services()
+    body, content_type = metrics.exposition(QueueCollector(svc.client, svc.recordings))
     return Response(body, content_type=content_type)

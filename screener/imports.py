@@ -3,12 +3,11 @@ large ones as RQ jobs (enqueued by import path, so the web process never imports
 from __future__ import annotations
 
 import io
-import time
 from typing import TYPE_CHECKING
 
 from rq import Queue
 
-from screener import lists
+from screener import import_apply
 from screener.listfile import read_rows
 from screener.store.blocklist import Blocklist
 from screener.store.imports import ListImport, ListImports
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 IMPORT_QUEUE = "imports"
 PARSE_JOB = "workers.imports.parse_import"
 COMMIT_JOB = "workers.imports.commit_import"
+APPLY_JOB = "workers.imports.apply_import"  # carries on committing or discarding, whichever was asked last
 REINDEX_JOB = "workers.imports.rebuild_blocklist_index"
 JOB_TIMEOUT = 30 * 60
 PREVIEW_REJECTED = 500
@@ -58,23 +58,24 @@ def parse(imports: ListImports, blocklist: Blocklist, item: ListImport) -> ListI
     )
 
 
-def commit(svc: Services, item: ListImport, by: str) -> ListImport:
-    """Add every valid row (already-listed ones are left as they are) as `by`, who the audit log names with
-    the uploader; the import's progress is kept up to date for the page."""
-    imports = svc.imports
-    data = imports.file(item.id)
-    if data is None:
-        return imports.update(item, status="failed", error="the uploaded file expired; upload it again")
-    parsed = read_rows(io.StringIO(decode(data), newline=""), item.region or None)
+def commit(svc: Services, item: ListImport, by: str = "") -> ListImport:
+    """Add every valid row of an import claimed for committing (already-listed ones are left as they are),
+    or carry on where a killed run stopped; the import's progress is kept up to date for the page."""
+    return import_apply.apply(svc, item.id) or item
 
-    def progress(done: int, added: int) -> None:
-        nonlocal item
-        item = imports.update(item, progress=min(99, done * 100 // max(parsed.valid, 1)), added=added)
 
-    added = lists.import_rows(svc, by, parsed, filename=item.filename, sha256=item.sha256, source=item.source,
-                              uploaded_by=item.owner, progress=progress)
-    imports.drop_file(item.id)
-    return imports.update(item, status="committed", progress=100, added=added, committed_at=int(time.time()))
+def alive(svc: Services, import_id: str) -> bool:
+    """Whether a live process is committing or discarding the import now."""
+    return import_apply.alive(svc, import_id)
+
+
+def resume_abandoned(svc: Services, queue: Queue) -> list[str]:
+    """Queue again every import left committing or discarding by a process that died (its lease ran out);
+    the ids. Run when a worker starts and by each reconciliation."""
+    stuck = [item.id for item in svc.imports.applying() if not import_apply.alive(svc, item.id)]
+    for import_id in stuck:
+        enqueue(queue, APPLY_JOB, import_id)
+    return stuck
 
 
 def enqueue(queue: Queue, job: str, *args: str) -> str:

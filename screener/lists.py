@@ -332,20 +332,30 @@ def check_commit(svc: Services, who: str, uploaded_by: str, filename: str) -> No
         raise OwnImport(filename)
 
 
+def import_groups(parsed: ParsedFile, who: str, owner: str, filename: str, source: str,
+                  stamp: int) -> tuple[list[tuple[EntryMeta, list[str]]], int]:
+    """The entries of a parsed file to add, with the metadata each group shares, in file order; and how many
+    rows were left out as too wide a prefix for one person."""
+    added_by = owner if owner == who else f"{owner}, confirmed by {who}"
+    groups, wide = [], 0
+    for (reason, category), listed in parsed.groups.items():
+        # read_rows() rejects wide prefixes already; a file parsed by anything else still cannot land one.
+        entries = [e for e in listed if not needs_second_admin(e)]
+        wide += len(listed) - len(entries)
+        groups.append((EntryMeta(category=category, reason=reason, source=source or f"import:{filename}",
+                                 added_by=added_by, added_at=stamp), entries))
+    return groups, wide
+
+
 def import_rows(svc: Services, who: str, parsed: ParsedFile, *, filename: str, sha256: str, source: str = "",
                 uploaded_by: str = "", clock: Clock = time.time,
                 progress: Callable[[int, int], None] | None = None) -> int:
     """Add every valid row of a parsed file (listed entries stay as they are); return how many were new.
     `progress(done, added)` is called after each chunk, for a page that shows how far it got."""
     owner = uploaded_by or who
-    added_by = owner if owner == who else f"{owner}, confirmed by {who}"
-    stamp, added, done, wide = int(clock()), 0, 0, 0
-    for (reason, category), listed in parsed.groups.items():
-        # read_rows() rejects wide prefixes already; a file parsed by anything else still cannot land one.
-        entries = [e for e in listed if not needs_second_admin(e)]
-        wide += len(listed) - len(entries)
-        meta = EntryMeta(category=category, reason=reason, source=source or f"import:{filename}",
-                         added_by=added_by, added_at=stamp)
+    added, done = 0, 0
+    groups, wide = import_groups(parsed, who, owner, filename, source, int(clock()))
+    for meta, entries in groups:
         for start in range(0, len(entries), IMPORT_CHUNK):
             chunk = entries[start:start + IMPORT_CHUNK]
             added += svc.blocklist.add_many(chunk, meta)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest, multiprocess
+from prometheus_client.registry import Collector
 
 CALLS = Counter("screener_calls_total", "Calls decided, by action and rule", ["action", "rule"])
 SIGNATURE_FAILURES = Counter("screener_signature_failures_total", "Webhook requests refused for a bad or missing signature")
@@ -29,12 +30,16 @@ LOCAL_LISTS_SYNCED = Gauge("screener_local_lists_synced_timestamp_seconds",
 CALLBACKS = Counter("screener_callbacks_total", "Status callbacks, by whether they were new or repeats", ["result"])
 
 
-def exposition() -> tuple[bytes, str]:
-    """The metrics page; aggregates gunicorn workers when PROMETHEUS_MULTIPROC_DIR is set."""
+def exposition(*read_now: Collector) -> tuple[bytes, str]:
+    """The metrics page; aggregates gunicorn workers when PROMETHEUS_MULTIPROC_DIR is set. `read_now`:
+    collectors whose figures are read at this scrape (from Redis), the same whichever process serves it."""
+    current = CollectorRegistry()
+    for collector in read_now:
+        current.register(collector)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(registry) + generate_latest(current), CONTENT_TYPE_LATEST
     from prometheus_client import REGISTRY
 
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY) + generate_latest(current), CONTENT_TYPE_LATEST

@@ -37,17 +37,30 @@ def parse_import(import_id: str) -> str:
 
 def commit_import(import_id: str, committed_by: str = "") -> str:
     """Land the valid rows of an upload that `committed_by` has reviewed (jobs queued by an earlier version
-    name nobody: the uploader then)."""
+    name nobody: the uploader then); the same as apply_import."""
+    store = services().imports
+    item = store.get(import_id)
+    if item is not None and committed_by and not item.committed_by:  # queued by a version that kept it here
+        store.record(item, committed_by=committed_by)
+    return apply_import(import_id)
+
+
+def apply_import(import_id: str) -> str:
+    """Carry on committing or discarding an import from where it got (a killed worker's run included); when
+    another live worker holds it, leave it to that one."""
     svc = services()
     store = svc.imports
     item = store.get(import_id)
-    if item is None or item.status != "committing":
-        log.warning("import_not_committable id=%s", import_id)
+    if item is None or not item.applying:
+        log.warning("import_not_applicable id=%s", import_id)
         return "skipped"
     try:
-        item = imports.commit(svc, item, committed_by or item.owner)
+        item = imports.commit(svc, item)
     except Exception as exc:
-        store.update(item, status="failed", error=f"commit stopped: {type(exc).__name__}; rows added so far stay")
+        # The page must stop showing "working": record the failure (Commit carries on from where it
+        # stopped, Discard takes off what it added), then let RQ keep the traceback.
+        store.update(store.get(import_id) or item, status="failed",
+                     error=f"stopped: {type(exc).__name__}; press Commit to carry on or Discard to take off what it added")
         raise
-    log.info("import_committed id=%s added=%d", item.id, item.added)
+    log.info("import_applied id=%s status=%s added=%d removed=%d", item.id, item.status, item.added, item.removed)
     return item.status

@@ -9,7 +9,9 @@ from collections import Counter
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from screener import jobs
+from rq import Queue
+
+from screener import imports, jobs
 from screener.model import CallRecord
 from screener.services import Services
 from screener.twilio_rest import twilio_client
@@ -35,6 +37,10 @@ def reconcile_calls(now: int | None = None) -> dict[str, int]:
     try:
         for sid in svc.calls.unsettled(at - SETTLE_SECONDS):
             done[_reconcile(svc, sid, at)] += 1
+        # Imports whose worker died mid-commit (another host's lease runs out in LEASE_SECONDS).
+        resumed = imports.resume_abandoned(svc, Queue(imports.IMPORT_QUEUE, connection=svc.client))
+        if resumed:
+            done["import_resumed"] += len(resumed)
     finally:
         jobs.schedule_reconcile(svc.alerts, int(time.time()), RECONCILE_PERIOD_SECONDS)
     log.info("reconciled %s", " ".join(f"{what}={n}" for what, n in sorted(done.items())) or "nothing")

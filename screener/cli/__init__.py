@@ -2,7 +2,8 @@
 
 serve and worker: run.py; line: lines.py; blocklist and allowlist: lists.py; user: users.py; curators and
 alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py;
-secret rewrap: secret.py; backup and restore: backup.py; reports and the API's tokens: reports.py, api.py; demo and call:
+secret rewrap: secret.py; backup and restore: backup.py; reports and the API's tokens: reports.py, api.py;
+failed jobs: jobs.py; demo and call:
 dev.py; twilio configure and check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
 is context.py.
 
@@ -29,6 +30,7 @@ COMMANDS = {
     "report": ("reports", "report"), "reports": ("reports", "reports"),
     "neverblock": ("reports", "neverblock"), "api": ("api", "api"),
     "backup": ("backup", "backup"), "restore": ("backup", "restore"),
+    "jobs": ("jobs", "jobs"),
 }
 
 

@@ -29,9 +29,13 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Drain the queues and exit.")
 @click.option("--queue", "queues", multiple=True, type=click.Choice(["alerts", "recordings", "imports"]),
               help="Only these queues (repeatable; default all, alerts first). E.g. a worker for alerts alone.")
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
+@click.option("--alert-processes", default=5, show_default=True, type=click.IntRange(1, 32),
+              help="Processes sending alerts at once (this one included): while Twilio is slow, as many alerts "
+                   "wait on it side by side.")
+def worker(burst: bool, queues: tuple[str, ...], alert_processes: int) -> None:
     """Run an RQ worker: alerts, recording archiving, big imports."""
     from workers.main import ALL_QUEUES, run_worker
 
     require_redis(settings())
-    run_worker(burst=burst, queue_names=tuple(q for q in ALL_QUEUES if q in queues) if queues else ALL_QUEUES)
+    run_worker(burst=burst, queue_names=tuple(q for q in ALL_QUEUES if q in queues) if queues else ALL_QUEUES,
+               alert_processes=alert_processes)

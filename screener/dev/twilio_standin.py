@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +78,10 @@ class TwilioStandIn:
     # a call's fields (status, duration) by CallSid, and the RecordingSids Twilio holds for a call.
     call_states: dict[str, dict[str, str]] = field(default_factory=dict)
     recordings_of_call: dict[str, list[str]] = field(default_factory=dict)
+    # Faults: Twilio stalling (every request answered `stall_seconds` late) or failing (every request that
+    # Twilio would accept answered 500). Requests are still checked against the API description first.
+    stall_seconds: float = 0.0
+    failing: bool = False
 
     def reset(self) -> None:
         """Forget everything received and every failure asked for (between tests)."""
@@ -87,6 +92,7 @@ class TwilioStandIn:
                               self.number_updates, self.violations):
                 collected.clear()
             self.fail_next = self.fail_media_next = self.fail_calls_next = 0
+            self.stall_seconds, self.failing = 0.0, False
 
     def add_number(self, phone_number: str, **fields: str) -> str:
         """Put a number on the account, as bought in the Console with nothing configured; returns its SID."""
@@ -145,7 +151,17 @@ def _handler(state: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _admit(self, method: str) -> bool:
             """Read the body and check the request against Twilio's API description; answer 400 (and keep
-            the violation) when Twilio would refuse it."""
+            the violation) when Twilio would refuse it; then stall or fail as the test asked."""
+            if not self._valid(method):
+                return False
+            if state.stall_seconds:
+                time.sleep(state.stall_seconds)
+            if state.failing:
+                self._error(500, 20500, "Internal Server Error")
+                return False
+            return True
+
+        def _valid(self, method: str) -> bool:
             self.body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
             contract = twilio_contract.load()
             if contract is None or _MEDIA.match(self.path.partition("?")[0]):

@@ -28,6 +28,19 @@ class AuditLog:
             self.after_append(count)
         return digest
 
+    def append_once(self, marker: str, actor: str, action: str, target: str, before: Any = None,
+                    after: Any = None, keep_seconds: int = 0) -> str | None:
+        """Append one entry unless the key `marker` exists, and set it in the same transaction: a job run
+        again after it was killed records its one entry once. Returns the hash, None if it was there."""
+        digest, count = self.chain.append_counted(
+            {"actor": actor, "action": action, "target": target, "before": before, "after": after},
+            once=marker, once_ttl=keep_seconds)
+        if not digest:
+            return None
+        if self.after_append is not None:
+            self.after_append(count)
+        return digest
+
     def entries(self, start: int = 0, end: int = -1) -> list[dict[str, Any]]:
         return self.chain.entries(start, end)
 

@@ -113,6 +113,7 @@ class Blocklist:
         self._intern = scripts.register(client, "blocklist_intern_meta")
         self._add = scripts.register(client, "blocklist_add")
         self._remove = scripts.register(client, "blocklist_remove")
+        self._remove_added = scripts.register(client, "blocklist_remove_added")
         self._retag = scripts.register(client, "blocklist_retag")
         self._tally = scripts.register(client, "blocklist_tally")
         self._scan = scripts.register(client, "blocklist_scan")
@@ -146,6 +147,22 @@ class Blocklist:
         return int(self._add(keys=[k.blocklist_count(), k.blocklist_meta_counts(), k.blocklist_changes(),
                                    k.blocklist_prefixes(), *(key for key, _ in locations)],
                              args=[meta_id, CHANGES_KEPT, *(field for _, field in locations)]))
+
+    def known_meta(self, meta: EntryMeta) -> bool:
+        """Whether a metadata record with exactly this text exists already."""
+        return bool(self.client.hexists(self.keys.blocklist_meta_index(), meta.to_json()))
+
+    def meta_count(self, meta_id: str) -> int:
+        """How many entries carry the metadata record `meta_id`."""
+        return int(self.client.hget(self.keys.blocklist_meta_counts(), meta_id) or 0)
+
+    def remove_added(self, entries: list[str], meta_id: str) -> int:
+        """Take off those of `entries` that still carry `meta_id` (what one import added); how many."""
+        locations = [self._location(entry) for entry in entries]
+        k = self.keys
+        return int(self._remove_added(keys=[k.blocklist_count(), k.blocklist_meta_counts(),
+                                            *(key for key, _ in locations)],
+                                      args=[meta_id, *(field for _, field in locations)])) if entries else 0
 
     def _location(self, entry: str) -> tuple[str, str]:
         digits = _digits(entry)

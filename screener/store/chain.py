@@ -43,20 +43,27 @@ class HashChain:
         """Append one entry; returns its hash."""
         return self.append_counted(body)[0]
 
-    def append_counted(self, body: dict[str, Any]) -> tuple[str, int]:
+    def append_counted(self, body: dict[str, Any], once: str | None = None,
+                       once_ttl: int = 0) -> tuple[str, int]:
         """Append one entry (an `at` time and the `prev` link are added); returns its hash and the number
-        of entries now in the chain. Concurrent writers are serialised by an optimistic WATCH on the head."""
+        of entries now in the chain. Concurrent writers are serialised by an optimistic WATCH on the head.
+        With `once` (a key): only if that key does not exist, which the same transaction then sets (for
+        `once_ttl` seconds if given), so a job run again after a crash appends once; ("", 0) if it existed."""
         with self.client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    pipe.watch(self.head_key)
+                    pipe.watch(self.head_key, *([once] if once else []))
+                    if once and pipe.exists(once):
+                        return "", 0
                     prev = (pipe.get(self.head_key) or GENESIS.encode()).decode()
                     full = {"at": time.time(), **body, "prev": prev}
                     digest = entry_hash(prev, full)
                     pipe.multi()
                     pipe.rpush(self.log_key, json.dumps({**full, "hash": digest}, sort_keys=True, ensure_ascii=False))
                     pipe.set(self.head_key, digest)
-                    count, _ = pipe.execute()
+                    if once:
+                        pipe.set(once, digest, ex=once_ttl or None)
+                    count = pipe.execute()[0]
                     return digest, int(count)
                 except redis.WatchError:
                     continue

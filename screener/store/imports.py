@@ -39,7 +39,7 @@ class ListImport:
     region: str
     source: str
     created_at: int
-    status: str = "uploaded"  # uploaded, parsing, parsed, committing, committed, failed
+    status: str = "uploaded"  # uploaded, parsing, parsed, committing, committed, discarding, discarded, failed
     progress: int = 0  # percent of the current step
     rows: int = 0
     valid: int = 0
@@ -50,14 +50,29 @@ class ListImport:
     added: int = 0
     error: str = ""
     committed_at: int = 0
+    committed_by: str = ""
+    # What a commit has applied, so that a worker taking over after a crash carries on or rolls it back:
+    stamp: int = 0  # the entries' added_at, fixed when the commit starts
+    metas: list[str] = field(default_factory=list)  # the metadata ids of its entries (one per group)
+    applied: int = 0  # valid rows gone through, in file order; the next run starts there
+    removed: int = 0  # entries a discard has taken off the list again
 
     @property
     def done(self) -> bool:
-        return self.status in {"committed", "failed"}
+        return self.status in {"committed", "discarded", "failed"}
 
     @property
     def working(self) -> bool:
-        return self.status in {"uploaded", "parsing", "committing"}
+        return self.status in {"uploaded", "parsing", "committing", "discarding"}
+
+    @property
+    def applying(self) -> bool:
+        """Committing or discarding: a job is (or should be) changing the list for it."""
+        return self.status in {"committing", "discarding"}
+
+
+def _load(raw: bytes) -> ListImport:
+    return ListImport(**json.loads(raw))
 
 
 class ListImports:
@@ -127,7 +142,7 @@ class ListImports:
         if not import_id.isalnum() or len(import_id) > 32:
             return None
         raw = self.client.get(self.keys.list_import(import_id))
-        return ListImport(**json.loads(raw)) if raw else None
+        return _load(raw) if raw else None
 
     def file(self, import_id: str) -> bytes | None:
         """The uploaded bytes, None when discarded, committed or expired."""
@@ -144,26 +159,94 @@ class ListImports:
 
     def update(self, item: ListImport, **changes: object) -> ListImport:
         changed = replace(item, **changes)
-        self.client.set(self.keys.list_import(item.id), json.dumps(asdict(changed)), ex=KEEP_SECONDS)
+        with self.client.pipeline(transaction=True) as pipe:
+            self._stage(pipe, changed)
+            pipe.execute()
         return changed
 
-    def claim(self, item: ListImport, expected: str, status: str) -> ListImport | None:
-        """Move from one status to the next once (a double-clicked Commit commits once)."""
-        key = self.keys.list_import(item.id)
+    def _stage(self, pipe: redis.client.Pipeline, changed: ListImport) -> None:
+        """Queue the write of an import's state, and keep the set of imports being applied in step."""
+        pipe.set(self.keys.list_import(changed.id), json.dumps(asdict(changed)), ex=KEEP_SECONDS)
+        if changed.applying:
+            pipe.sadd(self.keys.list_imports_applying(), changed.id)
+        else:
+            pipe.srem(self.keys.list_imports_applying(), changed.id)
+
+    def _change_if(self, import_id: str, allowed: set[str], retry: bool, **changes: object) -> ListImport | None:
+        """Change an import whose status is one of `allowed` (atomically); None when it is not (or, without
+        `retry`, when another write raced this one)."""
+        key = self.keys.list_import(import_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None or _load(raw).status not in allowed:
+                        return None
+                    changed = replace(_load(raw), **changes)
+                    pipe.multi()
+                    self._stage(pipe, changed)
+                    pipe.execute()
+                    return changed
+                except redis.WatchError:
+                    if not retry:
+                        return None
+
+    def record(self, item: ListImport, **changes: object) -> ListImport | None:
+        """Write how far an import got, unless its status changed meanwhile (a Discard while committing):
+        then None, and the caller reads the new status with get()."""
+        return self._change_if(item.id, {item.status}, True, **changes)
+
+    def applying(self) -> list[ListImport]:
+        """Every import being committed or discarded (their job may have died with its worker)."""
+        ids = sorted(m.decode() for m in self.client.smembers(self.keys.list_imports_applying()))
+        found = [self.get(i) for i in ids]
+        gone = [i for i, item in zip(ids, found) if item is None or not item.applying]
+        if gone:
+            self.client.srem(self.keys.list_imports_applying(), *gone)
+        return [item for item in found if item is not None and item.applying]
+
+    def take_lease(self, import_id: str, holder: str, seconds: int) -> bool:
+        """Become the one process applying an import for `seconds` (renew with renew_lease); False when
+        another holds it."""
+        return bool(self.client.set(self.keys.list_import_lease(import_id), holder, nx=True, ex=seconds))
+
+    def renew_lease(self, import_id: str, holder: str, seconds: int) -> bool:
+        """Keep the lease for `seconds` more; False when it expired and another took it."""
+        key = self.keys.list_import_lease(import_id)
         with self.client.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)
-                raw = pipe.get(key)
-                current = ListImport(**json.loads(raw)) if raw else None
-                if current is None or current.status != expected:
-                    return None
-                changed = replace(current, status=status, progress=0)
+                if (pipe.get(key) or b"").decode() != holder:
+                    return False
                 pipe.multi()
-                pipe.set(key, json.dumps(asdict(changed)), ex=KEEP_SECONDS)
+                pipe.set(key, holder, ex=seconds)
                 pipe.execute()
-                return changed
+                return True
             except redis.WatchError:
-                return None
+                return False
+
+    def release_lease(self, import_id: str, holder: str) -> None:
+        self.break_lease(import_id, holder)
+
+    def lease_holder(self, import_id: str) -> str | None:
+        """Who holds the import's lease (None: nobody, or it ran out)."""
+        raw = self.client.get(self.keys.list_import_lease(import_id))
+        return raw.decode() if raw else None
+
+    def break_lease(self, import_id: str, holder: str) -> None:
+        """Drop the lease of a holder known to be dead (and only if that one still holds it)."""
+        if self.renew_lease(import_id, holder, 1):
+            self.client.delete(self.keys.list_import_lease(import_id))
+
+    def audit_marker(self, import_id: str, what: str) -> str:
+        """The key set with the import's one audit entry of `what` (commit, discard)."""
+        return self.keys.list_import_audited(import_id, what)
+
+    def claim(self, item: ListImport, expected: str | set[str], status: str, **changes: object) -> ListImport | None:
+        """Move from one status (or any of a set) to the next once (a double-clicked Commit commits once)."""
+        allowed = {expected} if isinstance(expected, str) else expected
+        return self._change_if(item.id, allowed, False, status=status, progress=0, **changes)
 
     def drop_file(self, import_id: str) -> None:
         self._path(import_id).unlink(missing_ok=True)

@@ -115,6 +115,9 @@ class Keys:
     def recordings(self) -> str:
         return f"{self.prefix}recs"
 
+    def recordings_waiting(self) -> str:
+        return f"{self.prefix}recs:waiting"  # reported by Twilio, its copy not yet deleted
+
     def call_recordings(self, call_sid: str) -> str:
         return f"{self.prefix}call:{call_sid}:recs"
 
@@ -167,6 +170,15 @@ class Keys:
 
     def list_import(self, import_id: str) -> str:
         return f"{self.prefix}import:{import_id}"
+
+    def list_import_lease(self, import_id: str) -> str:
+        return f"{self.prefix}import:{import_id}:lease"
+
+    def list_import_audited(self, import_id: str, what: str) -> str:
+        return f"{self.prefix}import:{import_id}:audited:{what}"
+
+    def list_imports_applying(self) -> str:
+        return f"{self.prefix}imports:applying"
 
     def memory_alert(self) -> str:
         return f"{self.prefix}memory-alert"

@@ -31,8 +31,14 @@ class Recordings:
                                 "notified_at": int(time.time())})
         pipe.zadd(self.keys.recordings(), {recording_sid: time.time()})
         pipe.sadd(self.keys.call_recordings(call_sid), recording_sid)
+        pipe.sadd(self.keys.recordings_waiting(), recording_sid)
         pipe.execute()
         return True
+
+    def waiting(self) -> int:
+        """Recordings Twilio still holds a copy of: not yet archived (recordings reported before this count
+        was kept are not in it)."""
+        return int(self.client.scard(self.keys.recordings_waiting()))
 
     def get(self, recording_sid: str) -> dict[str, str] | None:
         raw = self.client.hgetall(self.keys.recording(recording_sid))
@@ -50,8 +56,10 @@ class Recordings:
 
     def mark_archived(self, recording_sid: str) -> None:
         """Twilio's copy was deleted: ours is the only one."""
-        self.client.hset(self.keys.recording(recording_sid), mapping={"state": ARCHIVED,
-                                                                      "deleted_remote_at": int(time.time())})
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(self.keys.recording(recording_sid), mapping={"state": ARCHIVED, "deleted_remote_at": int(time.time())})
+        pipe.srem(self.keys.recordings_waiting(), recording_sid)
+        pipe.execute()
 
     def note_failure(self, recording_sid: str, error: str) -> None:
         self.client.hset(self.keys.recording(recording_sid), mapping={"last_error": error[:300],

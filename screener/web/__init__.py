@@ -88,7 +88,8 @@ def navigation() -> dict[str, object]:
     
     section = request.blueprint or ""
     if section == "admin":
-        section = "users" if (request.endpoint or "").startswith("admin.user") else "lines"
+        section = "users" if (request.endpoint or "").startswith("admin.user") else \
+            "jobs" if (request.endpoint or "").startswith("admin.failed_job") else "lines"
     user = g.get("user")
     return {
         "nav_section": section,

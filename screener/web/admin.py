@@ -1,4 +1,4 @@
-"""Admin pages: accounts, and lines with their allowlists (allowlists are curated by curators)."""
+"""Admin pages: accounts, lines with their allowlists (allowlists are curated by curators), failed jobs."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from screener import accounts, changes, lists, twilio_numbers
+from screener import accounts, changes, failed_jobs, lists, twilio_numbers
 from screener.lines import FieldError, InvalidLine, LineExists, LineInput, LinePending
 from screener.lines import build as build_line
 from screener.lines import save_or_propose as save_or_propose_line
@@ -350,3 +350,38 @@ def allowlist_remove(digits: str) -> Response:
     else:
         flash(_("%(number)s is no longer trusted on this line.", number=caller), "info")
     return redirect(url_for("admin.allowlist", digits=digits))
+
+
+# --- failed jobs ----------------------------------------------------------------------------------
+
+
+@bp.get("/jobs")
+@requires(Role.ADMIN)
+def failed_jobs_page() -> str:
+    return render_template("failed_jobs.html", jobs=failed_jobs.failed(services().client), confirm=ConfirmForm())
+
+
+@bp.post("/jobs/<job_id>/retry")
+@requires(Role.ADMIN)
+def failed_job_retry(job_id: str) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        queue = failed_jobs.retry(services().client, job_id)
+    except failed_jobs.UnknownFailedJob:
+        abort(404)
+    audit("jobs.retry", job_id)
+    flash(_("The job is back on the %(queue)s queue.", queue=queue), "info")
+    return redirect(url_for("admin.failed_jobs_page"))
+
+
+@bp.post("/jobs/retry-all")
+@requires(Role.ADMIN)
+def failed_jobs_retry_all() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    done = failed_jobs.retry_all(services().client)
+    if done:
+        audit("jobs.retry", ",".join(done))
+    flash(_("%(n)d jobs are back on their queues.", n=len(done)), "info")
+    return redirect(url_for("admin.failed_jobs_page"))

@@ -357,7 +357,8 @@ def _own_import(import_id: str) -> ListImport:
 @requires(Role.CURATOR)
 def import_status(import_id: str) -> str:
     item = _own_import(import_id)
-    return render_template("import_status.html", item=item, confirm=ConfirmForm())
+    return render_template("import_status.html", item=item, confirm=ConfirmForm(),
+                           alive=imports.alive(services(), item.id))
 
 
 @bp.post("/import/<import_id>/commit")
@@ -375,16 +376,31 @@ def import_commit(import_id: str) -> Response:
     except memory.RedisMemoryHigh as exc:
         flash(_memory_refusal(exc), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
-    claimed = services().imports.claim(item, "parsed", "committing")
+    store = services().imports
+    # A failed or stalled commit carries on from where it stopped (rows already added are not added twice).
+    if item.status == "parsed":
+        claimed = store.claim(item, "parsed", "committing", committed_by=actor())
+    elif item.status == "failed" and item.committed_by:
+        claimed = store.claim(item, "failed", "committing", error="")
+    elif item.status == "committing" and not imports.alive(services(), item.id):
+        claimed = item  # its worker died: carry it on now
+    else:
+        claimed = None
     if claimed is None:
         flash(_("This import was committed already or is not ready."), "error")
         return redirect(url_for("lists.import_status", import_id=import_id))
-    if claimed.size <= current_app_sync_limit():
-        done = imports.commit(services(), claimed, actor())
-        flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
-    else:
-        imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id, actor())
+    _apply(claimed)
     return redirect(url_for("lists.import_status", import_id=import_id))
+
+
+def _apply(item: ListImport) -> None:
+    """Commit or discard a small import in the request, a large one in a worker."""
+    if item.size <= current_app_sync_limit():
+        done = imports.commit(services(), item)
+        if done.status == "committed":
+            flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
+    else:
+        imports.enqueue(_import_queue(), imports.APPLY_JOB, item.id)
 
 
 @bp.post("/import/<import_id>/discard")
@@ -392,7 +408,15 @@ def import_commit(import_id: str) -> Response:
 def import_discard(import_id: str) -> Response:
     item = _own_import(import_id)
     store = services().imports
-    if store.claim(item, "parsed", "failed"):
-        store.drop_file(item.id)
-        store.update(store.get(item.id), error="discarded")
-    return redirect(url_for("lists.import_form"))
+    if item.status == "parsed" or (item.status == "failed" and not item.committed_by):  # none of it is listed
+        if store.claim(item, {"parsed", "failed"}, "discarded", error=""):
+            store.drop_file(item.id)
+        return redirect(url_for("lists.import_form"))
+    # Some of it was added: take off those entries (only they; ones listed before stay), even while a
+    # worker is still committing it (that worker turns round) or after one died.
+    claimed = store.claim(item, {"committing", "failed"}, "discarding", removed=-1, error="")
+    if claimed is None and item.status == "discarding" and not imports.alive(services(), item.id):
+        claimed = item
+    if claimed is not None and not imports.alive(services(), item.id):
+        _apply(claimed)
+    return redirect(url_for("lists.import_status", import_id=import_id))

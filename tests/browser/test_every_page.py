@@ -106,7 +106,7 @@ def urls(world: dict, flask_app) -> dict[str, str]:
         "auth.login_totp": "/login/code", "reviews.index": "/reviews/", "admin.users": "/users",
         "admin.user_edit": "/users/curator-en", "reports.new": "/reports/",
         "reports.number": f"/reports/{world['reported'].lstrip('+')}", "reports.revert": "/reports/revert",
-        "reports.never_block_list": "/reports/never-block",
+        "reports.never_block_list": "/reports/never-block", "admin.failed_jobs_page": "/jobs",
     }
     missing = page_endpoints(flask_app) - set(known)
     assert not missing, f"pages with no sample URL in this test (add them): {sorted(missing)}"
