@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from screener import lists
-from screener.cli.context import actor, number_arg, services
+from screener.cli.context import actor, number_arg, number_problem, services
 from screener.numbers import InvalidNumber, parse_entry, prefix_plan
 from screener.store.pending import PendingChange
 
@@ -82,7 +82,7 @@ def _entry_arg(text: str, region: str | None) -> str:
     try:
         return parse_entry(text, region)
     except InvalidNumber as exc:
-        raise click.BadParameter(f"{text!r}: {exc}", param_hint="ENTRY") from None
+        raise click.BadParameter(number_problem(text, exc), param_hint="ENTRY") from None
 
 
 @blocklist.command("import")
@@ -137,7 +137,7 @@ def allowlist_add(number, line_number) -> None:
     except lists.UnknownLine:
         raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`") from None
     except InvalidNumber as exc:
-        raise click.BadParameter(f"{number!r}: {exc}", param_hint="NUMBER") from None
+        raise click.BadParameter(number_problem(number, exc), param_hint="NUMBER") from None
     except lists.AlreadyAllowed as exc:
         click.echo(f"{exc.subject} is already on the allowlist of {line_e164}")
         return

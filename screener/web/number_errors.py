@@ -1,4 +1,4 @@
-"""Why a typed number was refused, in the reader's language (numbers.py speaks English to the CLI)."""
+"""Why a typed number was refused, in the reader's language: numbers.EXPLANATIONS, translated."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,8 @@ _MESSAGES = {
     "empty": _l("Enter a number."),
     "too_long": _l("Too long to be a phone number."),
     "unreadable": _l("Not a phone number. Write it in international format, such as +375 29 123 45 67."),
+    "needs_region": _l("A number in national format needs its country: write it with + and the country code, "
+                       "such as +375 29 123 45 67."),
     "prefix_star": _l("A prefix ends with *."),
     "prefix_format": _l("A prefix is + and digits in international format, then *, such as +375 17*."),
     "prefix_country": _l("A prefix must start with a country calling code."),

@@ -51,8 +51,33 @@ def test_blocklist_add_accepts_numbers_as_people_paste_them(cli, svc, args, expe
 
 def test_blocklist_add_refuses_junk_and_stores_nothing(cli, svc):
     result = cli("blocklist", "add", "call me maybe", "--reason", "x")
-    assert result.exit_code != 0 and "not a phone number" in result.output
+    assert result.exit_code != 0 and "Not a phone number" in result.output
     assert svc.blocklist.count() == 0
+
+
+@pytest.mark.parametrize("args, says", [
+    (["blocklist", "add", "029 123 45 67", "--reason", "x"], "Or give its country with --region"),
+    (["blocklist", "add", "call me maybe", "--reason", "x"], "Write it in international format"),
+    (["blocklist", "add", "+375 29 1", "--reason", "x"], "Not a valid number for its country."),
+    (["blocklist", "add", "+375 17", "--reason", "x"], "Not a valid number for its country."),
+    (["blocklist", "add", "+375*", "--reason", "x"], "A prefix must give more than the country code"),
+    (["line", "add", "--number", "twelve", "--forward-to", "+48601234567", "--country", "US"],
+     "Write it in international format"),
+])
+def test_number_errors_on_the_command_line_say_what_to_do_in_plain_words(cli, svc, args, says):
+    result = cli(*args)
+    assert result.exit_code != 0 and says in result.output, result.output
+    assert "Missing or invalid" not in result.output and "(0)" not in result.output
+    assert svc.blocklist.count() == 0 and not svc.lines.all()
+
+
+def test_the_command_line_and_the_page_give_the_same_reason_for_each_refused_number(app):
+    from screener.numbers import EXPLANATIONS, InvalidNumber
+    from screener.web.number_errors import number_error
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert {reason: number_error(InvalidNumber(text, reason)) for reason, text in EXPLANATIONS.items()} \
+            == EXPLANATIONS
 
 
 def test_blocklist_add_twice_says_so(cli, svc):
