@@ -5,6 +5,7 @@ import csv
 import io
 import multiprocessing
 import os
+import time
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
@@ -131,12 +132,18 @@ def safe_cell(value: str) -> str:
     return ";".join("'" + p if _formula_like(p) else p for p in value.split(";"))
 
 
+def iso_time(ts: int) -> str:
+    """A Unix time as ISO 8601 in UTC (`2026-11-30T09:15:00Z`), as spreadsheets and people read it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if ts else ""
+
+
 def export_rows(entries: Iterable[BlocklistEntry]) -> Iterator[str]:
     """CSV text, a chunk per row. The number column is validated `+digits[*]`; free text is neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue()
+    stamp, added_at = None, ""  # an import's entries share one time: format it once
     for item in entries:
         buffer.seek(0)
         buffer.truncate()
@@ -144,6 +151,6 @@ def export_rows(entries: Iterable[BlocklistEntry]) -> Iterator[str]:
         writer.writerow(
             [item.entry]
             + [safe_cell(str(v)) for v in (meta.category, meta.reason, meta.evidence, meta.source, meta.added_by)]
-            + [meta.added_at]
+            + [added_at if meta.added_at == stamp else (added_at := iso_time(stamp := meta.added_at))]
         )
         yield buffer.getvalue()

@@ -266,7 +266,8 @@ def export() -> Response:
     svc = services()
     audit("blocklist.export", "blocklist", None, {"entries": svc.blocklist.count()})
     response = Response(stream_with_context(export_rows(svc.blocklist)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{int(time.time())}.csv"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="blocklist-{time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())}.csv"')
     return response
 
 

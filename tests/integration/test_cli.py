@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -167,6 +168,7 @@ def test_export_is_csv_with_numbers_first_and_no_live_formulas(cli, svc):
         for column, value in row.items():
             if column != "number":
                 assert not value.startswith(("=", "+", "-", "@")), (column, value)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["added_at"]), row["added_at"]
 
 
 def test_export_then_import_restores_the_list(cli, svc, redis_client, tmp_path):

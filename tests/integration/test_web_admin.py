@@ -97,6 +97,17 @@ def test_audit_page_shows_who_changed_what(as_role, svc):
     assert "&lt;b&gt;threats&lt;/b&gt;" in html
 
 
+@pytest.mark.parametrize("cookie, zone", [(None, "UTC"), ("Asia/Tokyo", "Asia/Tokyo"),
+                                          ("../../etc/passwd", "UTC"), ("Mars/Olympus_Mons", "UTC")])
+def test_audit_times_are_in_the_browsers_zone_when_it_names_a_real_one(as_role, svc, cookie, zone):
+    svc.audit.append("web:anna", "blocklist.add", "+375291234567", None, {"reason": "threats"})
+    viewer = as_role("viewer")
+    if cookie is not None:
+        viewer.client.set_cookie("tz", cookie)
+    html = viewer.get("/audit/").get_data(as_text=True)
+    assert f"Times are in the time zone {zone}." in html
+
+
 def test_audit_page_detects_a_changed_entry(as_role, svc):
     svc.audit.append("web:anna", "blocklist.add", "+375291234567", None, {"reason": "threats"})
     svc.audit.append("web:anna", "blocklist.remove", "+375291234567", {"reason": "threats"}, None)

@@ -1,7 +1,10 @@
 """Blocklist pages: search, filters, paging, add, edit, remove (kept in the audit log), export."""
 from __future__ import annotations
 
+import csv
+import io
 import re
+import time
 
 import pytest
 
@@ -49,7 +52,7 @@ def test_add_explains_an_invalid_number(as_role, svc):
     response = curator.post("/blocklist/new", {"entry": "12345", "category": "x", "reason": "r", "source": "s"},
                             token_from="/blocklist/new")
     assert response.status_code == 400
-    assert "Not a phone number. Write it in international format" in response.get_data(as_text=True)
+    assert "A number in national format needs its country: write it with + and the country code" in response.get_data(as_text=True)
     assert svc.blocklist.count() == 0
 
 
@@ -243,6 +246,18 @@ def test_export_neutralises_formulas(as_role, svc):
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     assert "+375291234567" in body and "'=HYPERLINK" in body
+
+
+def test_export_names_its_file_and_each_entrys_time_in_iso_8601(as_role, svc):
+    svc.blocklist.add_many(["+375291234567"], EntryMeta(category="spam", reason="calls", added_by="web:ada",
+                                                        added_at=1_764_493_200))
+    before = time.strftime("%Y%m%dT%H%M", time.gmtime())
+    response = as_role("curator").get("/blocklist/export.csv")
+    name = re.fullmatch(r'attachment; filename="blocklist-(\d{8}T\d{6}Z)\.csv"',
+                        response.headers["Content-Disposition"]).group(1)
+    assert name[:13] >= before
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["added_at"] == "2025-11-30T09:00:00Z"
 
 
 def test_a_list_from_before_the_counts_is_recounted_and_its_old_index_dropped(as_role, svc):
