@@ -62,6 +62,11 @@ def actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a count with its noun in the right form (the command line speaks English)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def number_problem(text: str, exc: InvalidNumber) -> str:
     """Why `text` was refused, as a sentence saying what to do (the page's reason codes, in English)."""
     message = f"{text!r}: {exc}"

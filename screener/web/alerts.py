@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
@@ -54,5 +54,5 @@ def retry_all() -> Response:
         registry.requeue(job_id)
     if ids:
         audit("alerts.retry", ",".join(ids))
-    flash(_("%(n)d alerts are queued again.", n=len(ids)), "info")
+    flash(ngettext("%(num)d alert is queued again.", "%(num)d alerts are queued again.", len(ids)), "info")
     return redirect(url_for("alerts.index"))

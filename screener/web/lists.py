@@ -6,7 +6,7 @@ import re
 import time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from rq import Queue
 from werkzeug.utils import secure_filename
 
@@ -277,7 +277,7 @@ def reindex() -> Response:
     svc = services()
     if svc.blocklist.count() <= SYNC_RECOUNT_MAX:
         count = svc.blocklist.recount()
-        flash(_("The list is recounted (%(count)d entries).", count=count), "info")
+        flash(ngettext("The list is recounted (%(num)d entry).", "The list is recounted (%(num)d entries).", count), "info")
     else:
         imports.enqueue(_import_queue(), imports.REINDEX_JOB)
         flash(_("The list is being recounted in the background."), "info")
@@ -375,7 +375,7 @@ def import_commit(import_id: str) -> Response:
         return redirect(url_for("lists.import_status", import_id=import_id))
     if claimed.size <= current_app_sync_limit():
         done = imports.commit(services(), claimed, actor())
-        flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
+        flash(ngettext("%(num)d entry added to the blocklist.", "%(num)d entries added to the blocklist.", done.added), "info")
     else:
         imports.enqueue(_import_queue(), imports.COMMIT_JOB, claimed.id, actor())
     return redirect(url_for("lists.import_status", import_id=import_id))
