@@ -309,8 +309,9 @@ def import_upload() -> Response | tuple[str, int]:
     name = secure_filename(form.file.data.filename or "") or "upload.csv"
     try:
         imports.decode(data)
-    except imports.ImportFileError as exc:
-        form.file.errors.append(str(exc))
+    except imports.ImportFileError:  # its one cause: the bytes are not UTF-8
+        form.file.errors.append(_("The file is not UTF-8 text: save it from your spreadsheet as \"CSV UTF-8\" "
+                                  "and upload it again."))
         return render_template("import_form.html", form=form), 400
     try:
         item = services().imports.create(owner=actor(), filename=name, data=data,

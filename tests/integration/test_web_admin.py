@@ -76,6 +76,20 @@ def test_curator_trusts_a_caller_on_a_line(as_role, line, svc):
     assert [e["action"] for e in svc.audit.entries()][-2:] == ["allowlist.add", "allowlist.remove"]
 
 
+@pytest.mark.parametrize("locale, says", [
+    ("en", "There is an account called olga already: choose another name."),
+    ("ru", "Учётная запись olga уже есть: выберите другое имя."),
+    ("be", "Уліковы запіс olga ужо ёсць: выберыце іншае імя."),
+])
+def test_a_taken_user_name_is_explained_in_the_readers_language(as_role, make_user, svc, locale, says):
+    make_user("olga", "viewer")
+    admin = as_role("admin")
+    admin.post("/account/language", {"locale": locale})
+    response = admin.post("/users", {"name": "olga", "role": "curator"}, token_from="/users")
+    assert says in response.get_data(as_text=True)
+    assert svc.users.get("olga").role.value == "viewer"
+
+
 def test_admin_disables_a_user_and_their_sessions_end(as_role, app):
     viewer = as_role("viewer", "vika")
     admin = as_role("admin")
