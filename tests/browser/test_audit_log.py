@@ -10,6 +10,7 @@ import pytest
 from babel.dates import format_datetime
 
 from screener import lists
+from tests.browser.conftest import shoot
 from tests.integration.web_support import PASSWORD, make_user, web  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,6 +74,7 @@ def test_the_audit_log_says_what_changed_in_a_sentence_and_a_table_of_the_change
     assert not raw.is_visible()
     newest.get_by_text("The entry as stored").click()
     assert '"action": "blocklist.edit"' in raw.inner_text() and '"reason": "threats"' in raw.inner_text()
+    assert f"Recorded at {at.strftime('%Y-%m-%dT%H:%M:%SZ')} (UTC, ISO 8601)." in newest.locator("details").inner_text()
     assert svc.audit.verify().ok
 
 
@@ -88,3 +90,14 @@ def test_the_audit_log_speaks_the_readers_language(minsk, make_user, svc, edited
     at = datetime.fromtimestamp(edited["at"], tz=timezone.utc)
     assert newest.locator("time").inner_text() == format_datetime(at, "medium", tzinfo="Europe/Minsk", locale="ru")
     assert newest.locator("table.audit-diff tbody th").text_content() == "Причина"
+
+
+def test_the_audit_log_fits_a_phone_screen(phone, make_user, svc, edited):
+    lists.add(svc, "web:curator1", "+48601234567", lists.Details(reason="x" * 300, evidence="y" * 400))
+    make_user("viewer1", "viewer")
+    sign_in(phone, "viewer1")
+    phone.goto("/audit/")
+    phone.locator("tr.audit-entry").first.get_by_text("The entry as stored").click()
+    shoot(phone, "phone-audit-readable")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.locator("tr.audit-entry").first.locator("table.audit-diff").is_visible()
