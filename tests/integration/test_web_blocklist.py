@@ -240,6 +240,15 @@ def test_script_in_a_reason_is_shown_as_text(as_role, svc):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
+def test_an_entrys_history_reads_as_sentences(as_role, svc):
+    curator = as_role("curator")
+    curator.post("/blocklist/new", {"entry": "+375291234567", "region": "", "category": "intimidation",
+                                    "reason": "threats", "evidence": "", "source": "manual"},
+                 token_from="/blocklist/new")
+    html = curator.get("/blocklist/375291234567/edit").get_data(as_text=True)
+    assert "web:curator1 added +375291234567 to the blocklist." in html
+
+
 def test_export_neutralises_formulas(as_role, svc):
     _add(svc, ["+375291234567"], reason="=HYPERLINK(\"http://evil\")")
     response = as_role("curator").get("/blocklist/export.csv")
