@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from screener.numbers import InvalidNumber
+from screener.numbers import EXPLANATIONS, InvalidNumber
 
 _MESSAGES = {
     "invalid": _l("Not a valid number for its country."),
@@ -25,3 +25,13 @@ def number_error(exc: InvalidNumber) -> str:
     """The refusal as the web page shows it."""
     message = _MESSAGES.get(exc.reason)
     return str(message) if message is not None else str(exc)
+
+
+_BY_TEXT = {text: reason for reason, text in EXPLANATIONS.items()}
+
+
+def rejected_reason(text: str) -> str:
+    """Why an import row was refused (stored in English with the import) in the reader's language, when it is
+    one of the numbers' reasons; other reasons are shown as stored."""
+    reason = _BY_TEXT.get(text)
+    return str(_MESSAGES[reason]) if reason in _MESSAGES else text
