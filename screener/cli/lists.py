@@ -10,7 +10,7 @@ import click
 
 from screener import lists
 from screener.cli.context import actor, number_arg, number_problem, services
-from screener.numbers import InvalidNumber, parse_entry, prefix_plan
+from screener.numbers import EXPLANATIONS, InvalidNumber, parse_entry, prefix_plan
 from screener.store.pending import PendingChange
 
 
@@ -97,7 +97,8 @@ def blocklist_import(file: Path, region, source) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{file}: not UTF-8 text") from None
+        raise click.ClickException(f"{file}: not UTF-8 text; save it from your spreadsheet as \"CSV UTF-8\" "
+                                   "and import it again") from None
     parsed = read_rows(io.StringIO(text, newline=""), region)
     added = lists.import_rows(services(), actor(), parsed, filename=file.name, sha256=hashlib.sha256(data).hexdigest(),
                               source=source or "")
@@ -106,6 +107,9 @@ def blocklist_import(file: Path, region, source) -> None:
     repeated = parsed.rows - parsed.valid - len(parsed.rejected)  # read_rows keeps a number once
     click.echo(f"{parsed.rows} rows: {added} added, {parsed.valid - added} already on the list, "
                + (f"{repeated} repeated in the file, " if repeated else "") + f"{len(parsed.rejected)} rejected")
+    if any(bad.reason == EXPLANATIONS["needs_region"] for bad in parsed.rejected):
+        click.echo("Numbers in national format need their country: import the file again with --region, "
+                   "such as --region BY (rows already added stay as they are).", err=True)
     if parsed.rejected:
         sys.exit(3)
 

@@ -72,6 +72,16 @@ def test_number_errors_on_the_command_line_say_what_to_do_in_plain_words(cli, sv
     assert svc.blocklist.count() == 0 and not svc.lines.all()
 
 
+def test_an_import_of_national_numbers_without_a_region_says_to_give_one(cli, svc, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("number,reason\n8 029 123 45 67,threats\n+375447654321,spam\n")
+    result = cli("blocklist", "import", str(path))
+    assert result.exit_code == 3
+    assert "list.csv:2: rejected '8 029 123 45 67': A number in national format needs its country" in result.output
+    assert "import the file again with --region, such as --region BY" in result.output
+    assert svc.blocklist.get("+375447654321") is not None  # the valid row landed
+
+
 def test_the_command_line_and_the_page_give_the_same_reason_for_each_refused_number(app):
     from screener.numbers import EXPLANATIONS, InvalidNumber
     from screener.web.number_errors import number_error
