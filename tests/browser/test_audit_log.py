@@ -11,17 +11,11 @@ from babel.dates import format_datetime
 
 from screener import lists
 from tests.browser.conftest import shoot
-from tests.integration.web_support import PASSWORD, make_user, web  # noqa: F401
+from tests.browser.test_volunteer_story import sign_in
+from tests.integration.web_support import make_user, web  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NUMBER = "+375291234567"
-
-
-def sign_in(tab, name: str) -> None:
-    tab.goto("/login")
-    tab.get_by_label("User name").fill(name)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
 
 
 def cells(row) -> list[str]:
