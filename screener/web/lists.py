@@ -23,6 +23,7 @@ from screener.store.pending import PendingChange
 from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
+from screener.web.refusals import refusal
 from screener.web.forms import (CATEGORIES, ConfirmForm, EditEntryForm, EntryForm, ImportForm, RemoveEntryForm,
                                 clean_text)
 
@@ -109,10 +110,8 @@ def confirm_change(change_id: str) -> Response:
         flash(_("Another person must confirm the change you proposed."), "error")
     except changes.AdminMustDecide:
         flash(_("An admin confirms this change."), "error")
-    except lists.ListError as exc:
-        flash(_("%(target)s cannot change: %(why)s", target=change.target, why=exc.says), "error")
-    except LineError as exc:
-        flash(str(exc), "error")
+    except (lists.ListError, LineError) as exc:
+        flash(_("%(target)s cannot change: %(why)s", target=change.target, why=refusal(exc)), "error")
     else:
         flash(_("The change to %(target)s is confirmed.", target=change.target), "info")
     return redirect(_page_of(change))
