@@ -18,6 +18,8 @@ preload_app = False
 timeout = 30
 graceful_timeout = 20  # below systemd's TimeoutStopSec, so in-flight calls finish on deploy
 keepalive = 5
+# systemd stops and reloads the node with signals; gunicorn's control socket (a second way in) stays off.
+control_socket_disable = True
 max_requests = 5000  # recycle workers now and then so a slow leak never takes a node down
 max_requests_jitter = 500
 

@@ -32,11 +32,11 @@ def add_or_propose(svc: Services, who: str, name: str, role: Role, password: str
         return add(svc, who, name, role, password)
     name = check_name(name)
     if svc.users.get(name) is not None:
-        raise AccountError(f"user {name!r} exists already")
+        raise AccountError(f"user {name!r} exists already", "name_taken", name=name)
     after = {"name": name, "role": Role.ADMIN.value}
     change = svc.pending.propose("user.add", name, None, after, who)
     if change is None:
-        raise AdminPending(f"admin {name!r} already waits for a second admin")
+        raise AdminPending(f"admin {name!r} already waits for a second admin", "admin_pending", name=name)
     svc.audit.append(who, "user.add.propose", name, None, after)
     return change
 
@@ -58,7 +58,8 @@ def edit_or_propose(svc: Services, who: str, user: User, changed: User) -> User 
     after = {"role": changed.role.value, "disabled": changed.disabled}
     change = svc.pending.propose("user.promote", user.name, before, after, who)
     if change is None:
-        raise AdminPending(f"making {user.name!r} an admin already waits for a second admin")
+        raise AdminPending(f"making {user.name!r} an admin already waits for a second admin", "promote_pending",
+                           name=user.name)
     svc.audit.append(who, "user.promote.propose", user.name, before, after)
     return change
 
@@ -67,7 +68,8 @@ def apply_promote(svc: Services, change: PendingChange) -> User:
     """A confirmed promotion: lands only if the account is still as it was proposed."""
     user = svc.users.get(change.target)
     if user is None or {"role": user.role.value, "disabled": user.disabled} != change.before:
-        raise AccountError(f"{change.target!r} changed since this was proposed: discard it and propose again")
+        raise AccountError(f"{change.target!r} changed since this was proposed: discard it and propose again",
+                           "changed_since", name=change.target)
     return _save_edit(svc, None, user, replace(user, role=Role(change.after["role"]),
                                                disabled=bool(change.after["disabled"])))
 

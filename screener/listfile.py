@@ -5,6 +5,7 @@ import csv
 import io
 import multiprocessing
 import os
+import time
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Iterator, Mapping
 
@@ -142,6 +143,11 @@ def safe_cell(value: str) -> str:
     return ";".join("'" + p if _formula_like(p) else p for p in value.split(";"))
 
 
+def iso_time(ts: int) -> str:
+    """A Unix time as ISO 8601 in UTC (`2026-11-30T09:15:00Z`), as spreadsheets and people read it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if ts else ""
+
+
 def _csv_line(cells: list) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
@@ -151,7 +157,7 @@ def _csv_line(cells: list) -> str:
 def _row_tail(meta: EntryMeta) -> str:
     """Everything of a row after the number cell (starting with its comma): free text neutralised."""
     return _csv_line([""] + [safe_cell(str(v)) for v in (meta.category, meta.reason, meta.evidence, meta.source,
-                                                        meta.added_by)] + [meta.added_at])
+                                                        meta.added_by)] + [iso_time(meta.added_at)])
 
 
 def _row(entry: str, tail: str) -> str:

@@ -34,6 +34,24 @@ class Caller:
         return self.kind is CallerKind.NUMBER
 
 
+# Why a number or prefix was refused, by reason code, in the English the CLI prints; the web page says the
+# same in the reader's language (screener/web/number_errors.py, checked against this table by the tests).
+EXPLANATIONS: dict[str, str] = {
+    "invalid": "Not a valid number for its country.",
+    "empty": "Enter a number.",
+    "too_long": "Too long to be a phone number.",
+    "unreadable": "Not a phone number. Write it in international format, such as +375 29 123 45 67.",
+    "needs_region": "A number in national format needs its country: write it with + and the country code, "
+                    "such as +375 29 123 45 67.",
+    "prefix_star": "A prefix ends with *.",
+    "prefix_format": "A prefix is + and digits in international format, then *, such as +375 17*.",
+    "prefix_country": "A prefix must start with a country calling code.",
+    "prefix_length": "A prefix has 3 to 14 digits.",
+    "prefix_too_wide": "A prefix must give more than the country code and one digit (for +1: more than the "
+                       "area code and one digit).",
+}
+
+
 class InvalidNumber(ValueError):
     """Text that is not a valid phone number or prefix. `reason` is a stable code (the web page shows it
     in the reader's language); the message is the English text for the CLI and logs."""
@@ -100,19 +118,22 @@ def parse_number(text: str, region: str | None = None) -> str:
         if valid:
             return text
         if valid is False:
-            raise InvalidNumber("not a valid number for its country", "invalid")
+            raise InvalidNumber(EXPLANATIONS["invalid"], "invalid")
     cleaned = _clean(text)
     if not cleaned:
-        raise InvalidNumber("empty number", "empty")
+        raise InvalidNumber(EXPLANATIONS["empty"], "empty")
     if len(cleaned) > MAX_RAW_LENGTH:
-        raise InvalidNumber("too long to be a phone number", "too_long")
+        raise InvalidNumber(EXPLANATIONS["too_long"], "too_long")
     try:
         parsed = phonenumbers.parse(cleaned, region.upper() if region else None)
     except phonenumbers.NumberParseException as exc:
-        hint = "" if region or cleaned.startswith("+") else " (give --region for national numbers)"
-        raise InvalidNumber(f"not a phone number: {exc}{hint}", "unreadable") from None
+        # phonenumbers' own message ("(0) Missing or invalid default region.") is for programmers.
+        national = exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE and not region \
+            and not cleaned.startswith("+") and any(c.isdigit() for c in cleaned)
+        reason = "needs_region" if national else "unreadable"
+        raise InvalidNumber(EXPLANATIONS[reason], reason) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidNumber("not a valid number for its country", "invalid")
+        raise InvalidNumber(EXPLANATIONS["invalid"], "invalid")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -120,22 +141,21 @@ def parse_prefix(text: str) -> str:
     """Normalise a prefix entry such as `+375 17*` to `+37517*`, or raise InvalidNumber."""
     cleaned = _PREFIX_CHARS.sub("", _clean(text))
     if not cleaned.endswith("*"):
-        raise InvalidNumber("a prefix ends with *", "prefix_star")
+        raise InvalidNumber(EXPLANATIONS["prefix_star"], "prefix_star")
     digits = cleaned[:-1]
     if not digits.startswith("+") or not digits[1:].isdigit():
-        raise InvalidNumber("a prefix is + and digits in international format, then *", "prefix_format")
+        raise InvalidNumber(EXPLANATIONS["prefix_format"], "prefix_format")
     body = digits[1:]
     if not any(
         phonenumbers.region_code_for_country_code(int(body[:n])) != "ZZ"
         for n in range(1, min(3, len(body)) + 1)
     ):
-        raise InvalidNumber("a prefix must start with a country calling code", "prefix_country")
+        raise InvalidNumber(EXPLANATIONS["prefix_country"], "prefix_country")
     if len(body) < 3 or len(body) > 14:
-        raise InvalidNumber("a prefix has 3 to 14 digits", "prefix_length")
+        raise InvalidNumber(EXPLANATIONS["prefix_length"], "prefix_length")
     plan = prefix_plan("+" + body + "*")
     if plan.given <= plan.country_digits:
-        raise InvalidNumber("a prefix must give more than the country code and one digit"
-                            " (for +1: more than the area code and one digit)", "prefix_too_wide")
+        raise InvalidNumber(EXPLANATIONS["prefix_too_wide"], "prefix_too_wide")
     return "+" + body + "*"
 
 
@@ -194,7 +214,7 @@ def prefix_plan(entry: str) -> PrefixPlan:
                               regions=tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]),
                               given=len(body) - length, longest=_longest_national(code),
                               country_digits=_COUNTRY_PART.get(code, 0) + 1)
-    raise InvalidNumber("a prefix must start with a country calling code", "prefix_country")
+    raise InvalidNumber(EXPLANATIONS["prefix_country"], "prefix_country")
 
 
 def needs_second_admin(entry: str) -> bool:

@@ -58,5 +58,9 @@ def serve(host: str, port: int, metrics_dir: Path, workers: int = 2, threads: in
             "accesslog": None,
             "timeout": 30,
             "graceful_timeout": 10,
+            # gunicorn 25's control socket (in $HOME or $XDG_RUNTIME_DIR, shared by every gunicorn of the
+            # user) is not used: systemd and the demo stop the server with signals. Off, it neither prints a
+            # line at every start nor offers another way to change a running server.
+            "control_socket_disable": True,
         }
     ).run()

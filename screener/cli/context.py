@@ -62,12 +62,25 @@ def actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a count with its noun in the right form (the command line speaks English)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def number_problem(text: str, exc: InvalidNumber) -> str:
+    """Why `text` was refused, as a sentence saying what to do (the page's reason codes, in English)."""
+    message = f"{text!r}: {exc}"
+    if exc.reason == "needs_region":
+        message += " Or give its country with --region, such as --region BY."
+    return message
+
+
 def number_arg(text: str, region: str | None, what: str) -> str:
     """An argument as an E.164 number, or a click error naming the option `what`."""
     try:
         return parse_number(text, region)
     except InvalidNumber as exc:
-        raise click.BadParameter(f"{text!r}: {exc}", param_hint=what) from None
+        raise click.BadParameter(number_problem(text, exc), param_hint=what) from None
 
 
 def email_arg(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from screener.cli.context import actor, number_arg, services, when_arg
+from screener.cli.context import actor, counted, number_arg, services, when_arg
 
 
 @click.group()
@@ -34,7 +34,7 @@ def evidence_export(number, since, until, region, output: Path) -> None:
     output.write_bytes(data)
     output.chmod(0o600)  # it holds decrypted recordings
     svc.audit.append(actor(), "evidence.export", str(query.number or "time span"), None, manifest["query"])
-    click.echo(f"wrote {output}: {manifest['calls']} calls, {manifest['recordings']} recordings")
+    click.echo(f"wrote {output}: {counted(manifest['calls'], 'call')}, {counted(manifest['recordings'], 'recording')}")
     for problem in manifest["problems"]:
         click.echo(f"warning: {problem}", err=True)
 
@@ -48,14 +48,14 @@ def verify() -> None:
     broken = False
     audit = svc.audit.verify()
     if audit.ok:
-        click.echo(f"audit log: {audit.entries} entries, chain verifies")
+        click.echo(f"audit log: {counted(audit.entries, 'entry', 'entries')}, chain verifies")
     else:
         click.echo(f"audit log: chain BROKEN at entry {audit.first_bad} of {audit.entries}", err=True)
         broken = True
     evidence = svc.evidence.verify(svc.recording_files)
     if evidence.chain.ok:
-        click.echo(f"evidence: {evidence.chain.entries} entries ({evidence.calls} calls, "
-                   f"{evidence.recordings} recordings), chain verifies")
+        click.echo(f"evidence: {counted(evidence.chain.entries, 'entry', 'entries')} ({counted(evidence.calls, 'call')}, "
+                   f"{counted(evidence.recordings, 'recording')}), chain verifies")
     else:
         click.echo(f"evidence: chain BROKEN at entry {evidence.chain.first_bad} of {evidence.chain.entries}", err=True)
         broken = True

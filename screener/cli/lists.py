@@ -10,9 +10,9 @@ from typing import Callable, Iterator
 import click
 
 from screener import lists
-from screener.cli.context import actor, number_arg, services
+from screener.cli.context import actor, number_arg, number_problem, services
 from screener.cli.progress import progress_bar
-from screener.numbers import InvalidNumber, parse_entry, prefix_plan
+from screener.numbers import EXPLANATIONS, InvalidNumber, parse_entry, prefix_plan
 from screener.store.pending import PendingChange
 
 
@@ -84,7 +84,7 @@ def _entry_arg(text: str, region: str | None) -> str:
     try:
         return parse_entry(text, region)
     except InvalidNumber as exc:
-        raise click.BadParameter(f"{text!r}: {exc}", param_hint="ENTRY") from None
+        raise click.BadParameter(number_problem(text, exc), param_hint="ENTRY") from None
 
 
 @blocklist.command("import")
@@ -99,7 +99,8 @@ def blocklist_import(file: Path, region, source) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{file}: not UTF-8 text") from None
+        raise click.ClickException(f"{file}: not UTF-8 text; save it from your spreadsheet as \"CSV UTF-8\" "
+                                   "and import it again") from None
     with progress_bar("checking") as show:
         parsed = read_rows(io.StringIO(text, newline=""), region, progress=show)
     with progress_bar("adding  ") as show:
@@ -111,6 +112,9 @@ def blocklist_import(file: Path, region, source) -> None:
     repeated = parsed.rows - parsed.valid - len(parsed.rejected)  # read_rows keeps a number once
     click.echo(f"{parsed.rows} rows: {added} added, {parsed.valid - added} already on the list, "
                + (f"{repeated} repeated in the file, " if repeated else "") + f"{len(parsed.rejected)} rejected")
+    if any(bad.reason == EXPLANATIONS["needs_region"] for bad in parsed.rejected):
+        click.echo("Numbers in national format need their country: import the file again with --region, "
+                   "such as --region BY (rows already added stay as they are).", err=True)
     if parsed.rejected:
         sys.exit(3)
 
@@ -155,7 +159,7 @@ def allowlist_add(number, line_number) -> None:
     except lists.UnknownLine:
         raise click.ClickException(f"no line {line_e164}: add it first with `screener line add`") from None
     except InvalidNumber as exc:
-        raise click.BadParameter(f"{number!r}: {exc}", param_hint="NUMBER") from None
+        raise click.BadParameter(number_problem(number, exc), param_hint="NUMBER") from None
     except lists.AlreadyAllowed as exc:
         click.echo(f"{exc.subject} is already on the allowlist of {line_e164}")
         return

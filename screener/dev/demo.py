@@ -123,6 +123,7 @@ def run_demo(port: int) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     # The children get their own session: Ctrl-C reaches only this process, which stops them in order.
+    stopped_on_request = False
     children = [
         subprocess.Popen(exe + ["worker"], env=env, start_new_session=True),
         subprocess.Popen(exe + ["serve", "--port", str(port)], env=env, start_new_session=True),
@@ -136,7 +137,8 @@ def run_demo(port: int) -> None:
         failed = [" ".join(child.args[3:]) for child in children if child.poll() is not None]
         raise click.ClickException(f"`screener {failed[0]}` stopped unexpectedly; stopping the demo")
     except KeyboardInterrupt:
-        click.echo("\nstopping the demo")
+        click.echo("\nstopping the demo (Ctrl-C or a stop signal)...")
+        stopped_on_request = True
     finally:
         for child in children:
             if child.poll() is None:
@@ -151,6 +153,8 @@ def run_demo(port: int) -> None:
             from screener.store.embedded_redis import stop
 
             stop(instance)
+    if stopped_on_request:
+        click.secho(f"the demo stopped cleanly; its data stays in {instance} for the next start", fg="green")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -13,7 +13,7 @@ import redis
 
 from screener.local_lists import LocalLists
 from screener.store import scripts
-from screener.store.blocklist import buckets_per_call
+from screener.store.blocklist import CHANGES_KEPT, buckets_per_call
 from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 
 SCAN_BATCH = 1000  # keys per SCAN step (the allowlists)
@@ -39,21 +39,37 @@ class ListCopy:
             self.load()
             return
         added, length, _ = self._stream()
-        unseen = added - self._seen
-        if unseen < 0 or unseen > length:
+        if added is None:  # Redis before 7 does not count the entries ever added
+            behind = self._behind_without_count(length)
+        else:
+            unseen = added - self._seen
+            behind = unseen < 0 or unseen > length
+        if behind:
             self.load()  # trimmed past what this copy saw, or made anew (a flushed or replaced Redis)
             return
         self._apply_changes()
         self._sync_allowlists()
 
-    def _stream(self) -> tuple[int, int, str]:
-        """The change stream's (entries ever added, entries kept, id of the last one added), from one XINFO."""
+    def _behind_without_count(self, length: int) -> bool:
+        """Whether changes this copy has not applied may have been trimmed away, told without Redis 7's
+        entries-added (the embedded Redis of the demo is 6.2): the last change applied is no longer in the
+        stream, or the copy started from no stream and the stream has since reached its trimmed length.
+        Errs towards reading everything again, which is only slower."""
+        if self._last == _START:
+            return length >= CHANGES_KEPT
+        return not self.client.xrange(self.keys.blocklist_changes(), self._last, self._last, count=1)
+
+    def _stream(self) -> tuple[int | None, int, str]:
+        """The change stream's (entries ever added, or None before Redis 7; entries kept; id of the last one
+        added), from one XINFO."""
         try:
             info = self.client.xinfo_stream(self.keys.blocklist_changes())
         except redis.ResponseError:  # no stream yet
             return 0, 0, _START
         last = info["last-generated-id"]
-        return int(info["entries-added"]), int(info["length"]), last.decode() if isinstance(last, bytes) else last
+        added = info.get("entries-added")
+        return (None if added is None else int(added), int(info["length"]),
+                last.decode() if isinstance(last, bytes) else last)
 
     def load(self) -> None:
         """Read the whole list and the allowlists, then the changes made meanwhile."""
@@ -61,7 +77,7 @@ class ListCopy:
         added, _, start = self._stream()
         prefixes = [(d.decode(), m.decode()) for d, m in self.client.hgetall(k.blocklist_prefixes()).items()]
         self.lists.replace(self._exact_entries(), prefixes)
-        self._last, self._seen = start, added
+        self._last, self._seen = start, added or 0
         self._allow_version = b"unread"
         self._apply_changes()
         self._sync_allowlists()

@@ -37,7 +37,13 @@ def dummy_hash() -> str:
 
 
 class AccountError(ValueError):
-    """A name, password, role or code that cannot be accepted."""
+    """A name, password, role or code that cannot be accepted. `reason` is a stable code with `params` (the
+    web page says it in the reader's language: screener/web/account_errors.py); the message is English."""
+
+    def __init__(self, message: str, reason: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -76,15 +82,17 @@ class User:
 def check_name(name: str) -> str:
     name = name.strip().lower()
     if not NAME_PATTERN.fullmatch(name):
-        raise AccountError("a user name is 2-40 lower-case letters, digits, '.', '_' or '-'")
+        raise AccountError("a user name is 2-40 lower-case letters, digits, '.', '_' or '-'", "name_format")
     return name
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters", "password_short",
+                           n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password has at most {MAX_PASSWORD_LENGTH} characters", "password_long",
+                           n=MAX_PASSWORD_LENGTH)
     return password
 
 
@@ -157,7 +165,7 @@ class Users:
         """A new account; AccountError when the name is taken or the password too short."""
         user = User(check_name(name), Role(role), _hasher.hash(check_password(password)), created_at=int(time.time()))
         if not self.client.hsetnx(self.keys.users(), user.name, self._to_json(user)):
-            raise AccountError(f"user {user.name!r} exists already")
+            raise AccountError(f"user {user.name!r} exists already", "name_taken", name=user.name)
         return user
 
     def save(self, user: User) -> None:

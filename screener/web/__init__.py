@@ -7,7 +7,7 @@ from typing import Callable
 from flask import Flask, Response, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
-from screener.web import filters
+from screener.web import filters, history, number_errors, reader_time
 
 from screener.store.users import LOCALES, dummy_hash
 from screener.services import services
@@ -65,12 +65,14 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=reader_time.reader_timezone)
     for module in (auth, account, dashboard, lists, calls, reviews, admin, audit, alerts, evidence, reports):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(can=can, current_user=current_user, locales=LOCALES)
     app.jinja_env.filters.update(isotime=filters.isotime, shorttime=filters.shorttime, duration=filters.duration,
-                                 pretty=filters.pretty)
+                                 pretty=filters.pretty, localtime=reader_time.local_time,
+                                 audit_value=filters.audit_value, audit_sentence=history.sentence,
+                                 rejected_reason=number_errors.rejected_reason)
     app.context_processor(navigation)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, error_page)

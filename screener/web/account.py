@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from screener.services import services
 from screener.store.users import AccountError, Role
+from screener.web.account_errors import account_error
 from screener.web.access import audit, current_user, enforce, needs_totp_enrolment, requires
 from screener.web.forms import LanguageForm, PasswordForm, TotpForm
 
@@ -53,7 +54,7 @@ def password() -> Response | tuple[str, int]:
             try:
                 users.set_password(user, form.new.data)
             except AccountError as exc:
-                form.new.errors.append(str(exc))
+                form.new.errors.append(account_error(exc))
             else:
                 # Other browsers signed in with the old password are signed out.
                 services().sessions.end_all(user.name)

@@ -15,6 +15,7 @@ from screener.model import Line
 from screener.numbers import InvalidNumber
 from screener.voice.prompts import VOICES
 from screener.web.number_errors import number_error
+from screener.web.account_errors import account_error
 from screener.services import services
 from screener.store.pending import PendingChange
 from screener.store.users import AccountError, Role, new_password
@@ -39,7 +40,7 @@ def users() -> Response | str:
         try:
             user = accounts.add_or_propose(services(), actor(), form.name.data, Role(form.role.data), password)
         except AccountError as exc:
-            form.name.errors.append(str(exc))
+            form.name.errors.append(account_error(exc))
         else:
             if isinstance(user, PendingChange):
                 flash(_("%(name)s waits for a second admin: the one-time password is shown to the admin who "
@@ -71,7 +72,7 @@ def confirm_admin(change_id: str) -> Response | str:
         flash(_("Another admin must confirm the account you proposed."), "error")
         return redirect(url_for("admin.users"))
     except AccountError as exc:
-        flash(str(exc), "error")
+        flash(account_error(exc), "error")
         return redirect(url_for("admin.users"))
     if confirmed.change.kind == "user.promote":
         flash(_("%(name)s is an admin now and was signed out everywhere.", name=confirmed.change.target), "info")
@@ -100,7 +101,7 @@ def user_edit(name: str) -> Response | str:
         try:
             outcome = accounts.edit_or_propose(services(), actor(), user, changed)
         except accounts.AdminPending as exc:
-            flash(str(exc), "error")
+            flash(account_error(exc), "error")
             return redirect(url_for("admin.users"))
         if isinstance(outcome, PendingChange):
             flash(_("Making %(name)s an admin waits for a second admin.", name=user.name), "info")

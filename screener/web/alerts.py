@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
+from screener.jobs import CAMPAIGN, REDIS_MEMORY, REPORT
 from screener.services import ALERT_QUEUE, services
 from screener.store.users import Role
 from screener.web.access import audit, enforce, requires
@@ -14,6 +15,7 @@ from screener.web.forms import ConfirmForm
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 bp.before_request(enforce)
 SHOWN = 100
+CURATOR_KINDS = (REPORT, CAMPAIGN, REDIS_MEMORY)  # alerts for the curators, not for a line's recipients
 
 
 def _failed() -> FailedJobRegistry:
@@ -30,7 +32,10 @@ def index() -> str:
                                      for k, v in alert.items() if k.startswith("d:"))
     registry = _failed()
     failed = [job for job in (registry.get_queue().fetch_job(i) for i in registry.get_job_ids()) if job]
-    return render_template("alerts.html", alerts=alerts, failed=failed, confirm=ConfirmForm())
+    contacts = svc.alert_log.curators()
+    return render_template("alerts.html", alerts=alerts, failed=failed, confirm=ConfirmForm(),
+                           no_curators=not (contacts.sms or contacts.email or contacts.webhook),
+                           curator_kinds=CURATOR_KINDS)
 
 
 @bp.post("/retry/<job_id>")
@@ -54,5 +59,5 @@ def retry_all() -> Response:
         registry.requeue(job_id)
     if ids:
         audit("alerts.retry", ",".join(ids))
-    flash(_("%(n)d alerts are queued again.", n=len(ids)), "info")
+    flash(ngettext("%(num)d alert is queued again.", "%(num)d alerts are queued again.", len(ids)), "info")
     return redirect(url_for("alerts.index"))

@@ -21,11 +21,7 @@ bp.before_request(enforce)
 
 
 def _form() -> EvidenceForm:
-    import phonenumbers
-
-    form = EvidenceForm()
-    form.region.choices = [("", "—")] + [(r, r) for r in sorted(phonenumbers.SUPPORTED_REGIONS)]
-    return form
+    return EvidenceForm()
 
 
 def _when(field) -> datetime | None:  # noqa: ANN001 - a WTForms field

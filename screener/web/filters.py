@@ -19,6 +19,21 @@ def duration(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def audit_value(value: Any) -> str:
+    """One field's value in the audit log's before/after table: lists as lists, records as compact JSON."""
+    from flask_babel import gettext as _
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(audit_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
 def pretty(value: Any) -> str:
     """JSON shown as text (the template escapes it); JSON held in a string is unpacked first."""
     if value is None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -16,6 +15,7 @@ from screener.voice.prompts import SUPPORTED as SUPPORTED_LANGUAGES
 from screener.lines import MAX_RETENTION_DAYS
 from screener.voice.prompts import VOICES
 from screener.store.users import LOCALES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+from screener.web.countries import CountryField
 from screener.web.form_translations import TRANSLATIONS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -26,10 +26,6 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "be": "Беларус
 def clean_text(value: str | None) -> str:
     """Free text as stored: no control characters (they would break CSV and logs), trimmed."""
     return _CONTROL.sub(" ", value or "").strip()
-
-
-def _countries() -> list[tuple[str, str]]:
-    return [("", _l("International format (+…)"))] + [(c, c) for c in sorted(phonenumbers.SUPPORTED_REGIONS)]
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -87,7 +83,7 @@ class EntryForm(TranslatedForm):
     entry = StringField(_l("Number or prefix"), validators=[DataRequired(), Length(max=64)],
                         description=_l("Any common format, e.g. +375 29 123-45-67; a prefix ends in *, e.g. +37517*"),
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
-    region = SelectField(_l("Country, for a number without +"), choices=_countries, default="")
+    region = CountryField(_l("Country, for a number without +"), default="")
     category = StringField(_l("Category"), validators=[DataRequired(), Length(max=40)], default="intimidation",
                            render_kw={"list": "categories"})
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
@@ -113,7 +109,7 @@ class RemoveEntryForm(TranslatedForm):
 class ImportForm(TranslatedForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()],
                      description=_l("Columns: number, reason, category (a header row may name them)."))
-    region = SelectField(_l("Country, for numbers without +"), choices=_countries, default="")
+    region = CountryField(_l("Country, for numbers without +"), default="")
     source = StringField(_l("Source"), validators=[Optional(), Length(max=80)],
                          description=_l("Recorded on each entry; default: the file name."))
 
@@ -141,7 +137,7 @@ class LineForm(TranslatedForm):
     number = StringField(_l("Twilio number"), validators=[DataRequired()],
                          description=_l("The number the public line is forwarded to."), render_kw={"inputmode": "tel"})
     label = StringField(_l("Name"), validators=[Length(max=80)])
-    country = SelectField(_l("Country"), choices=_countries, validators=[DataRequired()])
+    country = CountryField(_l("Country"), validators=[DataRequired()])
     forward_to = StringField(_l("Destination"), validators=[DataRequired()],
                              description=_l("Where ordinary calls ring."), render_kw={"inputmode": "tel"})
     recording = BooleanField(_l("Record forwarded calls (callers hear a notice)"))
@@ -221,6 +217,6 @@ class EvidenceForm(TranslatedForm):
 
     number = StringField(_l("Number"), validators=[Optional(), Length(max=40)],
                          description=_l("Every call from this number. Leave empty to take all calls in the dates below."))
-    region = SelectField(_l("Country, for a number without +"), choices=[("", "—")], validators=[Optional()])
+    region = CountryField(_l("Country, for a number without +"), default="")
     since = StringField(_l("From (UTC)"), validators=[Optional(), Length(max=25)], description=_l("e.g. 2026-11-01"))
     until = StringField(_l("Until (UTC)"), validators=[Optional(), Length(max=25)], description=_l("e.g. 2026-11-30T23:59"))

@@ -6,7 +6,7 @@ import re
 import time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from rq import Queue
 from werkzeug.utils import secure_filename
 
@@ -23,6 +23,7 @@ from screener.store.pending import PendingChange
 from screener.store.proposals import Proposal
 from screener.store.users import Role
 from screener.web.access import actor, audit, current_user, enforce, requires
+from screener.web.refusals import refusal
 from screener.web.forms import (CATEGORIES, ConfirmForm, EditEntryForm, EntryForm, ImportForm, RemoveEntryForm,
                                 clean_text)
 
@@ -109,10 +110,8 @@ def confirm_change(change_id: str) -> Response:
         flash(_("Another person must confirm the change you proposed."), "error")
     except changes.AdminMustDecide:
         flash(_("An admin confirms this change."), "error")
-    except lists.ListError as exc:
-        flash(_("%(target)s cannot change: %(why)s", target=change.target, why=exc.says), "error")
-    except LineError as exc:
-        flash(str(exc), "error")
+    except (lists.ListError, LineError) as exc:
+        flash(_("%(target)s cannot change: %(why)s", target=change.target, why=refusal(exc)), "error")
     else:
         flash(_("The change to %(target)s is confirmed.", target=change.target), "info")
     return redirect(_page_of(change))
@@ -273,7 +272,8 @@ def export() -> Response:
     svc = services()
     audit("blocklist.export", "blocklist", None, {"entries": svc.blocklist.count()})
     response = Response(stream_with_context(export_rows(svc.blocklist)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="blocklist-{int(time.time())}.csv"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="blocklist-{time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())}.csv"')
     return response
 
 
@@ -283,7 +283,7 @@ def reindex() -> Response:
     svc = services()
     if svc.blocklist.count() <= SYNC_RECOUNT_MAX:
         count = svc.blocklist.recount()
-        flash(_("The list is recounted (%(count)d entries).", count=count), "info")
+        flash(ngettext("The list is recounted (%(num)d entry).", "The list is recounted (%(num)d entries).", count), "info")
     else:
         imports.enqueue(_import_queue(), imports.REINDEX_JOB)
         flash(_("The list is being recounted in the background."), "info")
@@ -315,8 +315,9 @@ def import_upload() -> Response | tuple[str, int]:
     name = secure_filename(form.file.data.filename or "") or "upload.csv"
     try:
         imports.decode(data)
-    except imports.ImportFileError as exc:
-        form.file.errors.append(str(exc))
+    except imports.ImportFileError:  # its one cause: the bytes are not UTF-8
+        form.file.errors.append(_("The file is not UTF-8 text: save it from your spreadsheet as \"CSV UTF-8\" "
+                                  "and upload it again."))
         return render_template("import_form.html", form=form), 400
     try:
         item = services().imports.create(owner=actor(), filename=name, data=data,
@@ -398,7 +399,8 @@ def _apply(item: ListImport) -> None:
     if item.size <= current_app_sync_limit():
         done = imports.commit(services(), item)
         if done.status == "committed":
-            flash(_("%(added)d entries added to the blocklist.", added=done.added), "info")
+            flash(ngettext("%(num)d entry added to the blocklist.", "%(num)d entries added to the blocklist.",
+                           done.added), "info")
     else:
         imports.enqueue(_import_queue(), imports.APPLY_JOB, item.id)
 

@@ -47,6 +47,8 @@ def accept(review_id: str) -> Response:
         flash(_("The decision could not be saved; check the form."), "error")
         return redirect(url_for("reviews.index"))
     svc = services()
+    if not report.caller_hash:
+        return _keep_as_evidence(report, clean_text(form.note.data))
     number = svc.vault.decrypt(report.number_encrypted) if report.number_encrypted else None
     try:
         number = parse_number(number or "")
@@ -93,6 +95,20 @@ def _count_accepted(svc, report, number: str) -> None:
         reporting.confirm(svc, actor(), number, f"review #{report.id}")
     except reporting.NeverBlocked:
         flash(_("This number is on the never-block list: it takes no reports."), "info")
+
+
+def _keep_as_evidence(report, note: str) -> Response:  # noqa: ANN001 - a Report
+    """A report of a caller who sent no number: nothing to block; it is closed as accepted, and it and the
+    call's recordings stay as evidence (the audit log and the evidence chain keep them)."""
+    try:
+        decided = services().reviews.decide(report.id, accepted=True, by=actor(), note=note)
+    except ReviewError:
+        flash(_("This report was decided already."), "error")
+        return redirect(url_for("reviews.index"))
+    audit("review.accept", f"review:{report.id}", report.public(), decided.public())
+    flash(_("The report is closed and kept as evidence. Callers without a number cannot be blocked by number; "
+            "the line can screen them."), "info")
+    return redirect(url_for("reviews.index"))
 
 
 @bp.post("/<review_id>/reject")

@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -51,8 +52,43 @@ def test_blocklist_add_accepts_numbers_as_people_paste_them(cli, svc, args, expe
 
 def test_blocklist_add_refuses_junk_and_stores_nothing(cli, svc):
     result = cli("blocklist", "add", "call me maybe", "--reason", "x")
-    assert result.exit_code != 0 and "not a phone number" in result.output
+    assert result.exit_code != 0 and "Not a phone number" in result.output
     assert svc.blocklist.count() == 0
+
+
+@pytest.mark.parametrize("args, says", [
+    (["blocklist", "add", "029 123 45 67", "--reason", "x"], "Or give its country with --region"),
+    (["blocklist", "add", "call me maybe", "--reason", "x"], "Write it in international format"),
+    (["blocklist", "add", "+375 29 1", "--reason", "x"], "Not a valid number for its country."),
+    (["blocklist", "add", "+375 17", "--reason", "x"], "Not a valid number for its country."),
+    (["blocklist", "add", "+375*", "--reason", "x"], "A prefix must give more than the country code"),
+    (["line", "add", "--number", "twelve", "--forward-to", "+48601234567", "--country", "US"],
+     "Write it in international format"),
+])
+def test_number_errors_on_the_command_line_say_what_to_do_in_plain_words(cli, svc, args, says):
+    result = cli(*args)
+    assert result.exit_code != 0 and says in result.output, result.output
+    assert "Missing or invalid" not in result.output and "(0)" not in result.output
+    assert svc.blocklist.count() == 0 and not svc.lines.all()
+
+
+def test_an_import_of_national_numbers_without_a_region_says_to_give_one(cli, svc, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("number,reason\n8 029 123 45 67,threats\n+375447654321,spam\n")
+    result = cli("blocklist", "import", str(path))
+    assert result.exit_code == 3
+    assert "list.csv:2: rejected '8 029 123 45 67': A number in national format needs its country" in result.output
+    assert "import the file again with --region, such as --region BY" in result.output
+    assert svc.blocklist.get("+375447654321") is not None  # the valid row landed
+
+
+def test_the_command_line_and_the_page_give_the_same_reason_for_each_refused_number(app):
+    from screener.numbers import EXPLANATIONS, InvalidNumber
+    from screener.web.number_errors import number_error
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert {reason: number_error(InvalidNumber(text, reason)) for reason, text in EXPLANATIONS.items()} \
+            == EXPLANATIONS
 
 
 def test_blocklist_add_twice_says_so(cli, svc):
@@ -142,6 +178,7 @@ def test_export_is_csv_with_numbers_first_and_no_live_formulas(cli, svc):
         for column, value in row.items():
             if column != "number":
                 assert not value.startswith(("=", "+", "-", "@")), (column, value)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["added_at"]), row["added_at"]
 
 
 def test_export_then_import_restores_the_list(cli, svc, redis_client, tmp_path):

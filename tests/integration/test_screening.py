@@ -679,6 +679,40 @@ def test_the_review_shows_a_recording_archived_after_the_report(twilio, svc, lin
     assert "2 recordings of the reported call" in page
 
 
+def test_a_report_of_a_withheld_caller_offers_what_can_be_done_instead_of_a_block(twilio, svc, run_worker,
+                                                                                 as_role, screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    secretary_left(twilio, screened)  # * : the anonymous caller is reported
+    run_worker()
+    [report] = svc_reviews(svc).open_reports()
+    curator = as_role("curator")
+    page = curator.get("/reviews/").get_data(as_text=True)
+    assert "This caller withheld their number, so there is no number to block." in page
+    assert "recordings as evidence: close it below" in page and "Watch for a campaign" in page
+    assert "Accept: block this number" not in page and "Close and keep as evidence" in page
+
+    response = curator.post(f"/reviews/{report.id}/accept", {"note": "same voice as last week"},
+                            token_from="/reviews/")
+    page = curator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The report is closed and kept as evidence." in page and "cannot be read any more" not in page
+    closed = svc_reviews(svc).get(report.id)
+    assert closed.status == "accepted" and closed.decision_note == "same voice as last week"
+    assert svc.blocklist.count() == 0 and svc.audit.entries(-1)[0]["action"] == "review.accept"
+
+
+def test_the_alerts_page_says_when_no_curator_receives_a_report_and_how_to_fix_it(twilio, run_worker, as_role,
+                                                                                   screened):
+    name_given(twilio, screened)
+    press(twilio, screened, "1")
+    secretary_left(twilio, screened)  # * : reported; no curator contacts are set
+    run_worker()
+    page = as_role("curator").get("/alerts/").get_data(as_text=True)
+    assert "Nobody is set up to receive reports and campaign alerts" in page
+    assert "screener curators set --sms +NUMBER --email ADDRESS" in page
+    assert "Sent to nobody: no curator is set up to receive it." in page
+
+
 def test_moving_a_caller_who_has_already_hung_up_is_logged_and_not_retried(twilio, svc, outbox, run_worker,
                                                                          screened, caplog):
     name_given(twilio, screened)

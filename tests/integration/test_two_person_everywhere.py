@@ -279,3 +279,14 @@ def test_a_line_change_to_a_line_edited_since_is_refused_as_stale(svc, line, cli
     svc.lines.save(dataclasses.replace(line, label="Editor"))
     response = bea.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/lines")
     assert response.status_code == 302 and svc.lines.get(line.number).forward_to == line.forward_to
+
+
+def test_a_refused_confirmation_says_why_in_the_readers_language(svc, line, cli, admins):
+    _, bea = admins
+    bea.post("/account/language", {"locale": "ru"})
+    cli("line", "add", "--number", line.number, "--forward-to", NEW_DESTINATION, "--country", "US")
+    svc.lines.save(dataclasses.replace(line, label="Editor"))
+    response = bea.post(f"/blocklist/pending/{_pending_id(svc, 'line.save')}/confirm", token_from="/lines")
+    page = bea.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{line.number} нельзя изменить: линия изменилась после предложения" in page
+    assert "changed since the change was proposed" not in page

@@ -76,6 +76,20 @@ def test_curator_trusts_a_caller_on_a_line(as_role, line, svc):
     assert [e["action"] for e in svc.audit.entries()][-2:] == ["allowlist.add", "allowlist.remove"]
 
 
+@pytest.mark.parametrize("locale, says", [
+    ("en", "There is an account called olga already: choose another name."),
+    ("ru", "Учётная запись olga уже есть: выберите другое имя."),
+    ("be", "Уліковы запіс olga ужо ёсць: выберыце іншае імя."),
+])
+def test_a_taken_user_name_is_explained_in_the_readers_language(as_role, make_user, svc, locale, says):
+    make_user("olga", "viewer")
+    admin = as_role("admin")
+    admin.post("/account/language", {"locale": locale})
+    response = admin.post("/users", {"name": "olga", "role": "curator"}, token_from="/users")
+    assert says in response.get_data(as_text=True)
+    assert svc.users.get("olga").role.value == "viewer"
+
+
 def test_admin_disables_a_user_and_their_sessions_end(as_role, app):
     viewer = as_role("viewer", "vika")
     admin = as_role("admin")
@@ -95,6 +109,17 @@ def test_audit_page_shows_who_changed_what(as_role, svc):
     html = as_role("viewer").get("/audit/").get_data(as_text=True)
     assert "Chain verifies" in html and "web:anna" in html and "blocklist.add" in html
     assert "&lt;b&gt;threats&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("cookie, zone", [(None, "UTC"), ("Asia/Tokyo", "Asia/Tokyo"),
+                                          ("../../etc/passwd", "UTC"), ("Mars/Olympus_Mons", "UTC")])
+def test_audit_times_are_in_the_browsers_zone_when_it_names_a_real_one(as_role, svc, cookie, zone):
+    svc.audit.append("web:anna", "blocklist.add", "+375291234567", None, {"reason": "threats"})
+    viewer = as_role("viewer")
+    if cookie is not None:
+        viewer.client.set_cookie("tz", cookie)
+    html = viewer.get("/audit/").get_data(as_text=True)
+    assert f"Times are in the time zone {zone}." in html
 
 
 def test_audit_page_detects_a_changed_entry(as_role, svc):

@@ -3,6 +3,8 @@ import io
 import json
 import zipfile
 
+from dataclasses import replace
+
 import pytest
 
 from screener.store.blocklist import EntryMeta
@@ -40,6 +42,17 @@ def test_curator_sees_a_failed_delivery_and_retries_it(as_role, svc, outbox, run
     assert [m["to"] for m in outbox.messages] == [ALERT_PHONE]
     assert "No failed deliveries." in curator.get("/alerts/").get_data(as_text=True)
     assert svc.audit.entries()[-1]["action"] == "alerts.retry"
+
+
+def test_an_alert_for_a_line_without_recipients_says_it_reached_nobody_and_where_to_fix_it(as_role, twilio, svc,
+                                                                                          run_worker, line):
+    svc.lines.save(replace(line, alert_sms=(), alert_email=()))
+    svc.blocklist.add_many([BLOCKED], EntryMeta(reason="threats"))
+    twilio.call(BLOCKED)
+    run_worker()
+    page = as_role("admin").get("/alerts/").get_data(as_text=True)
+    assert "Sent to nobody: the line has no alert recipients." in page
+    assert f'href="/lines/{line.number[1:]}/edit"' in page
 
 
 def test_viewer_cannot_see_or_retry_alerts(as_role, failed_alert):

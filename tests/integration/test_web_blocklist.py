@@ -1,7 +1,10 @@
 """Blocklist pages: search, filters, paging, add, edit, remove (kept in the audit log), export."""
 from __future__ import annotations
 
+import csv
+import io
 import re
+import time
 
 import pytest
 
@@ -49,7 +52,7 @@ def test_add_explains_an_invalid_number(as_role, svc):
     response = curator.post("/blocklist/new", {"entry": "12345", "category": "x", "reason": "r", "source": "s"},
                             token_from="/blocklist/new")
     assert response.status_code == 400
-    assert "Not a phone number. Write it in international format" in response.get_data(as_text=True)
+    assert "A number in national format needs its country: write it with + and the country code" in response.get_data(as_text=True)
     assert svc.blocklist.count() == 0
 
 
@@ -237,12 +240,33 @@ def test_script_in_a_reason_is_shown_as_text(as_role, svc):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
+def test_an_entrys_history_reads_as_sentences(as_role, svc):
+    curator = as_role("curator")
+    curator.post("/blocklist/new", {"entry": "+375291234567", "region": "", "category": "intimidation",
+                                    "reason": "threats", "evidence": "", "source": "manual"},
+                 token_from="/blocklist/new")
+    html = curator.get("/blocklist/375291234567/edit").get_data(as_text=True)
+    assert "web:curator1 added +375291234567 to the blocklist." in html
+
+
 def test_export_neutralises_formulas(as_role, svc):
     _add(svc, ["+375291234567"], reason="=HYPERLINK(\"http://evil\")")
     response = as_role("curator").get("/blocklist/export.csv")
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     assert "+375291234567" in body and "'=HYPERLINK" in body
+
+
+def test_export_names_its_file_and_each_entrys_time_in_iso_8601(as_role, svc):
+    svc.blocklist.add_many(["+375291234567"], EntryMeta(category="spam", reason="calls", added_by="web:ada",
+                                                        added_at=1_764_493_200))
+    before = time.strftime("%Y%m%dT%H%M", time.gmtime())
+    response = as_role("curator").get("/blocklist/export.csv")
+    name = re.fullmatch(r'attachment; filename="blocklist-(\d{8}T\d{6}Z)\.csv"',
+                        response.headers["Content-Disposition"]).group(1)
+    assert name[:13] >= before
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["added_at"] == "2025-11-30T09:00:00Z"
 
 
 def test_a_list_from_before_the_counts_is_recounted_and_its_old_index_dropped(as_role, svc):

@@ -44,7 +44,7 @@ def test_caller_history_is_linked_by_hash(as_role, calls, svc):
     viewer = as_role("viewer")
     html = viewer.get("/calls/").get_data(as_text=True)
     link = re.search(r'href="(/calls/caller/[0-9a-f]{32})"[^>]*>\+3361', html).group(1)
-    assert "1 calls from this number" in viewer.get(link).get_data(as_text=True)
+    assert "1 call from this number" in viewer.get(link).get_data(as_text=True)
 
 
 def test_report_puts_the_caller_in_the_review_queue(as_role, calls, web):

@@ -18,6 +18,27 @@ def _upload(user, text: str, name: str = "list.csv"):
                             content_type="multipart/form-data")
 
 
+def test_a_file_that_is_not_utf8_says_how_to_save_it(as_role, svc):
+    curator = as_role("curator")
+    token = curator.token("/blocklist/import")
+    response = curator.client.post("/blocklist/import", data={
+        "csrf_token": token, "region": "", "source": "",
+        "file": (io.BytesIO("number,reason\n+375291234567,угрозы\n".encode("cp1251")), "list.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "save it from your spreadsheet as &#34;CSV UTF-8&#34;" in response.get_data(as_text=True)
+    assert svc.blocklist.count() == 0
+
+
+def test_rejected_rows_say_why_in_the_readers_language(as_role, svc):
+    curator = as_role("curator")
+    curator.post("/account/language", {"locale": "ru"})
+    response = _upload(curator, "number\ncall me maybe\n+375 29 1\n")
+    html = curator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Это не номер телефона." in html and "Такого номера в этой стране нет." in html
+    assert "Not a phone number" not in html
+
+
 def test_upload_shows_a_preview_with_each_rejected_row(as_role, svc):
     curator = as_role("curator")
     response = _upload(curator, CSV)
