@@ -57,6 +57,9 @@ class Settings:
     twilio_auth_token_old: str = ""  # during a change of TWILIO_AUTH_TOKEN: webhooks signed with it still pass
     redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
     redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
+    feed_key: Path | None = None  # the minisign secret key that signs our MISP feed (outside the instance folder)
+    feed_dir: Path | None = None  # where `screener feed build` writes the feed; None = instance/feed
+    feed_org: str = "screener"  # our organisation's name in the feed (MISP's Orgc)
 
     @property
     def recordings_path(self) -> Path:
@@ -72,6 +75,11 @@ class Settings:
     def checkpoints_path(self) -> Path:
         """The append-only file of signed checkpoints (SCREENER_CHECKPOINTS, else instance/checkpoints.jsonl)."""
         return self.checkpoints_file or self.instance_path / "checkpoints.jsonl"
+
+    @property
+    def feed_path(self) -> Path:
+        """Where the feed is built and served from (SCREENER_FEED_DIR, else instance/feed)."""
+        return self.feed_dir or self.instance_path / "feed"
 
     @property
     def embedded_redis(self) -> bool:
@@ -193,6 +201,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
         checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
         checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
+        feed_key=Path(get("SCREENER_FEED_KEY")).resolve() if get("SCREENER_FEED_KEY") else None,
+        feed_dir=Path(get("SCREENER_FEED_DIR")).resolve() if get("SCREENER_FEED_DIR") else None,
+        feed_org=get("SCREENER_FEED_ORG", "screener"),
     )
 
 
