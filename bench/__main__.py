@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-BENCHMARKS = ("webhook", "list_size", "memory", "bulk_import", "alerts")
+BENCHMARKS = ("webhook", "list_size", "memory", "bulk_import", "alerts", "feed")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -106,6 +106,10 @@ def _run(name: str, args: argparse.Namespace, workdir: Path) -> dict:
         from bench import bulk_import
 
         return bulk_import.run(args.quick, workdir, profile=args.profile_import)
+    if name == "feed":
+        from bench import feed
+
+        return feed.run(args.quick, workdir)
     from bench import alert_latency
 
     return alert_latency.run(args.quick, workdir)

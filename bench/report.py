@@ -8,6 +8,7 @@ TARGETS = {
     "memory": "<= 100 bytes of Redis memory per entry at 1M imported entries",
     "bulk_import": "import time <= 1.0x the bare phonenumbers loop",
     "alerts": "p99 answer -> SMS < 1 s at 50 blocked calls/s with 2 workers",
+    "feed": "feed build <= 1.5x blocklist export; peer sync (auto) <= 1.0x blocklist import, same 1M numbers",
 }
 
 
@@ -39,6 +40,12 @@ def verdicts(results: dict) -> dict[str, str]:
         p99 = results["alerts"]["alert_latency_ms"]["p99"]
         out["alerts"] = f"{'met' if p99 is not None and p99 < 1000 else 'MISSED'}: p99 " + (
             "not delivered within the window" if p99 is None else f"{p99:.0f} ms")
+    if "feed" in results and "ratio_build_vs_export" in results["feed"]:
+        r = results["feed"]
+        ok = r["ratio_build_vs_export"] <= 1.5 and r["ratio_sync_vs_import"] <= 1.0
+        size = r["settings"]["entries"]
+        out["feed"] = (f"{'met' if ok else 'MISSED'}: build / export = {r['ratio_build_vs_export']:.2f}x, sync / import"
+                       f" = {r['ratio_sync_vs_import']:.2f}x" + ("" if size >= 1_000_000 else f" (at {size:,}, not 1M)"))
     for name, result in results.items():
         if isinstance(result, dict) and "error" in result:
             out[name] = f"ERROR: {result['error']}"
