@@ -103,11 +103,11 @@ def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: 
         event_id = misp.event_uuid(org, key)
         day = datetime.fromtimestamp(int(key.split(":")[0]) * DAY, timezone.utc).date()
         attributes = [misp.attribute_json(entry, org) for entry in entries]
-        event, data = _event(org, event_id, day, previous.get(event_id, now), attributes)
-        path = directory / f"{event_id}.json"
-        if not path.exists() or path.read_bytes() != data:
+        path, before = directory / f"{event_id}.json", previous.get(event_id)
+        event, data = _event(org, event_id, day, before, attributes) if before and path.exists() else (None, b"")
+        if event is None or path.read_bytes() != data:
             # A changed event's timestamp always moves on (partners compare it), even within one second.
-            event, data = _event(org, event_id, day, max(now, previous.get(event_id, 0) + 1), attributes)
+            event, data = _event(org, event_id, day, max(now, (before or 0) + 1), attributes)
             _write_signed(directory, path.name, data, secret)
             result.written += 1
         manifest.update(misp.manifest_entry(event))
