@@ -56,7 +56,10 @@ def _timed(cmd: list[str], env: dict[str, str], workdir: Path, name: str) -> dic
         seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"`screener {' '.join(cmd)}` failed ({done.returncode}); see {workdir / (name + '-stderr.txt')}")
-    return {"seconds": seconds, "other_cpu": watch.result.others}
+    # CPU of this benchmark's process tree during the run: the command, Redis, and (for a sync) the
+    # partner's file server thread. On a machine shared with other work it is steadier than wall time.
+    return {"seconds": seconds, "cpu_seconds": watch.result.ours * watch.result.seconds,
+            "other_cpu": watch.result.others}
 
 
 def _alternate(baseline, subject, rounds: int, log, labels: tuple[str, str]) -> dict:
@@ -64,10 +67,15 @@ def _alternate(baseline, subject, rounds: int, log, labels: tuple[str, str]) -> 
     for n in range(2 * rounds + 1):
         run = baseline() if n % 2 == 0 else subject()
         (bases if n % 2 == 0 else subjects).append(run)
-        log(f"  {labels[n % 2]:28s} {run['seconds']:6.1f} s  other processes {run['other_cpu']:.2f} cores")
-    ratios = [s["seconds"] / ((bases[i]["seconds"] + bases[i + 1]["seconds"]) / 2) for i, s in enumerate(subjects)]
+        log(f"  {labels[n % 2]:28s} {run['seconds']:6.1f} s ({run['cpu_seconds']:6.1f} s CPU)  other processes"
+            f" {run['other_cpu']:.2f} cores")
+
+    def ratios(field: str) -> list[float]:
+        return [s[field] / ((bases[i][field] + bases[i + 1][field]) / 2) for i, s in enumerate(subjects)]
+
     return {"baseline_seconds": median([b["seconds"] for b in bases]),
-            "subject_seconds": median([s["seconds"] for s in subjects]), "ratio": median(ratios), "ratios": ratios,
+            "subject_seconds": median([s["seconds"] for s in subjects]), "ratio": median(ratios("seconds")),
+            "ratios": ratios("seconds"), "cpu_ratio": median(ratios("cpu_seconds")), "cpu_ratios": ratios("cpu_seconds"),
             "runs": {"baseline": bases, "subject": subjects}}
 
 
@@ -115,7 +123,8 @@ def run(quick: bool, workdir: Path, log=print) -> dict:
             return _timed(["feed", "build"], ours, workdir, "build")
 
         built = _alternate(export, build, cfg["rounds"], log, ("blocklist export", "feed build"))
-        log(f"  feed: build / export = {built['ratio']:.2f} (per build: " + ", ".join(f"{r:.2f}" for r in built["ratios"]) + ")")
+        log(f"  feed: build / export = {built['ratio']:.2f} (per build: " + ", ".join(f"{r:.2f}" for r in built["ratios"])
+            + f"); CPU {built['cpu_ratio']:.2f}")
 
         csv_file = workdir / "numbers.csv"
         csv_file.write_text("number\n" + "\n".join(listed) + "\n")
@@ -140,9 +149,11 @@ def run(quick: bool, workdir: Path, log=print) -> dict:
             return _timed(["peer", "sync", "ours"], theirs, workdir, "sync")
 
         applied = _alternate(import_, sync, cfg["rounds"], log, ("blocklist import", "peer sync (auto)"))
-        log(f"  feed: sync / import = {applied['ratio']:.2f} (per sync: " + ", ".join(f"{r:.2f}" for r in applied["ratios"]) + ")")
+        log(f"  feed: sync / import = {applied['ratio']:.2f} (per sync: " + ", ".join(f"{r:.2f}" for r in applied["ratios"])
+            + f"); CPU {applied['cpu_ratio']:.2f}")
         return {"settings": cfg, "build": built, "apply": applied,
                 "ratio_build_vs_export": built["ratio"], "ratio_sync_vs_import": applied["ratio"],
+                "cpu_ratio_build_vs_export": built["cpu_ratio"], "cpu_ratio_sync_vs_import": applied["cpu_ratio"],
                 "feed_bytes": sum(p.stat().st_size for p in (workdir / "feed").iterdir()),
                 "events": sum(1 for p in (workdir / "feed").glob("*-*.json"))}
     finally:

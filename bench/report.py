@@ -45,7 +45,8 @@ def verdicts(results: dict) -> dict[str, str]:
         ok = r["ratio_build_vs_export"] <= 1.5 and r["ratio_sync_vs_import"] <= 1.0
         size = r["settings"]["entries"]
         out["feed"] = (f"{'met' if ok else 'MISSED'}: build / export = {r['ratio_build_vs_export']:.2f}x, sync / import"
-                       f" = {r['ratio_sync_vs_import']:.2f}x" + ("" if size >= 1_000_000 else f" (at {size:,}, not 1M)"))
+                       f" = {r['ratio_sync_vs_import']:.2f}x (CPU: {r['cpu_ratio_build_vs_export']:.2f}x,"
+                       f" {r['cpu_ratio_sync_vs_import']:.2f}x)" + ("" if size >= 1_000_000 else f" (at {size:,}, not 1M)"))
     for name, result in results.items():
         if isinstance(result, dict) and "error" in result:
             out[name] = f"ERROR: {result['error']}"

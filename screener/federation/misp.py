@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import NamedTuple
 
 from pymisp import MISPEvent, MISPOrganisation
 
@@ -38,9 +39,8 @@ class Org:
     uuid: str
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    """One number as we publish it."""
+class FeedEntry(NamedTuple):
+    """One number as we publish it (a tuple: a feed holds a million of them)."""
 
     number: str
     category: str  # a taxonomy category
@@ -80,8 +80,19 @@ def event_uuid(org: Org, key: str) -> str:
 
 
 def attribute_uuid(org: Org, number: str) -> str:
-    """A number's attribute uuid: the same in every build, so MISP sees an update, not a new attribute."""
-    return str(uuid.uuid5(uuid.UUID(org.uuid), number))
+    """A number's attribute uuid: the same in every build, so MISP sees an update, not a new attribute.
+    It is uuid.uuid5(org's uuid, number), written out without building UUID objects (a third of a build's
+    time otherwise)."""
+    digest = hashlib.sha1(_namespace(org.uuid) + number.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-{_VARIANT[digest[16]]}{digest[17:20]}-{digest[20:32]}"
+
+
+@lru_cache(maxsize=16)
+def _namespace(org_uuid: str) -> bytes:
+    return uuid.UUID(org_uuid).bytes
+
+
+_VARIANT = {c: format(int(c, 16) & 0x3 | 0x8, "x") for c in "0123456789abcdef"}  # RFC 4122 variant bits
 
 
 @lru_cache(maxsize=4096)
@@ -107,13 +118,21 @@ def sightings(entry: FeedEntry, org: Org) -> list[dict[str, object]]:
     return records
 
 
+@lru_cache(maxsize=4096)
+def _around(category: str, action: str, first_seen: int, last_seen: int) -> tuple[str, str]:
+    """What comes before an attribute's uuid and after its value: the same for a whole import."""
+    head = (f'{{"category": "{ATTRIBUTE_CATEGORY}", "comment": "", "disable_correlation": false, '
+            f'"first_seen": "{_iso(first_seen)}", "last_seen": "{_iso(last_seen)}", '
+            f'"timestamp": "{last_seen}", "to_ids": true, "type": "{ATTRIBUTE_TYPE}", "uuid": "')
+    return head, f'", "Tag": {_tags_json(category, action)}'
+
+
 def attribute_json(entry: FeedEntry, org: Org) -> str:
     """One attribute as JSON, as pymisp's MISPAttribute._to_feed writes it (plus its sightings)."""
-    text = (f'{{"category": "{ATTRIBUTE_CATEGORY}", "comment": "", "disable_correlation": false, '
-            f'"first_seen": "{_iso(entry.first_seen)}", "last_seen": "{_iso(entry.last_seen)}", '
-            f'"timestamp": "{entry.last_seen}", "to_ids": true, "type": "{ATTRIBUTE_TYPE}", '
-            f'"uuid": "{attribute_uuid(org, entry.number)}", "value": {json.dumps(entry.number)}, '
-            f'"Tag": {_tags_json(entry.category, entry.action)}')
+    if not E164.fullmatch(entry.number):  # written into the JSON as it is: it must need no escaping
+        raise ValueError(f"{entry.number!r} is not an E.164 number")
+    head, tail = _around(entry.category, entry.action, entry.first_seen, entry.last_seen)
+    text = f'{head}{attribute_uuid(org, entry.number)}", "value": "{entry.number}{tail}'
     if entry.seen or entry.false_positive:
         text += f', "Sighting": {json.dumps(sightings(entry, org), sort_keys=True)}'
     return text + "}"

@@ -58,15 +58,22 @@ def _shards(count: int) -> int:
 def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
     """Our own exact entries grouped into events (key -> entries), with the sightings we publish."""
     marks = svc.feed_sightings.all()
+    none = (0, 0, 0)
+    # Entries share their metadata objects (an import: one for a million), so each is looked at once.
+    shared: dict[int, tuple[str, str, int] | None] = {}
     days: dict[int, list[misp.FeedEntry]] = defaultdict(list)
     for item in svc.blocklist:
         meta = item.meta
-        if is_prefix(item.entry) or meta.source.startswith("peer:"):
+        key = id(meta)
+        if key not in shared:
+            shared[key] = None if meta.source.startswith("peer:") else (
+                taxonomy.category_of(meta.category, meta.reason), meta.action, meta.added_at)
+        ours = shared[key]
+        if ours is None or is_prefix(item.entry):
             continue
-        seen, fp, last = marks.get(item.entry, (0, 0, 0))
-        days[meta.added_at // DAY].append(misp.FeedEntry(
-            item.entry, taxonomy.category_of(meta.category, meta.reason), meta.action, meta.added_at,
-            max(meta.added_at, last), seen, fp))
+        category, action, at = ours
+        seen, fp, last = marks.get(item.entry, none)
+        days[at // DAY].append(misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
     events: dict[str, list[misp.FeedEntry]] = {}
     for day, entries in days.items():
         shards = _shards(len(entries))

@@ -2,6 +2,8 @@
 (the one place that mapping lives)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 NAMESPACE = "screener-call"
 CATEGORIES = ("threat", "friendly-approach", "silent-call", "family-pressure", "impersonation")
 DEFAULT_CATEGORY = "threat"
@@ -21,6 +23,7 @@ _KEYWORDS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def category_of(category: str, reason: str = "") -> str:
     """The taxonomy category of a list entry, from its category and reason."""
     if category in CATEGORIES:

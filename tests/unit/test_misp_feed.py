@@ -78,3 +78,15 @@ def test_a_malformed_partner_file_is_a_format_error(data):
     if data != b'{"Event": {}}':
         with pytest.raises(misp.FeedFormatError):
             misp.read_manifest(data)
+
+
+@pytest.mark.parametrize("number", ["+375291234567", "+12025550143", "+4915112345678"])
+def test_attribute_uuids_are_rfc4122_uuid5_of_the_number(number):
+    import uuid
+
+    assert misp.attribute_uuid(ORG, number) == str(uuid.uuid5(uuid.UUID(ORG.uuid), number))
+
+
+def test_a_value_that_is_not_e164_is_never_written_into_the_json():
+    with pytest.raises(ValueError):
+        misp.attribute_json(misp.FeedEntry('+1"}, {"x', "threat", "block", 0, 0), ORG)
