@@ -46,7 +46,7 @@ def peer_list() -> None:
         state = svc.peers.state(p.name)
         when = (datetime.fromtimestamp(state.synced_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
                 if state.synced_at else "never")
-        numbers = sum(len(svc.peers.event_numbers(p.name, e)) for e in svc.peers.recorded_events(p.name))
+        numbers = svc.peers.number_count(p.name)
         seen, fp = svc.peers.sighting_totals(p.name)
         click.echo(f"{p.name}\t{p.trust}\t{p.url}\tsynced {when}\t{len(state.events or {})} events, "
                    f"{numbers} numbers, {seen} confirmations, {fp} false positives")
@@ -65,6 +65,8 @@ def peer_sync(name) -> None:
     chosen = [svc.peers.get(name)] if name else svc.peers.all()
     if name and chosen[0] is None:
         raise click.ClickException(f"{name}: no such partner")
+    if not chosen:
+        click.echo("no partners: add one with `screener peer add`")
     failed = False
     for p in chosen:
         try:

@@ -140,6 +140,14 @@ class Peers:
         if chunk:
             command(key, *chunk)
 
+    def number_count(self, name: str) -> int:
+        """How many numbers the partner's events brought, as last applied (a number in two events counts twice)."""
+        events = self.recorded_events(name)
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            pipe.scard(self.k.event_numbers(name, event))
+        return sum(pipe.execute()) if events else 0
+
     def recorded_events(self, name: str) -> list[str]:
         """Every event of the partner whose numbers are recorded."""
         prefix = self.k.event_numbers(name, "")

@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -17,7 +16,6 @@ from screener import create_app, lists
 from screener.federation import partners, signing
 from screener.services import Services
 from screener.store.blocklist import EntryMeta
-from screener.store.redis_process import free_port
 
 DAY = 86400
 THREAT = "+375291111111"
@@ -37,7 +35,7 @@ class Served:
             return inner(environ, start_response)
 
         app.wsgi_app = recording
-        self.server = make_server("127.0.0.1", free_port(), app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)  # the OS picks a free port: no race
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/feed/"
@@ -268,3 +266,20 @@ def test_hashes_csv_lists_each_number_md5_with_its_event(our_feed):
     rows = [line.split(",") for line in (folder / "hashes.csv").read_text().splitlines()]
     assert sorted(h for h, _ in rows) == sorted(hashlib.md5(n.encode()).hexdigest() for n in (THREAT, FRIENDLY, SILENT))
     assert {u for _, u in rows} == set(manifest)
+
+
+def test_peer_sync_and_list_on_the_command_line(our_feed, partner, runner, tmp_path):
+    from screener.cli import main
+
+    svc, _, _ = partner
+    subscribe(partner, our_feed, "auto")
+    env = {"SCREENER_KEY_PREFIX": "partner:", "SCREENER_INSTANCE": str(tmp_path / "partner")}
+    synced = runner.invoke(main, ["peer", "sync"], env=env, catch_exceptions=False)
+    assert synced.exit_code == 0, synced.output
+    assert "ours: 2 events fetched, 0 dropped; 3 blocked" in synced.output
+    assert "ours: unchanged" in runner.invoke(main, ["peer", "sync", "ours"], env=env).output
+    listing = runner.invoke(main, ["peer", "list"], env=env).output
+    assert "ours\tauto\t" in listing and "2 events, 3 numbers" in listing
+    reverted = runner.invoke(main, ["peer", "revert", "ours"], env=env)
+    assert "reverted ours: 3 entries and proposals taken back" in reverted.output
+    assert svc.blocklist.count() == 0
