@@ -137,16 +137,23 @@ def run(quick: bool, workdir: Path, log=print) -> dict:
         def fresh() -> None:
             receiving.flushdb()
 
+        def used() -> int:
+            return int(receiving.info("memory")["used_memory"])
+
         def import_() -> dict:
             fresh()
-            return _timed(["blocklist", "import", str(csv_file), "--source", "bench"], theirs, workdir, "import")
+            empty = used()
+            run = _timed(["blocklist", "import", str(csv_file), "--source", "bench"], theirs, workdir, "import")
+            return {**run, "redis_bytes_per_number": (used() - empty) / len(listed)}
 
         def sync() -> dict:
             fresh()
             subprocess.run([sys.executable, "-m", "screener", "peer", "add", "ours", "--url", folder.url, "--key",
                             public, "--trust", "auto"], cwd=ROOT, env=theirs, check=True, capture_output=True,
                            timeout=120)
-            return _timed(["peer", "sync", "ours"], theirs, workdir, "sync")
+            empty = used()
+            run = _timed(["peer", "sync", "ours"], theirs, workdir, "sync")
+            return {**run, "redis_bytes_per_number": (used() - empty) / len(listed)}
 
         applied = _alternate(import_, sync, cfg["rounds"], log, ("blocklist import", "peer sync (auto)"))
         log(f"  feed: sync / import = {applied['ratio']:.2f} (per sync: " + ", ".join(f"{r:.2f}" for r in applied["ratios"])

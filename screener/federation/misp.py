@@ -51,8 +51,7 @@ class FeedEntry(NamedTuple):
     false_positive: int = 0  # false-positive sightings (type 1)
 
 
-@dataclass(frozen=True)
-class PeerAttribute:
+class PeerAttribute(NamedTuple):
     """One number from a partner's event: what peer_apply takes."""
 
     number: str
