@@ -99,13 +99,6 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
-@lru_cache(maxsize=64)
-def _tags_json(category: str, action: str) -> str:
-    tags = [{"colour": "#ffffff", "local": False, "name": name, "relationship_type": ""}
-            for name in (taxonomy.category_tag(category), taxonomy.confidence_tag(action))]
-    return json.dumps(tags, sort_keys=True)
-
-
 def sightings(entry: FeedEntry, org: Org) -> list[dict[str, object]]:
     """The entry's confirmations and false positives as MISP sightings (one record each)."""
     records = []
@@ -118,27 +111,26 @@ def sightings(entry: FeedEntry, org: Org) -> list[dict[str, object]]:
 
 
 @lru_cache(maxsize=4096)
-def _around(category: str, action: str, first_seen: int, last_seen: int) -> tuple[str, str]:
-    """What comes before an attribute's uuid and after its value: the same for a whole import."""
-    head = (f'{{"category": "{ATTRIBUTE_CATEGORY}", "comment": "", "disable_correlation": false, '
-            f'"first_seen": "{_iso(first_seen)}", "last_seen": "{_iso(last_seen)}", '
-            f'"timestamp": "{last_seen}", "to_ids": true, "type": "{ATTRIBUTE_TYPE}", "uuid": "')
-    return head, f'", "Tag": {_tags_json(category, action)}'
+def _head(first_seen: int, last_seen: int) -> str:
+    """What comes before an attribute's uuid: the same for a whole import."""
+    return (f'{{"category":"{ATTRIBUTE_CATEGORY}","comment":"","disable_correlation":false,'
+            f'"first_seen":"{_iso(first_seen)}","last_seen":"{_iso(last_seen)}",'
+            f'"timestamp":"{last_seen}","to_ids":true,"type":"{ATTRIBUTE_TYPE}","uuid":"')
 
 
 def attribute_json(entry: FeedEntry, org: Org) -> str:
-    """One attribute as JSON, as pymisp's MISPAttribute._to_feed writes it (plus its sightings)."""
+    """One attribute as JSON, as pymisp's MISPAttribute._to_feed writes it (plus its sightings). Its
+    category and confidence tags are the event's: an event holds numbers of one category and action."""
     if not E164.fullmatch(entry.number):  # written into the JSON as it is: it must need no escaping
         raise ValueError(f"{entry.number!r} is not an E.164 number")
-    head, tail = _around(entry.category, entry.action, entry.first_seen, entry.last_seen)
-    text = f'{head}{attribute_uuid(org, entry.number)}", "value": "{entry.number}{tail}'
+    text = f'{_head(entry.first_seen, entry.last_seen)}{attribute_uuid(org, entry.number)}","value":"{entry.number}"'
     if entry.seen or entry.false_positive:
-        text += f', "Sighting": {json.dumps(sightings(entry, org), sort_keys=True)}'
+        text += f',"Sighting":{json.dumps(sightings(entry, org), sort_keys=True, separators=(",", ":"))}'
     return text + "}"
 
 
-def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str) -> MISPEvent:
-    """An event without attributes, made by pymisp."""
+def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str, category: str, action: str) -> MISPEvent:
+    """An event without attributes, made by pymisp: TLP, our category and the confidence as its tags."""
     event = MISPEvent()
     event.uuid = uuid_
     event.info = info
@@ -151,7 +143,8 @@ def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str) -> MISP
     event.published = True
     event.timestamp = timestamp
     event.publish_timestamp = timestamp
-    event.add_tag(taxonomy.TLP)
+    for tag in (taxonomy.TLP, taxonomy.category_tag(category), taxonomy.confidence_tag(action)):
+        event.add_tag(tag)
     return event
 
 
@@ -159,8 +152,8 @@ def event_file(event: MISPEvent, attributes: list[str]) -> bytes:
     """The event's file: pymisp's feed form of the envelope with the attributes' JSON inside."""
     body = event.to_feed()
     body["Event"]["Attribute"] = "\x00attributes\x00"
-    text = json.dumps(body, sort_keys=True)
-    return text.replace('"\\u0000attributes\\u0000"', "[" + ", ".join(attributes) + "]", 1).encode()
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return text.replace('"\\u0000attributes\\u0000"', "[" + ",".join(attributes) + "]", 1).encode()
 
 
 def manifest_entry(event: MISPEvent) -> dict[str, object]:
@@ -202,6 +195,7 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
     try:
         body = json.loads(data)["Event"]
         event = Event(str(uuid.UUID(body["uuid"])), int(body.get("timestamp") or 0))
+        event_tags = [t.get("name", "") for t in body.get("Tag", [])]
         if event.uuid != expected_uuid:
             raise FeedFormatError(f"{expected_uuid}.json holds event {event.uuid}")
         for raw in body.get("Attribute", []):
@@ -212,7 +206,7 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
             first = _when(raw.get("first_seen"), event.timestamp)
             marks = raw.get("Sighting") or []
             event.attributes.append(PeerAttribute(
-                value, event.uuid, taxonomy.category_from_tags([t.get("name", "") for t in raw.get("Tag", [])]),
+                value, event.uuid, taxonomy.category_from_tags([t.get("name", "") for t in raw.get("Tag", [])] + event_tags),
                 first, _when(raw.get("last_seen"), first),
                 sum(1 for s in marks if str(s.get("type", "0")) == "0"),
                 sum(1 for s in marks if str(s.get("type")) == "1")))

@@ -1,6 +1,7 @@
 """`screener feed build`: our list as a static MISP feed in a folder, every file signed.
 
-Only exact numbers that we listed ourselves go in: never prefixes, never an entry a partner brought
+An event holds the numbers of one day, one category and one action (its tags say which). Only exact
+numbers that we listed ourselves go in: never prefixes, never an entry a partner brought
 (source peer:...: it travels in that partner's own feed, so a number is not counted twice as evidence), and
 never a caller from the call log (the feed reads only the blocklist). Entries are batched into events by the
 day they were added and a hash of the number, so an addition changes only the events of its day and a later
@@ -56,12 +57,13 @@ def _shards(count: int) -> int:
 
 
 def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
-    """Our own exact entries grouped into events (key -> entries), with the sightings we publish."""
+    """Our own exact entries grouped into events (key day:category:action:shards:shard -> entries), with the
+    sightings we publish."""
     marks = svc.feed_sightings.all()
     none = (0, 0, 0)
     # Entries share their metadata objects (an import: one for a million), so each is looked at once.
     shared: dict[int, tuple[str, str, int] | None] = {}
-    days: dict[int, list[misp.FeedEntry]] = defaultdict(list)
+    groups: dict[tuple[int, str, str], list[misp.FeedEntry]] = defaultdict(list)
     for item in svc.blocklist:
         meta = item.meta
         key = id(meta)
@@ -73,13 +75,14 @@ def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
             continue
         category, action, at = ours
         seen, fp, last = marks.get(item.entry, none)
-        days[at // DAY].append(misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
+        groups[(at // DAY, category, action)].append(
+            misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
     events: dict[str, list[misp.FeedEntry]] = {}
-    for day, entries in days.items():
+    for (day, category, action), entries in groups.items():
         shards = _shards(len(entries))
         for entry in entries:
             shard = zlib.crc32(entry.number.encode()) % shards
-            events.setdefault(f"{day}:{shards}:{shard}", []).append(entry)
+            events.setdefault(f"{day}:{category}:{action}:{shards}:{shard}", []).append(entry)
     return events
 
 
@@ -109,12 +112,13 @@ def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: 
         entries.sort(key=lambda e: e.number)
         event_id = misp.event_uuid(org, key)
         day = datetime.fromtimestamp(int(key.split(":")[0]) * DAY, timezone.utc).date()
+        looks = (entries[0].category, entries[0].action)
         attributes = [misp.attribute_json(entry, org) for entry in entries]
         path, before = directory / f"{event_id}.json", previous.get(event_id)
-        event, data = _event(org, event_id, day, before, attributes) if before and path.exists() else (None, b"")
+        event, data = _event(org, event_id, day, before, attributes, *looks) if before and path.exists() else (None, b"")
         if event is None or path.read_bytes() != data:
             # A changed event's timestamp always moves on (partners compare it), even within one second.
-            event, data = _event(org, event_id, day, max(now, (before or 0) + 1), attributes)
+            event, data = _event(org, event_id, day, max(now, (before or 0) + 1), attributes, *looks)
             _write_signed(directory, path.name, data, secret)
             result.written += 1
         manifest.update(misp.manifest_entry(event))
@@ -130,6 +134,9 @@ def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: 
     return result
 
 
-def _event(org: misp.Org, event_id: str, day: date, timestamp: int, attributes: list[str]):
-    event = misp.envelope(org, event_id, day, timestamp, f"Intimidation phone numbers reported by {org.name}")
+def _event(org: misp.Org, event_id: str, day: date, timestamp: int, attributes: list[str], category: str,
+           action: str):
+    says = "to block" if action == "block" else "to screen (a warning)"
+    event = misp.envelope(org, event_id, day, timestamp, f"{org.name}: phone numbers of {category} calls, {says}",
+                          category, action)
     return event, misp.event_file(event, attributes)

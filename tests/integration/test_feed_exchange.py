@@ -194,7 +194,7 @@ def test_a_second_sync_fetches_only_the_events_that_changed(our_feed, partner):
     our_svc, served, _ = our_feed
     peer = subscribe(partner, our_feed, "auto")
     first = partners.sync(svc, "cli:pavel", peer)
-    assert first.fetched == 2  # two days, two events
+    assert first.fetched == 3  # an event per day, category and action
     assert partners.sync(svc, "cli:pavel", peer).unchanged  # 304 on the manifest: nothing fetched
     served.paths.clear()
     listed(our_svc, "+375294444444", at=1_760_000_000 + 3 * DAY + 60)
@@ -251,7 +251,7 @@ def test_two_organisations_pull_each_others_feeds(ours, partner):
 def test_the_minisign_tool_verifies_every_file_of_our_feed(our_feed):
     svc, _, public = our_feed
     files = [p for p in svc.settings.feed_path.iterdir() if not p.name.endswith(".minisig")]
-    assert len(files) == 4  # manifest.json, hashes.csv and two events
+    assert len(files) == 5  # manifest.json, hashes.csv and three events
     for path in files:
         checked = subprocess.run(["minisign", "-Vm", str(path), "-P", public], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
@@ -276,10 +276,10 @@ def test_peer_sync_and_list_on_the_command_line(our_feed, partner, runner, tmp_p
     env = {"SCREENER_KEY_PREFIX": "partner:", "SCREENER_INSTANCE": str(tmp_path / "partner")}
     synced = runner.invoke(main, ["peer", "sync"], env=env, catch_exceptions=False)
     assert synced.exit_code == 0, synced.output
-    assert "ours: 2 events fetched, 0 dropped; 3 blocked" in synced.output
+    assert "ours: 3 events fetched, 0 dropped; 3 blocked" in synced.output
     assert "ours: unchanged" in runner.invoke(main, ["peer", "sync", "ours"], env=env).output
     listing = runner.invoke(main, ["peer", "list"], env=env).output
-    assert "ours\tauto\t" in listing and "2 events, 3 numbers" in listing
+    assert "ours\tauto\t" in listing and "3 events, 3 numbers" in listing
     reverted = runner.invoke(main, ["peer", "revert", "ours"], env=env)
     assert "reverted ours: 3 entries and proposals taken back" in reverted.output
     assert svc.blocklist.count() == 0

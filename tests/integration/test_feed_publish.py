@@ -61,10 +61,10 @@ def test_pymisp_reads_our_feed_back_as_misp_events(built):
     [attribute] = event.attributes
     assert (attribute.type, attribute.value) == ("phone-number", BLOCKED)
     assert attribute.first_seen is not None and attribute.last_seen is not None
-    tags = {t.name for t in attribute.tags}
+    tags = {t.name for t in event.tags}
     assert 'screener-call:category="family-pressure"' in tags  # "threatened her mother"
     assert 'estimative-language:confidence-in-analytic-judgment="high"' in tags
-    assert "tlp:amber" in {t.name for t in event.tags}
+    assert "tlp:amber" in tags
     assert event.manifest == {event.uuid: json.loads((built / "manifest.json").read_bytes())[event.uuid]}
     hashes = (built / "hashes.csv").read_text().splitlines()
     assert hashes == [f"{event.attributes_hashes('md5')[0]},{event.uuid}"]

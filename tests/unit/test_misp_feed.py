@@ -14,13 +14,12 @@ ORG = misp.Org("ours", "6f1c2d1e-2a47-4c33-9a39-5b7e8f1c2d3e")
 
 @pytest.mark.parametrize("action", ["block", "screen"])
 def test_our_attribute_json_is_what_pymisp_writes_for_the_same_attribute(action):
+    # (the category and confidence tags are the event's: see test_feed_publish)
     entry = misp.FeedEntry("+375291234567", "silent-call", action, 1_760_000_000, 1_760_086_400)
     attribute = MISPAttribute()
     attribute.from_dict(type="phone-number", value=entry.number, category="Person", to_ids=True, comment="",
                         disable_correlation=False, uuid=misp.attribute_uuid(ORG, entry.number),
                         timestamp=entry.last_seen, first_seen=entry.first_seen, last_seen=entry.last_seen)
-    attribute.add_tag(taxonomy.category_tag("silent-call"))
-    attribute.add_tag(taxonomy.confidence_tag(action))
     assert json.loads(misp.attribute_json(entry, ORG)) == attribute._to_feed()
 
 
@@ -48,6 +47,13 @@ def test_a_partners_unknown_category_counts_as_a_threat():
 
 def event_bytes(attributes: list[dict], uuid: str = "0d7aafd4-20ec-531d-99e4-7b8b2d158c80") -> bytes:
     return json.dumps({"Event": {"uuid": uuid, "timestamp": "1760000000", "Attribute": attributes}}).encode()
+
+
+def test_an_attribute_without_a_category_tag_takes_its_events():
+    data = json.loads(event_bytes([{"type": "phone-number", "value": "+375291234567"}]))
+    data["Event"]["Tag"] = [{"name": taxonomy.category_tag("family-pressure")}]
+    [attribute] = misp.read_event(json.dumps(data).encode(), data["Event"]["uuid"]).attributes
+    assert attribute.category == "family-pressure"
 
 
 def test_a_partners_event_keeps_only_phone_numbers_it_can_use():
