@@ -63,10 +63,13 @@ def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
     counts = ApplyCounts()
     at = int(clock())
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for attribute in attributes:
-        groups[(attribute.event, attribute.category)].append(attribute.number)
-        counts.confirmations += attribute.seen
-        counts.false_positives += attribute.false_positive
+    marks: dict[str, tuple[int, int]] = {}
+    for number, event, category, _first, _last, seen, false_positive in attributes:
+        groups[(event, category)].append(number)
+        if seen or false_positive:
+            marks[number] = (seen, false_positive)
+    counts.confirmations = sum(seen for seen, _ in marks.values())
+    counts.false_positives = sum(fp for _, fp in marks.values())
     for (event, category), numbers in groups.items():
         if trust == "review":
             _propose(svc, peer, numbers, meta_for(peer, event, category, "block", at), counts)
@@ -81,8 +84,8 @@ def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
                 counts.warned += new
             else:
                 counts.added += new
-    svc.peers.set_sightings(peer, {a.number: (a.seen, a.false_positive) for a in attributes
-                                   if a.seen or a.false_positive})
+    if marks:
+        svc.peers.set_sightings(peer, marks)
     return counts
 
 

@@ -195,7 +195,7 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
     try:
         body = json.loads(data)["Event"]
         event = Event(str(uuid.UUID(body["uuid"])), int(body.get("timestamp") or 0))
-        event_tags = [t.get("name", "") for t in body.get("Tag", [])]
+        event_category = taxonomy.category_from_tags([t.get("name", "") for t in body.get("Tag", [])])
         if event.uuid != expected_uuid:
             raise FeedFormatError(f"{expected_uuid}.json holds event {event.uuid}")
         for raw in body.get("Attribute", []):
@@ -204,12 +204,13 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
                 event.skipped += 1
                 continue
             first = _when(raw.get("first_seen"), event.timestamp)
-            marks = raw.get("Sighting") or []
-            event.attributes.append(PeerAttribute(
-                value, event.uuid, taxonomy.category_from_tags([t.get("name", "") for t in raw.get("Tag", [])] + event_tags),
-                first, _when(raw.get("last_seen"), first),
-                sum(1 for s in marks if str(s.get("type", "0")) == "0"),
-                sum(1 for s in marks if str(s.get("type")) == "1")))
+            tags, marks = raw.get("Tag"), raw.get("Sighting")
+            category = (taxonomy.category_from_tags([t.get("name", "") for t in tags], event_category) if tags
+                        else event_category)
+            seen = sum(1 for s in marks if str(s.get("type", "0")) == "0") if marks else 0
+            false_positive = sum(1 for s in marks if str(s.get("type")) == "1") if marks else 0
+            event.attributes.append(PeerAttribute(value, event.uuid, category, first,
+                                                  _when(raw.get("last_seen"), first), seen, false_positive))
         return event
     except FeedFormatError:
         raise

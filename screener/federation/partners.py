@@ -95,15 +95,17 @@ def sync(svc: Services, who: str, peer: Peer, session: requests.Session | None =
     result = SyncResult(peer.name, fetched=len(events))
     for gone in [u for u in known if u not in manifest]:
         result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, svc.peers.event_numbers(peer.name, gone))
-        svc.peers.forget_event_numbers(peer.name, gone)
+        svc.peers.record_event_numbers(peer.name, gone, set())
         result.removed += 1
     for event in events:
         numbers = {a.number for a in event.attributes}
         before = svc.peers.event_numbers(peer.name, event.uuid)
-        svc.peers.add_event_numbers(peer.name, event.uuid, numbers - before)  # recorded first: revert finds them
+        if not numbers <= before:
+            svc.peers.record_event_numbers(peer.name, event.uuid, before | numbers)  # first: a revert finds them
         result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, before - numbers)
         result.counts.merge(peer_apply.apply(svc, peer.name, peer.trust, event.attributes, clock))
-        svc.peers.forget_event_numbers(peer.name, event.uuid, before - numbers)
+        if before - numbers:
+            svc.peers.record_event_numbers(peer.name, event.uuid, numbers)
         result.skipped += event.skipped
     svc.peers.save_state(peer.name, manifest_file.etag, manifest_file.last_modified, int(clock()), manifest)
     svc.audit.append(who, "peer.sync", peer.name, {"events": len(known)},

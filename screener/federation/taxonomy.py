@@ -40,14 +40,14 @@ def category_tag(category: str) -> str:
     return f'{NAMESPACE}:category="{category}"'
 
 
-def category_from_tags(names: list[str]) -> str:
-    """The category a partner's attribute carries in its tags (a threat when it names none we know)."""
+def category_from_tags(names: list[str], default: str = DEFAULT_CATEGORY) -> str:
+    """The category a partner's attribute (or event) carries in its tags; `default` when it names none we know."""
     for name in names:
         if name.startswith(f"{NAMESPACE}:category="):
             value = name.split("=", 1)[1].strip('"')
             if value in CATEGORIES:
                 return value
-    return DEFAULT_CATEGORY
+    return default
 
 
 def confidence_tag(action: str) -> str:

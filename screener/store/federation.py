@@ -6,7 +6,7 @@ Keys (under the deployment's prefix):
     fed:peers                       hash  name -> Peer as JSON
     fed:peer:<name>:state           hash  etag, last_modified, synced_at
     fed:peer:<name>:events          hash  event uuid -> the event's timestamp in the partner's manifest
-    fed:peer:<name>:ev:<uuid>       set   the numbers that event carries (per-entry provenance)
+    fed:peer:<name>:ev:<uuid>       string the numbers that event carries, one per line (per-entry provenance)
     fed:peer:<name>:sightings       hash  number -> "seen:false_positive" as the partner last sent them
     fed:tokens                      hash  partner name -> sha256 of its bearer token for /feed/
     fed:sightings                   hash  number -> "seen:false_positive:last" we publish
@@ -19,7 +19,6 @@ import json
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 import redis
 
@@ -114,39 +113,21 @@ class Peers:
         pipe.execute()
 
     def event_numbers(self, name: str, event: str) -> set[str]:
-        """The numbers a partner's event brought the last time it was applied."""
-        return {m.decode() for m in self.client.sscan_iter(self.k.event_numbers(name, event), count=BATCH)}
+        """The numbers a partner's event brought, as recorded."""
+        raw = self.client.get(self.k.event_numbers(name, event))
+        return set(raw.decode().split("\n")) if raw else set()
 
-    def add_event_numbers(self, name: str, event: str, numbers: Iterable[str]) -> None:
-        """Record numbers a partner's event brings (before they are applied, so a revert finds them all)."""
-        self._in_chunks(self.client.sadd, self.k.event_numbers(name, event), numbers)
-
-    def forget_event_numbers(self, name: str, event: str, numbers: Iterable[str] | None = None) -> None:
-        """Forget numbers the event no longer brings (all of them when `numbers` is None)."""
-        key = self.k.event_numbers(name, event)
-        if numbers is None:
-            self.client.unlink(key)
+    def record_event_numbers(self, name: str, event: str, numbers: set[str]) -> None:
+        """Record the numbers a partner's event brings (before they are applied, so a revert finds them all).
+        One string per event (numbers joined by newlines): about 14 bytes a number, one command an event."""
+        if numbers:
+            self.client.set(self.k.event_numbers(name, event), "\n".join(sorted(numbers)))
         else:
-            self._in_chunks(self.client.srem, key, numbers)
-
-    @staticmethod
-    def _in_chunks(command, key: str, items: Iterable[str]) -> None:
-        chunk: list[str] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= BATCH:
-                command(key, *chunk)
-                chunk = []
-        if chunk:
-            command(key, *chunk)
+            self.client.unlink(self.k.event_numbers(name, event))
 
     def number_count(self, name: str) -> int:
         """How many numbers the partner's events brought, as last applied (a number in two events counts twice)."""
-        events = self.recorded_events(name)
-        pipe = self.client.pipeline(transaction=False)
-        for event in events:
-            pipe.scard(self.k.event_numbers(name, event))
-        return sum(pipe.execute()) if events else 0
+        return sum(len(self.event_numbers(name, event)) for event in self.recorded_events(name))
 
     def recorded_events(self, name: str) -> list[str]:
         """Every event of the partner whose numbers are recorded."""
