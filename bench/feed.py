@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -165,7 +166,10 @@ def run(quick: bool, workdir: Path, log=print) -> dict:
         applied = _alternate(import_, sync, cfg["rounds"], log, ("blocklist import", "peer sync (auto)"))
         log(f"  feed: sync / import = {applied['ratio']:.2f} (per sync: " + ", ".join(f"{r:.2f}" for r in applied["ratios"])
             + f"); CPU {applied['cpu_ratio']:.2f}")
-        return {"settings": cfg, "build": built, "apply": applied,
+        changes = _after_changes(ours, theirs, workdir, server, client, listed, fresh, sync)
+        log(f"  feed: after 1,000 additions on a later day a sync fetched {changes['additions']['fetched']} of "
+            f"{changes['events']} events; after 1,000 removals spread over the list, {changes['removals']['fetched']}")
+        return {"settings": cfg, "build": built, "apply": applied, "changes": changes,
                 "ratio_build_vs_export": built["ratio"], "ratio_sync_vs_import": applied["ratio"],
                 "cpu_ratio_build_vs_export": built["cpu_ratio"], "cpu_ratio_sync_vs_import": applied["cpu_ratio"],
                 "feed_bytes": sum(p.stat().st_size for p in (workdir / "feed").iterdir()),
@@ -175,3 +179,25 @@ def run(quick: bool, workdir: Path, log=print) -> dict:
             folder.stop()
         server.stop()
 
+
+
+_FETCHED = re.compile(r"(\d+) events fetched")
+
+
+def _after_changes(ours, theirs, workdir, server, client, listed, fresh, sync) -> dict:
+    """How many events a sync fetches after 1,000 changes: additions on a later day, then removals."""
+    fresh()
+    sync()  # the partner holds the whole feed
+    blocklist = Blocklist(client, Keys())
+    later = int(time.time()) + 86400
+    added = [f"+1202555{n:04d}" for n in range(1000)]
+    blocklist.add_many(added, EntryMeta(reason="threatening calls", source="bench", added_by="bench", added_at=later))
+    result: dict = {"events": sum(1 for p in (workdir / "feed").glob("*-*.json"))}
+    for name, change in (("additions", None), ("removals", random.Random(7).sample(listed, 1000))):
+        for number in change or ():
+            blocklist.remove(number)
+        _timed(["feed", "build"], ours, workdir, "build", server.pid)
+        run = _timed(["peer", "sync", "ours"], theirs, workdir, "sync", server.pid)
+        match = _FETCHED.search((workdir / "sync-stdout.txt").read_text())
+        result[name] = {**run, "fetched": int(match.group(1)) if match else None}
+    return result
