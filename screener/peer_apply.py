@@ -105,6 +105,8 @@ def withdraw(svc: Services, peer: str, numbers: Iterable[str]) -> int:
     Entries someone here added, or another partner brought, stay."""
     source, taken = source_of(peer), 0
     numbers = list(numbers)
+    if not numbers:
+        return 0
     # The review queue is small (curators work through it): read it once rather than once per number.
     proposed = {p.entry for p in svc.proposals.all() if p.proposed_by == source}
     for start in range(0, len(numbers), CHUNK):
