@@ -31,3 +31,12 @@ def test_memory_benchmark_reports_bytes_per_entry(tmp_path):
     assert result["entries"] > 0
     assert result["bytes_per_entry"] > 0
     assert result["memory_usage_by_key_family"]
+
+
+def test_feed_benchmark_reports_both_ratios_and_the_events_a_sync_fetches(tmp_path):
+    from bench import feed
+
+    result = feed.run(quick=True, workdir=tmp_path, log=_quiet)
+
+    assert result["ratio_build_vs_export"] > 0 and result["ratio_sync_vs_import"] > 0
+    assert result["changes"]["additions"]["fetched"] == 1  # 1,000 numbers on a new day: one new event
