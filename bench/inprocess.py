@@ -1,5 +1,5 @@
 """CPU per webhook call inside one process, without gunicorn or wrk: a quick, low-noise figure to compare
-two versions of the code on a busy machine (`python -m bench.inprocess [--calls N] [--profile FILE]`).
+two versions of the code on a busy machine (`python -m bench.inprocess [--calls N] [--profile FILE] [--rotating]`).
 
 It builds the webhook exactly as `screener.wsgi:app` does, on its own Redis with the benchmark's line and
 blocklist, and calls the WSGI app with the same mix of distinct signed requests as benchmark 1 (80%
@@ -16,6 +16,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -54,6 +55,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of one extra round here")
+    parser.add_argument("--rotating", action="store_true",
+                        help="with SCREENER_SECRET_KEY_OLD set, as during a change of the server secret")
     args = parser.parse_args()
     rng = random.Random(5)
     redis = start_redis()
@@ -67,7 +70,10 @@ def main() -> None:
         from screener import create_app
 
         instance = Path(tempfile.mkdtemp(prefix="inprocess-"))
-        app = create_app(settings=settings_for(redis.url, instance))
+        settings = settings_for(redis.url, instance)
+        if args.rotating:  # every call also hashes under the old secret and looks for the caller's old index
+            settings = replace(settings, secret_key_old="bench-old-secret-key-" + "o" * 40)
+        app = create_app(settings=settings)
         log_file = (instance / "app.log").open("w")
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler):

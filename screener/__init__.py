@@ -59,8 +59,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     from screener import health, web
     from screener.voice import callbacks, screening
     from screener.voice.incoming import IncomingCalls
+    from screener.voice.outage import Outage
     from screener.voice.wsgi import IncomingCallMiddleware
 
+    shared["screener.outage"] = Outage.for_process(shared["screener"])  # started by screener/wsgi.py
     calls = _flask("screener.voice", settings, test_config, shared)
     calls.secret_key = None  # webhooks carry no cookies: without a key Flask opens no session per call
     calls.register_blueprint(callbacks.bp, url_prefix="")
@@ -71,7 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, settings: Settings 
     web.init_app(app)  # the volunteers' pages
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/voice": calls.wsgi_app})  # type: ignore[method-assign]
     app.wsgi_app = IncomingCallMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, IncomingCalls(shared["screener"]), shared["screener.validator"], MAX_REQUEST_BYTES)
+        app.wsgi_app, IncomingCalls(shared["screener"], shared["screener.outage"]), shared["screener.validator"], MAX_REQUEST_BYTES)
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
     app.extensions["screener.calls_app"] = calls

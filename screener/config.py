@@ -57,6 +57,9 @@ class Settings:
     twilio_auth_token_old: str = ""  # during a change of TWILIO_AUTH_TOKEN: webhooks signed with it still pass
     redis_memory_percent: int = 80  # past this share of Redis's limit: no uploads or imports, admins alerted
     redis_memory_limit_mb: int = 0  # the limit when Redis has no maxmemory; 0 = the machine's memory
+    spool_max_mb: int = 64  # each web process's spool of what Redis could not take (screener/spool.py)
+    redis_wait_replicas: int = 0  # replicas a call's record must reach (WAIT) before it counts as safe
+    redis_wait_ms: int = 50  # how long the webhook waits for them; short of them, the record is also spooled
     feed_key: Path | None = None  # the minisign secret key that signs our MISP feed (outside the instance folder)
     feed_dir: Path | None = None  # where `screener feed build` writes the feed; None = instance/feed
     feed_org: str = "screener"  # our organisation's name in the feed (MISP's Orgc)
@@ -130,6 +133,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"{name} must be a whole number of at least 1")
         return int(value)
 
+    def count(name: str, default: int) -> int:
+        value = get(name, str(default))
+        if not value.isdigit():
+            raise ConfigError(f"{name} must be a whole number (0 or more)")
+        return int(value)
+
     def percent(name: str, default: int) -> int:
         value = whole(name, default)
         if value > 100:
@@ -200,6 +209,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_key=Path(get("SCREENER_CHECKPOINT_KEY")).resolve() if get("SCREENER_CHECKPOINT_KEY") else None,
         checkpoints_file=Path(get("SCREENER_CHECKPOINTS")).resolve() if get("SCREENER_CHECKPOINTS") else None,
         checkpoint_every=whole("SCREENER_CHECKPOINT_EVERY", 50),
+        spool_max_mb=whole("SCREENER_SPOOL_MAX_MB", 64),
+        redis_wait_replicas=count("SCREENER_REDIS_WAIT_REPLICAS", 0),
+        redis_wait_ms=whole("SCREENER_REDIS_WAIT_MS", 50),
         checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
         feed_key=Path(get("SCREENER_FEED_KEY")).resolve() if get("SCREENER_FEED_KEY") else None,
         feed_dir=Path(get("SCREENER_FEED_DIR")).resolve() if get("SCREENER_FEED_DIR") else None,

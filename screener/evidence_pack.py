@@ -29,7 +29,7 @@ class PackQuery:
 
 def _calls(svc: Services, query: PackQuery) -> list[dict[str, str]]:
     if query.number:
-        sids = svc.calls.history(svc.vault.link_hash(query.number), count=100_000)
+        sids = svc.calls.history(svc.vault.link_hashes(query.number), count=100_000)
         calls = [c for c in (svc.calls.get(s) for s in sids) if c]
     else:
         start = f"{int(query.since.timestamp() * 1000)}-0" if query.since else "-"

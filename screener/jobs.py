@@ -48,6 +48,20 @@ def enqueue_alert(queue: Queue, kind: str, call_sid: str, line_number: str, **fa
     return _enqueue(queue, FAN_OUT_JOB, kind, call_sid, line_number, facts, description=f"alert {kind} {call_sid}")
 
 
+def enqueue_alert_once(queue: Queue, done_key: str, kind: str, call_sid: str, line_number: str) -> str | None:
+    """Queue an alert unless `done_key` says it was queued before (a spooled alert replayed twice after a
+    crash half-way); the key is set in the same transaction as the job. None when skipped."""
+    if queue.connection.exists(done_key):
+        return None
+    with queue.connection.pipeline() as pipeline:
+        job_id = queue.enqueue(FAN_OUT_JOB, kind, call_sid, line_number, {}, description=f"alert {kind} {call_sid}",
+                               pipeline=pipeline, retry=RETRY, job_timeout=JOB_TIMEOUT, result_ttl=86400,
+                               failure_ttl=30 * 86400).id
+        pipeline.set(done_key, job_id, ex=30 * 86400)
+        pipeline.execute()
+    return job_id
+
+
 def enqueue_blocked_call(queue: Queue, call_sid: str, line_number: str) -> str:
     """Tell the line's alert recipients that a blocklisted number called."""
     return enqueue_alert(queue, BLOCKED_CALL, call_sid, line_number)

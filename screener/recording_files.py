@@ -3,7 +3,8 @@ readable with any configured key, rotatable.
 
 Keys are Fernet keys (AES-128-CBC + HMAC-SHA256) from SCREENER_RECORDING_KEYS, newest first; the
 first encrypts, all decrypt, so a key is rotated by putting a new one in front and running
-`screener recordings rotate`. Without the variable, one key is derived from SCREENER_SECRET_KEY.
+`screener recordings rotate`. Without the variable, one key is derived from SCREENER_SECRET_KEY (and,
+while it is being changed, one from SCREENER_SECRET_KEY_OLD: `screener secret rewrap` moves them over).
 Storage: SCREENER_RECORDINGS_S3 (s3://bucket/prefix) when set, else a local folder. The storage only
 ever sees ciphertext.
 """
@@ -100,13 +101,15 @@ class RecordingFiles:
             raise ValueError("at least one recording key is needed")
         self.local = LocalBlobs(folder)
         self.blobs: Blobs = blobs or self.local
-        self.crypto = MultiFernet([Fernet(k.encode()) for k in keys])
+        self.newest = Fernet(keys[0].encode())
+        self.crypto = MultiFernet([self.newest, *(Fernet(k.encode()) for k in keys[1:])])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RecordingFiles":
         keys = list(settings.recording_keys)
-        if not keys:
-            keys = [base64.urlsafe_b64encode(derive_key(settings.secret_key, b"recording-encryption")).decode()]
+        if not keys:  # derived from the server secret, and during its change from the old one too
+            keys = [base64.urlsafe_b64encode(derive_key(secret, b"recording-encryption")).decode()
+                    for secret in (settings.secret_key, settings.secret_key_old) if secret]
         blobs = S3Blobs(settings.recordings_s3, settings.s3_endpoint_url) if settings.recordings_s3 else None
         return cls(settings.recordings_path, keys, blobs)
 
@@ -144,3 +147,26 @@ class RecordingFiles:
         if token is None:
             raise RecordingFileError(f"{recording_sid}: no stored file")
         self.blobs.put(self.name(recording_sid), self.crypto.rotate(token))
+
+    def rewrap(self, recording_sid: str) -> bool | None:
+        """Re-encrypt one recording with the newest key unless it is under it already: True when rewritten,
+        False when current, None when no file is stored (not archived yet). Raises RecordingFileError when
+        no key opens it (the file is then left as it is)."""
+        token = self.blobs.get(self.name(recording_sid))
+        if token is None:
+            return None
+        if self._under_newest(token):
+            return False
+        try:
+            rotated = self.crypto.rotate(token)
+        except InvalidToken:
+            raise RecordingFileError(f"{recording_sid}: cannot decrypt (altered, or a key is missing)") from None
+        self.blobs.put(self.name(recording_sid), rotated)
+        return True
+
+    def _under_newest(self, token: bytes) -> bool:
+        try:
+            self.newest.decrypt(token)
+        except InvalidToken:
+            return False
+        return True

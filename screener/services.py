@@ -22,6 +22,8 @@ from screener.store.audit import AuditLog
 from screener.store.blocklist import Blocklist
 from screener.store.blocklist_search import BlocklistSearch
 from screener.store.call_path import CallPath
+from screener.store.call_replay import CallReplay
+from screener.store.list_copy import ListCopy
 from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
@@ -92,7 +94,7 @@ class Services:
             client=client,
             keys=keys,
             lookup=CallLookup(client, keys),
-            call_path=CallPath(client, keys),
+            call_path=CallPath(client, keys, settings.redis_wait_replicas, settings.redis_wait_ms),
             calls=CallLog(client, keys),
             call_browser=CallBrowser(client, keys),
             blocklist=blocklist,
@@ -112,9 +114,18 @@ class Services:
             sessions=WebSessions(client, keys, web.session_idle_seconds, web.session_max_seconds),
             sign_in_throttle=SignInThrottle(client, keys),
             # CLI commands that never link calls may run without a secret: a throw-away key then.
-            vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32)),
+            vault=NumberVault.from_secret(settings.secret_key or secrets.token_hex(32), settings.secret_key_old),
             bridge=Bridge(settings),
         )
+
+    @cached_property
+    def list_copy(self) -> ListCopy:
+        """This process's compact copy of the blocklist and allowlists, for deciding calls while Redis is down."""
+        return ListCopy(self.client, self.keys)
+
+    @cached_property
+    def call_replay(self) -> CallReplay:
+        return CallReplay(self.client, self.keys)
 
     @cached_property
     def memory(self) -> RedisMemory:

@@ -1,7 +1,7 @@
 """The `screener` command: one module per command group, put together here.
 
 serve and worker: run.py; line: lines.py; feed: feed.py; peer: peers.py; blocklist and allowlist: lists.py; user: users.py; curators and
-alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py; demo and call:
+alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py; secret rewrap: secret.py; demo and call:
 dev.py; twilio configure and check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
 is context.py.
 
@@ -24,7 +24,7 @@ COMMANDS = {
     "user": ("users", "user"), "curators": ("alerts", "curators"), "alerts": ("alerts", "alerts"),
     "evidence": ("evidence", "evidence"), "verify": ("evidence", "verify"),
     "recordings": ("evidence", "recordings"), "twilio": ("twilio", "twilio"), "audit": ("audit", "audit"),
-    "calls": ("calls", "calls"), "feed": ("feed", "feed"), "peer": ("peers", "peer"),
+    "calls": ("calls", "calls"), "secret": ("secret", "secret"), "feed": ("feed", "feed"), "peer": ("peers", "peer"),
 }
 
 

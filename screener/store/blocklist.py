@@ -25,6 +25,10 @@ from screener.store.keys import BLOCKLIST_BUCKETS, Keys
 # time (Redis spends ~1 us per bucket plus ~0.4 us per entry), so ringing phones wait no longer than that.
 ENTRIES_PER_CALL = 2000
 MAX_BUCKETS_PER_CALL = 1024
+# Change stream entries kept (about): one per added chunk (up to 2000 numbers) or single change, so at most
+# some 400,000 recent numbers (a few MB) sit in the stream. A web process's local copy reads it every second;
+# one that falls further behind (a big import) reads the whole list again (store/list_copy.py).
+CHANGES_KEPT = 200
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ def buckets_per_call(entries: int) -> int:
 
 def _digits(entry: str) -> str:
     return entry.lstrip("+").rstrip("*")
+
+
+def _changed(entry: str) -> str:
+    """An entry as the change stream names it: its digits, followed by `*` for a prefix."""
+    return _digits(entry) + ("*" if is_prefix(entry) else "")
 
 
 def prefix_fields(e164: str) -> list[str]:
@@ -111,8 +120,9 @@ class Blocklist:
     def _add_chunk(self, chunk: list[str], meta_id: str) -> int:
         locations = [self._location(entry) for entry in chunk]
         k = self.keys
-        return int(self._add(keys=[k.blocklist_count(), k.blocklist_meta_counts(), *(key for key, _ in locations)],
-                             args=[meta_id, *(field for _, field in locations)]))
+        return int(self._add(keys=[k.blocklist_count(), k.blocklist_meta_counts(), k.blocklist_changes(),
+                                   k.blocklist_prefixes(), *(key for key, _ in locations)],
+                             args=[meta_id, CHANGES_KEPT, *(field for _, field in locations)]))
 
     def _location(self, entry: str) -> tuple[str, str]:
         digits = _digits(entry)
@@ -143,9 +153,10 @@ class Blocklist:
 
     def remove(self, entry: str) -> BlocklistEntry | None:
         """Take an entry off the list; return what it was (for the audit log), or None."""
-        key, field = self._location(entry)
+        key, _ = self._location(entry)
         k = self.keys
-        meta_id = self._remove(keys=[key, k.blocklist_count(), k.blocklist_meta_counts()], args=[field])
+        meta_id = self._remove(keys=[key, k.blocklist_count(), k.blocklist_meta_counts(), k.blocklist_changes()],
+                               args=[_changed(entry), CHANGES_KEPT])
         return None if meta_id is None else BlocklistEntry(entry, self.meta(meta_id.decode()))
 
     def update(self, entry: str, meta: EntryMeta) -> BlocklistEntry | None:
@@ -153,7 +164,8 @@ class Blocklist:
         key, field = self._location(entry)
         if self.client.hget(key, field) is None:
             return None  # interning first would leave an unused metadata record behind
-        old_id = self._retag(keys=[key, self.keys.blocklist_meta_counts()], args=[field, self.intern_meta(meta)])
+        old_id = self._retag(keys=[key, self.keys.blocklist_meta_counts(), self.keys.blocklist_changes()],
+                             args=[_changed(entry), self.intern_meta(meta), CHANGES_KEPT])
         return None if old_id is None else BlocklistEntry(entry, self.meta(old_id.decode()))
 
     def count(self) -> int:

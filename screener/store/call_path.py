@@ -45,6 +45,7 @@ class CallFacts:
     caller_hash: str
     encrypted_number: str
     retention_seconds: int
+    previous_caller_hash: str = ""  # the hash under SCREENER_SECRET_KEY_OLD while the secret is changed
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Outcome:
     logged: bool  # False when this CallSid was logged before (Twilio retried the webhook)
     campaign: bool  # True when this call crossed a campaign threshold (once per window and identity)
     identity: str  # what the campaign window counts: the caller's keyed hash, or `p:<prefix entry>`
+    replicated: bool = True  # False when WAIT said too few replicas had the write (it may not survive a failover)
 
 
 def _with_entry(chosen: Decision, entry: str) -> Decision:
@@ -74,14 +76,36 @@ def _with_entry(chosen: Decision, entry: str) -> Decision:
     return chosen
 
 
+def choose_outcome(facts: CallFacts, candidates: dict[str, Decision], allowed: bool, entry: str,
+                   meta: str) -> Outcome:
+    """The pre-made decision that call_path.lua would pick for what the lists said (allowlisted, the matching
+    entry and its metadata id), with the entry as the log shows it; nothing logged. For reads made without
+    the script: Redis full (read only), or the process's local copy of the lists while Redis is down."""
+    if allowed:
+        outcome = "allowlisted"
+    elif entry:
+        outcome = "screenlisted" if meta.startswith(SCREEN_META_PREFIX) else "blocklisted"
+    else:
+        outcome = "unlisted"
+    chosen = candidates[outcome]
+    keep_full = chosen.rule == "blocklist" and chosen.action.value == "block"
+    shown = entry if not entry or entry.endswith("*") or keep_full else facts.caller_masked
+    identity = "p:" + entry if entry.endswith("*") else facts.caller_hash
+    return Outcome(_with_entry(chosen, shown), outcome, logged=False, campaign=False, identity=identity)
+
+
 class CallPath:
     """Runs the webhook's script."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, wait_replicas: int = 0, wait_ms: int = 50) -> None:
+        """With wait_replicas, every call's write is followed, in the same round trip, by WAIT for that many
+        replicas (at most wait_ms): the write then survives a failover, or the caller learns it may not."""
         self.client = client
         self.keys = keys
         self._threads = threading.local()
         self._sha = scripts.sha(_SCRIPT)
+        self.wait_replicas = wait_replicas
+        self._wait = pack_command(("WAIT", wait_replicas, wait_ms)) if wait_replicas else None
 
     def decide_and_log(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int,
                        campaign: Campaign) -> Outcome:
@@ -90,12 +114,13 @@ class CallPath:
         digits = facts.caller_e164[1:]
         prefixes = prefix_fields(facts.caller_e164) if digits else []
         # ARGV in the groups screener/store/lua/call_path.lua names: the lines, the call, the campaign, the
-        # candidates, then the prefixes, last because how many there are depends on the caller's number.
+        # change of the secret, the candidates, then the prefixes, last because how many there are depends on the caller's number.
         args: list[object] = [
             lines_version,
             digits, facts.at, max(facts.retention_seconds, 1), facts.encrypted_number, facts.caller_hash,
             facts.caller_e164, facts.sid, facts.line, facts.caller_kind, facts.caller_masked,
             campaign.window_seconds, campaign.distinct_lines, campaign.calls_on_one_line, k.prefix,
+            facts.previous_caller_hash,
         ]
         for name in OUTCOMES:
             decision = candidates[name]
@@ -105,13 +130,15 @@ class CallPath:
         result = self._run([k.lines_version(), k.allowlist(facts.line), k.blocklist_bucket(digits or "-"),
                             k.blocklist_prefixes(), k.call(facts.sid), k.call_stream(),
                             k.calls_by_caller(facts.caller_hash or "-"), k.call_number(facts.sid),
-                            k.calls_unsettled()], args)
+                            k.calls_unsettled(), k.calls_by_caller(facts.previous_caller_hash or "-"),
+                            k.callers_moved()], args)
         status = result[0].decode()
         if status == "stale":
             raise StaleLines(result[1].decode())
         outcome = OUTCOMES[int(result[1]) - 1]
         chosen = _with_entry(candidates[outcome], result[2].decode())
-        return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode())
+        replicated = self._wait is None or getattr(self._threads, "acks", 0) >= self.wait_replicas
+        return Outcome(chosen, outcome, status != "dup", status == "campaign", result[3].decode(), replicated)
 
     def decide_read_only(self, facts: CallFacts, candidates: dict[str, Decision], lines_version: int) -> Outcome:
         """The decision the script would pick, from reads alone (one pipelined round trip), logging nothing:
@@ -138,17 +165,7 @@ class CallPath:
                 if value is not None:
                     entry, meta = "+" + field + "*", value.decode()
                     break
-        if allowed:
-            outcome = "allowlisted"
-        elif entry:
-            outcome = "screenlisted" if meta.startswith(SCREEN_META_PREFIX) else "blocklisted"
-        else:
-            outcome = "unlisted"
-        chosen = candidates[outcome]
-        keep_full = chosen.rule == "blocklist" and chosen.action.value == "block"
-        shown = entry if not entry or entry.endswith("*") or keep_full else facts.caller_masked
-        identity = "p:" + entry if entry.endswith("*") else facts.caller_hash
-        return Outcome(_with_entry(chosen, shown), outcome, logged=False, campaign=False, identity=identity)
+        return choose_outcome(facts, candidates, bool(allowed), entry, meta)
 
     def _run(self, keys: list[str], args: list[object]) -> list:
         """EVALSHA on this thread's own connection; once more on a new connection when that one turned out
@@ -191,8 +208,18 @@ class CallPath:
             raise
 
     def _send(self, connection: Connection, keys: list[str], args: list[object]) -> list:
-        connection.send_packed_command([pack_command(("EVALSHA", self._sha, len(keys), *keys, *args))])
-        return connection.read_response()
+        command = pack_command(("EVALSHA", self._sha, len(keys), *keys, *args))
+        if self._wait is None:
+            connection.send_packed_command([command])
+            return connection.read_response()
+        connection.send_packed_command([command, self._wait])  # one round trip for both
+        try:
+            result = connection.read_response()
+        except redis.ResponseError:
+            connection.read_response()  # WAIT's reply, so that the connection stays in step
+            raise
+        self._threads.acks = connection.read_response()
+        return result
 
     def _connection(self) -> Connection:
         """This thread's connection, taken from the shared pool (same settings, same Sentinel master) once.

@@ -4,11 +4,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import redis
 
 from screener.model import CallRecord
+from screener.store.caller_links import CallerLinks
 from screener.store.keys import Keys
 
 SCAN_CHUNK = 200
@@ -70,8 +71,9 @@ class CallBrowser:
                     yield record
             cursor = "(" + entries[-1][0].decode()
 
-    def by_caller(self, link_hash: str, limit: int = 200) -> list[CallRecord]:
-        sids = [s.decode() for s in self.client.zrevrange(self.keys.calls_by_caller(link_hash), 0, limit - 1)]
+    def by_caller(self, link_hash: str | Sequence[str], limit: int = 200) -> list[CallRecord]:
+        """One caller's calls, newest first; several hashes while SCREENER_SECRET_KEY changes."""
+        sids = CallerLinks(self.client, self.keys).sids(link_hash, limit)
         return [r for r in self._load(sids) if r]
 
     def since(self, seconds: int, scan_max: int = 50_000) -> list[CallRecord]:

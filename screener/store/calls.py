@@ -4,12 +4,13 @@ A call's record is written by the webhook's round trip (screener/store/call_path
 updates and reads it."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import redis
 
 from screener.store import scripts
 from screener.model import CallRecord
+from screener.store.caller_links import CallerLinks
 from screener.store.keys import Keys
 
 
@@ -61,6 +62,6 @@ class CallLog:
             pipe.hgetall(self.keys.call(fields[b"sid"].decode()))
         return [{k.decode(): v.decode() for k, v in raw.items()} for raw in pipe.execute() if raw]
 
-    def history(self, link_hash: str, count: int = 50) -> list[str]:
-        """CallSids of one caller's calls, newest first."""
-        return [s.decode() for s in self.client.zrevrange(self.keys.calls_by_caller(link_hash), 0, count - 1)]
+    def history(self, link_hash: str | Sequence[str], count: int = 50) -> list[str]:
+        """CallSids of one caller's calls, newest first; several hashes while SCREENER_SECRET_KEY changes."""
+        return CallerLinks(self.client, self.keys).sids(link_hash, count)

@@ -41,6 +41,18 @@ class Keys:
         """Metadata id -> how many entries use it: the web page's counts by category and source."""
         return f"{self.prefix}bl:meta:count"
 
+    def blocklist_changes(self) -> str:
+        """A capped stream of list changes (store/list_copy.py keeps each web process's local copy current)."""
+        return f"{self.prefix}bl:changes"
+
+    def allowlists_version(self) -> str:
+        """Bumped by every allowlist change, so the local copies reread the allowlists."""
+        return f"{self.prefix}al:v"
+
+    def spool_done(self, entry_id: str) -> str:
+        """Marks a spooled alert as replayed (screener/spool.py), so a second replay skips it."""
+        return f"{self.prefix}spool:done:{entry_id}"
+
     def blocklist_proposals(self) -> str:
         return f"{self.prefix}bl:proposed"
 
@@ -80,6 +92,10 @@ class Keys:
 
     def calls_by_caller(self, link_hash: str) -> str:
         return f"{self.prefix}calls:by:{link_hash}"
+
+    def callers_moved(self) -> str:
+        """Link hashes whose calls were merged into another hash's index after SCREENER_SECRET_KEY changed."""
+        return f"{self.prefix}calls:moved"
 
     def audit_log(self) -> str:
         return f"{self.prefix}audit"

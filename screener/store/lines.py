@@ -54,10 +54,18 @@ class Lines:
 
     def allow(self, line_number: str, caller: str) -> bool:
         """Put a caller on a line's allowlist; False when already there."""
-        return bool(self.client.sadd(self.keys.allowlist(line_number), caller))
+        return self._change_allowlist("sadd", line_number, caller)
 
     def disallow(self, line_number: str, caller: str) -> bool:
-        return bool(self.client.srem(self.keys.allowlist(line_number), caller))
+        return self._change_allowlist("srem", line_number, caller)
+
+    def _change_allowlist(self, command: str, line_number: str, caller: str) -> bool:
+        """SADD or SREM, and bump the version the web processes' local copies watch (store/list_copy.py)."""
+        pipe = self.client.pipeline(transaction=True)
+        getattr(pipe, command)(self.keys.allowlist(line_number), caller)
+        pipe.incr(self.keys.allowlists_version())
+        changed, _ = pipe.execute()
+        return bool(changed)
 
     def allowlist(self, line_number: str) -> set[str]:
         return {m.decode() for m in self.client.smembers(self.keys.allowlist(line_number))}

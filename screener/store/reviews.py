@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, replace
+from typing import Iterator
 
 import redis
 
+from screener.store.caller_links import CallerLinks
 from screener.store.keys import Keys
 
 
@@ -83,10 +85,37 @@ class Reviews:
         return self._load(self.client.zrevrange(self.keys.reviews_closed(), 0, limit - 1))
 
     def open_for_caller(self, caller_hash: str) -> Report | None:
-        for report in self.open_reports(1000):
-            if report.caller_hash == caller_hash:
+        """The open report on this caller, also when it was filed under the caller's hash before a change
+        of SCREENER_SECRET_KEY."""
+        if not caller_hash:
+            return None
+        reports = self.open_reports(1000)
+        current = CallerLinks(self.client, self.keys).current_of([caller_hash, *(r.caller_hash for r in reports)])
+        for report in reports:
+            if report.caller_hash and current[report.caller_hash] == current[caller_hash]:
                 return report
         return None
+
+    def all_reports(self) -> Iterator[Report]:
+        """Every report, open or decided."""
+        for _, raw in self.client.hscan_iter(self.keys.reviews(), count=500):
+            yield Report.from_json(raw)
+
+    def swap(self, before: Report, after: Report) -> bool:
+        """Store `after` in place of `before`, unless the report changed meanwhile (False then)."""
+        key = self.keys.reviews()
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                raw = pipe.hget(key, before.id)
+                if raw is None or Report.from_json(raw) != before:
+                    return False
+                pipe.multi()
+                pipe.hset(key, before.id, after.to_json())
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        return True
 
     def _load(self, ids: list[bytes]) -> list[Report]:
         if not ids:

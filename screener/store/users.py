@@ -136,6 +136,20 @@ class Users:
             # read, and sealed on a later read.
             return
 
+    def reseal(self, name: str) -> str | None:
+        """Seal the account's TOTP secret under the current server secret (`screener secret rewrap`): 'moved',
+        'current', 'unreadable' (no configured secret opens it: left as it is), None without a second factor."""
+        raw = self.client.hget(self.keys.users(), name)
+        user, reseal = self._open(raw) if raw else (None, False)
+        if user is None or not user.totp_secret:
+            return None
+        if self.sealer.is_sealed(user.totp_secret):
+            return "unreadable"
+        if reseal:
+            self._reseal(raw, user)
+            return "moved"
+        return "current"
+
     def all(self) -> list[User]:
         return sorted((self._open(v)[0] for v in self.client.hvals(self.keys.users())), key=lambda u: u.name)
 

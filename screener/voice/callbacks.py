@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from screener import metrics
-from screener import jobs
 from screener.voice import twiml
 from screener.services import services
-from screener.store.connection import UNREACHABLE
-from screener.store.recordings import NOTIFIED
-from screener.voice.call_end import call_ended
-from screener.voice.protocol import CALL_STATUSES, TERMINAL_STATUSES, recording_sid_of
+from screener.store.connection import FULL, UNREACHABLE
+from screener.voice.call_updates import apply_recording, apply_status
+from screener.voice.protocol import CALL_STATUSES, recording_sid_of
 from screener.voice.steps import (absolute_step_url, call_sid, check_request, error_answer, log, parent_sid,
                               xml)
 
@@ -32,17 +30,16 @@ def status() -> Response:
     if duration and not (duration.isdigit() and len(duration) < 7):
         abort(400, description="CallDuration must be whole seconds")
     svc = services()
+    update = {"sid": sid, "status": call_status, "duration": duration, "at": int(time.time()),
+              "left_url": absolute_step_url("screen_left", call=sid)}
     try:
-        applied = svc.calls.update_status(sid, call_status, duration, int(time.time()))
+        applied = apply_status(svc, **update)
         metrics.CALLBACKS.labels("applied" if applied else "repeat").inc()
-        if call_status in TERMINAL_STATUSES:
-            # Also on a repeat: if the first try failed half-way (503), Twilio's retry finishes it. Both
-            # steps are idempotent (a seal is skipped when unchanged; archive jobs have fixed ids).
-            call_ended(svc, sid, absolute_step_url("screen_left", call=sid))
-    except UNREACHABLE:
+    except (*UNREACHABLE, FULL):
         metrics.STORE_UNREACHABLE.inc()
-        log.error("status_unwritten sid=%s status=%s", sid, call_status)
-        return xml(twiml.empty(), 503)  # Twilio retries the callback later rather than it being lost
+        if not current_app.extensions["screener.outage"].spool("status", update):
+            log.error("status_unwritten sid=%s status=%s", sid, call_status)
+            return xml(twiml.empty(), 503)  # Twilio retries the callback later rather than it being lost
     return xml(twiml.empty())
 
 
@@ -66,16 +63,12 @@ def recording() -> Response:
     state = request.form.get("RecordingStatus", "completed")
     kind = request.args.get("kind", "call")[:16]
     svc = services()
+    update = {"sid": sid, "recording_sid": recording_sid, "state": state, "kind": kind,
+              "duration": request.form.get("RecordingDuration", "")[:8]}
     try:
-        svc.calls.set_fields(sid, {"recording_sid": recording_sid, "recording_status": state[:32]})
-        duration = request.form.get("RecordingDuration", "")[:8]
-        if state == "completed":
-            svc.recordings.notify(recording_sid, sid, kind, duration)
-            # Queued while still only notified, so a retried callback re-queues what a failure lost
-            # (one job id per recording: never two jobs for one recording).
-            if (svc.recordings.get(recording_sid) or {}).get("state") == NOTIFIED:
-                jobs.enqueue_recording_archive(svc.recording_jobs, sid, recording_sid)
-    except UNREACHABLE:
+        apply_recording(svc, **update)
+    except (*UNREACHABLE, FULL):
         metrics.STORE_UNREACHABLE.inc()
-        return xml(twiml.empty(), 503)  # Twilio retries the callback: the recording is not forgotten
+        if not current_app.extensions["screener.outage"].spool("recording", update):
+            return xml(twiml.empty(), 503)  # Twilio retries the callback: the recording is not forgotten
     return xml(twiml.empty())

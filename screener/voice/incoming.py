@@ -2,9 +2,10 @@
 
 wsgi.py parses and checks the request (protocol.py's gate) and calls `IncomingCalls.answer`; the decision
 is screener/policy.py's, the call is logged in one Redis round trip (store/call_path.py), alerts go on
-the queue, and the answer is twiml.answer's document, kept by answer_cache.py. A call is answered with
-screening TwiML when Redis is down or the code fails; when Redis is full (refusing writes) it is decided from
-the lists, read only, and goes unlogged.
+the queue, and the answer is twiml.answer's document, kept by answer_cache.py. When Redis cannot be reached
+the call is decided from this process's copy of the lists and lines (voice/outage.py keeps it), and its
+record and alert go to the local spool, replayed once Redis is back; when Redis is full (refusing writes) it
+is decided from the lists, read only, and spooled the same way. The code failing: screening TwiML.
 """
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from screener import jobs
 from screener.model import Action, Decision, Line
 from screener.numbers import Caller, CallerKind, mask, normalise
 from screener.services import Services
-from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines
+from screener.store.call_path import Campaign, CallFacts, Outcome, StaleLines, choose_outcome
 from screener.store.connection import FULL, UNREACHABLE
 from screener.voice import protocol, twiml
 from screener.voice.answer_cache import AnswerCache
+from screener.voice.outage import Outage
 
 log = logging.getLogger("screener.voice")
 _CALL_LINE = "call sid=%s line=%s caller=%s action=%s rule=%s entry=%s"
@@ -40,8 +42,9 @@ def step_urls(public_url: str | None) -> twiml.StepUrl:
 class IncomingCalls:
     """Answers a call's first request; one per process, sharing its Services."""
 
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, outage: Outage) -> None:
         self.svc = svc
+        self.outage = outage
         self.answers = AnswerCache(step_urls(svc.settings.public_url))
         settings = svc.settings
         self._campaign = Campaign(settings.campaign_window, settings.campaign_lines, settings.campaign_calls)
@@ -70,11 +73,9 @@ class IncomingCalls:
                                                                self._campaign if line else _NO_CAMPAIGN)
                     except FULL:
                         # Redis is at its memory limit and refuses writes; the lists can still be read, so a
-                        # blocklisted caller is still rejected. The call goes unlogged, and no alert is queued.
+                        # blocklisted caller is still rejected. The record and its alert wait in the spool.
                         outcome = svc.call_path.decide_read_only(facts, candidates, version)
-                        metrics.CALLS_UNLOGGED.inc()
-                        log.error("call_unlogged sid=%s line=%s action=%s error=redis_full", sid, number,
-                                  outcome.decision.action.value)
+                        self._spool(facts, outcome.decision, "redis_full")
                     break
                 except StaleLines:
                     svc.lookup.refresh()
@@ -84,16 +85,38 @@ class IncomingCalls:
             metrics.STORE_UNREACHABLE.inc()
             known = svc.lookup.known_line(number)
             caller = normalise(raw_from, known.country if known else None)
-            decision = policy.decide(caller, known, None, verstat)
+            facts = _facts(svc, sid, number, known, caller)
+            decision = self._decide_locally(facts, known, caller, verstat)
             log.error("store_unreachable sid=%s line=%s action=%s error=%s", sid, number, decision.action.value,
                       type(exc).__name__)
+            self._spool(facts, decision, "redis_unreachable")
             return self.answers.answer(decision, known, caller)
         decision = outcome.decision
         metrics.CALLS.labels(decision.action.value, decision.rule).inc()
         _log_call(sid, number, mask(caller.e164) if caller.e164 else caller.kind.value, decision)
         if outcome.logged:
             _enqueue_alerts(svc, sid, number, outcome)
+            if not outcome.replicated:
+                # Too few replicas had it when WAIT gave up: a failover now could lose it, so the spool keeps a
+                # copy (written once all the same: a record is replayed only where it is missing).
+                self._spool(facts, decision, "unreplicated")
         return self.answers.answer(decision, line, caller)
+
+    def _decide_locally(self, facts: CallFacts, line: Line | None, caller: Caller, verstat: str | None) -> Decision:
+        """The decision from this process's copy of the lists and lines (Redis cannot be reached). Without
+        both (a process that never reached Redis), every caller is screened."""
+        matches = self.svc.list_copy.lists.matches(caller, facts.line) if line else None
+        if matches is None:
+            return policy.decide(caller, line, None, verstat)
+        candidates = policy.candidates(caller, line, verstat, _now())
+        return choose_outcome(facts, candidates, matches.allowlisted, matches.blocklist_entry or "",
+                              matches.blocklist_meta or "").decision
+
+    def _spool(self, facts: CallFacts, decision: Decision, why: str) -> None:
+        if not self.outage.spool_call(facts, decision, why) and why != "unreplicated":
+            metrics.CALLS_UNLOGGED.inc()
+            log.error("call_unlogged sid=%s line=%s action=%s error=%s", facts.sid, facts.line,
+                      decision.action.value, why)
 
 
 def _log_call(sid: str, number: str, caller: str, decision: Decision) -> None:
@@ -116,6 +139,7 @@ def _facts(svc: Services, sid: str, number: str, line: Line | None, caller: Call
         sid=sid, line=number, at=int(time.time()), caller_e164=e164, caller_kind=caller.kind.value,
         caller_masked=mask(e164) if e164 else caller.kind.value,
         caller_hash=svc.vault.link_hash(e164) if e164 else "",
+        previous_caller_hash=svc.vault.old_link_hash(e164) if e164 else "",
         # Kept only if the caller turns out not to be blocked (a blocked caller's number is kept in full).
         encrypted_number=svc.vault.encrypt(e164) if e164 else "",
         retention_seconds=(line.retention_days if line else 30) * 86400,

@@ -43,7 +43,7 @@ def index() -> str:
         except InvalidNumber as exc:
             error = _("Not a number we can search for: %(why)s", why=number_error(exc))
         else:
-            calls = [c for c in services().call_browser.by_caller(svc.vault.link_hash(e164))
+            calls = [c for c in services().call_browser.by_caller(svc.vault.link_hashes(e164))
                      if (not line or c.line == line) and (not action or c.action == action)]
     else:
         page = services().call_browser.page(before, line, action, PAGE_SIZE)

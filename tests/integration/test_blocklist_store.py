@@ -40,10 +40,20 @@ def test_recount_sets_the_counts_and_the_total_from_the_entries(blocklist, redis
 
 
 def _outside_buckets(client, keys: Keys) -> dict[str, int]:
-    """Every key but the buckets, with the bytes Redis holds for it."""
+    """Every key but the buckets and the change stream (capped: test_the_change_stream_stays_capped), with
+    the bytes Redis holds for it."""
     stem = keys.blocklist_bucket_stem().encode()
     return {key.decode(): client.memory_usage(key, samples=0) for key in client.scan_iter(count=1000)
-            if not key.startswith(stem)}
+            if not key.startswith(stem) and key != keys.blocklist_changes().encode()}
+
+
+def test_the_change_stream_stays_capped(blocklist, redis_client, monkeypatch):
+    from screener.store import blocklist as module
+
+    monkeypatch.setattr(module, "CHANGES_KEPT", 10)
+    for start in range(0, 60_000, 100):
+        blocklist.add_many(_numbers(start, 100), EntryMeta(reason="threats"))
+    assert redis_client.xlen(blocklist.keys.blocklist_changes()) <= 200  # "~": trimmed a listpack at a time
 
 
 def test_the_list_keeps_nothing_per_entry_outside_its_buckets(blocklist, redis_client):

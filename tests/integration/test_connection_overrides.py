@@ -72,11 +72,13 @@ def test_the_rest_urls_of_a_call_we_place_or_move_carry_the_overrides(twilio, sv
 
 @pytest.fixture
 def restartable_redis(env, monkeypatch, tmp_path):
-    """An app on a Redis of its own on a fixed port, which a test can kill and start again. Yields
-    (Twilio, the RedisProcess)."""
+    """An app on a Redis of its own on a fixed port, which a test can kill and start again, and whose spool
+    takes nothing (as when it is full: otherwise a callback Redis refuses is spooled and answered 200, see
+    tests/integration/test_outage.py). Yields (Twilio, the RedisProcess)."""
     server = RedisProcess(tmp_path, port=free_port()).start()
     monkeypatch.setenv("REDIS_URL", server.url)
     app = create_app({"TESTING": True}, settings=load_settings())
+    app.extensions["screener.outage"].spool_file.max_bytes = 0
     app.extensions["screener"].lines.save(Line(LINE, DESTINATION, "US"))
     yield Twilio(app.test_client()), server, app.extensions["screener"]
     server.kill()

@@ -34,3 +34,22 @@ def test_link_hash_is_stable_and_keyed():
     vault = NumberVault.from_secret(SECRET)
     assert vault.link_hash("+442079460123") == vault.link_hash("+442079460123")
     assert vault.link_hash("+442079460123") != NumberVault.from_secret(SECRET + "x").link_hash("+442079460123")
+
+
+def test_during_a_change_of_the_secret_old_tokens_open_and_new_ones_use_the_new_secret():
+    old = NumberVault.from_secret(SECRET)
+    token = old.encrypt("+442079460123")
+    changing = NumberVault.from_secret(SECRET + "new", SECRET)
+    assert changing.decrypt(token) == "+442079460123"
+    fresh = changing.encrypt("+442079460123")
+    assert old.decrypt(fresh) is None and NumberVault.from_secret(SECRET + "new").decrypt(fresh) == "+442079460123"
+    assert changing.link_hashes("+442079460123") == [changing.link_hash("+442079460123"), old.link_hash("+442079460123")]
+
+
+def test_reencrypting_moves_only_what_the_old_secret_made():
+    changing = NumberVault.from_secret(SECRET + "new", SECRET)
+    moved, changed = changing.reencrypted(NumberVault.from_secret(SECRET).encrypt("+442079460123"))
+    assert changed and NumberVault.from_secret(SECRET + "new").decrypt(moved) == "+442079460123"
+    current = changing.encrypt("+442079460123")
+    assert changing.reencrypted(current) == (current, False)
+    assert changing.reencrypted(NumberVault.from_secret("a stranger's secret of 32 characters").encrypt("x")) == (None, False)

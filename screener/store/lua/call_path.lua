@@ -10,6 +10,8 @@
 -- KEYS[7]  the caller's calls (calls:by:<caller hash>)
 -- KEYS[8]  the call's encrypted number (call:<sid>:num)
 -- KEYS[9]  the calls the reconciliation job has yet to settle (calls:unsettled)
+-- KEYS[10] the caller's calls under the old secret's hash (calls:by:<old hash>), during a change of the secret
+-- KEYS[11] the hashes whose calls moved to another hash's index (calls:moved)
 --
 -- ARGV, in the groups CallPath.decide_and_log builds:
 -- the lines
@@ -30,11 +32,14 @@
 --   ARGV[13]  how many distinct lines called within the window make a campaign
 --   ARGV[14]  how many calls to one line within the window make a campaign
 --   ARGV[15]  the key prefix (the window's keys depend on the match, so they are built here)
+-- the change of SCREENER_SECRET_KEY
+--   ARGV[16]  the caller's keyed hash under SCREENER_SECRET_KEY_OLD, '' when none is set or not a number:
+--             the caller's calls and campaign window under it are merged into the current hash's
 -- the candidates: a decision for each list outcome, in the order of screener.model.LIST_OUTCOMES
 -- (1 allowlisted, 2 blocklisted, 3 screen-listed, 4 on no list), four values each:
---   ARGV[16..31]  action, rule, reason ('{entry}' stands for the entry), keep the full number ('1' or '')
+--   ARGV[17..32]  action, rule, reason ('{entry}' stands for the entry), keep the full number ('1' or '')
 -- the prefixes
---   ARGV[32..]  the caller's digit prefixes a prefix entry could match, shortest first (none when not a number)
+--   ARGV[33..]  the caller's digit prefixes a prefix entry could match, shortest first (none when not a number)
 --
 -- Returns {'stale', current version} when the lines changed, else {status, outcome (1-4), entry as shown,
 -- campaign identity}, status being 'dup' (this CallSid was logged before: nothing written), 'logged', or
@@ -44,7 +49,8 @@ local expected_version = ARGV[1]
 local digits, at, ttl, encrypted, caller_hash, full_number, sid, line, caller_kind, masked =
   ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local window, distinct_lines, calls_on_line, key_prefix = ARGV[12], ARGV[13], ARGV[14], ARGV[15]
-local CANDIDATES, PREFIXES = 16, 32
+local old_hash = ARGV[16]
+local CANDIDATES, PREFIXES = 17, 33
 
 local version = redis.call('GET', KEYS[1]) or '0'
 if version ~= expected_version then return {'stale', version} end
@@ -83,6 +89,14 @@ redis.call('HSET', KEYS[5], 'sid', sid, 'line', line, 'at', at, 'caller_kind', c
   'caller_hash', caller_hash, 'degraded', '0', 'status', 'ringing')
 redis.call('XADD', KEYS[6], '*', 'sid', sid)
 redis.call('ZADD', KEYS[9], at, sid)
+-- Once per caller after a change of the secret: its calls under the old hash join the current index
+-- (the records keep the hash they were logged with; calls:moved leads a lookup by it here).
+local moving = old_hash ~= '' and old_hash ~= caller_hash
+if moving and redis.call('EXISTS', KEYS[10]) == 1 then
+  redis.call('ZUNIONSTORE', KEYS[7], 2, KEYS[7], KEYS[10], 'AGGREGATE', 'MAX')
+  redis.call('DEL', KEYS[10])
+  redis.call('HSET', KEYS[11], old_hash, caller_hash)
+end
 if caller_hash ~= '' then redis.call('ZADD', KEYS[7], at, sid) end
 if encrypted ~= '' and not keep_full then redis.call('SET', KEYS[8], encrypted, 'EX', ttl) end
 if identity == '' or window == '0' then return {'logged', pick, shown, identity} end
@@ -90,6 +104,15 @@ if identity == '' or window == '0' then return {'logged', pick, shown, identity}
 -- The window key depends on the match found above, so it is built here (the store is not a cluster).
 local now, seconds = tonumber(at), tonumber(window)
 local wkey, fkey = key_prefix .. 'win:' .. identity, key_prefix .. 'campaign:' .. identity
+if moving and identity == caller_hash then
+  -- The caller's window under the old hash goes on counting under the new one, its alert flag too.
+  local old_wkey, old_fkey = key_prefix .. 'win:' .. old_hash, key_prefix .. 'campaign:' .. old_hash
+  if redis.call('EXISTS', old_wkey) == 1 then
+    redis.call('ZUNIONSTORE', wkey, 2, wkey, old_wkey, 'AGGREGATE', 'MAX')
+    redis.call('DEL', old_wkey)
+  end
+  if redis.call('EXISTS', old_fkey) == 1 then redis.call('RENAMENX', old_fkey, fkey) end
+end
 redis.call('ZADD', wkey, now, line .. '|' .. sid)
 redis.call('ZREMRANGEBYSCORE', wkey, '-inf', now - seconds)
 redis.call('ZREMRANGEBYRANK', wkey, 0, -1001)
