@@ -69,4 +69,6 @@ def feed_sighting(number, false_positive, region) -> None:
     svc = services()
     seen, fp = svc.feed_sightings.record(e164, false_positive=false_positive, at=int(time.time()))
     svc.audit.append(actor(), "feed.sighting", e164, None, {"false_positive": false_positive})
-    click.echo(f"{e164}: {seen} confirmations, {fp} false positives (in the next `screener feed build`)")
+    listed = svc.blocklist.get(e164) is not None
+    click.echo(f"{e164}: {seen} confirmations, {fp} false positives ("
+               + ("in the next `screener feed build`)" if listed else "published once the number is on our list)"))

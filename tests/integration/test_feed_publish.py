@@ -140,3 +140,8 @@ def test_peer_sync_reports_a_refused_feed_and_exits_1(svc, cli, feed_key, tmp_pa
     cli("peer", "add", "civicert", "--url", "http://127.0.0.1:9/feed/", "--key", other, "--trust", "auto")
     result = cli("peer", "sync", "civicert")
     assert result.exit_code == 1 and "cannot read the feed" in result.output
+
+
+def test_a_sighting_of_a_number_we_do_not_list_says_it_waits(cli, svc):
+    result = cli("feed", "sighting", ORDINARY)
+    assert result.exit_code == 0 and "published once the number is on our list" in result.output
