@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-BENCHMARKS = ("webhook", "list_size", "memory", "bulk_import", "alerts", "export")
+BENCHMARKS = ("webhook", "list_size", "memory", "bulk_import", "alerts", "export", "feed")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,6 +110,10 @@ def _run(name: str, args: argparse.Namespace, workdir: Path) -> dict:
         from bench import export
 
         return export.run(args.quick, workdir)
+    if name == "feed":
+        from bench import feed
+
+        return feed.run(args.quick, workdir)
     from bench import alert_latency
 
     return alert_latency.run(args.quick, workdir)

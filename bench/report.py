@@ -9,6 +9,7 @@ TARGETS = {
     "bulk_import": "import time <= 1.0x the bare phonenumbers loop",
     "alerts": "p99 answer -> SMS < 1 s at 50 blocked calls/s with 2 workers",
     "export": "`screener blocklist export` of 1M entries <= 2x a raw pipelined DUMP of the same keys",
+    "feed": "feed build <= 1.5x blocklist export; peer sync (auto) <= 1.0x blocklist import, same 1M numbers",
 }
 
 
@@ -45,6 +46,13 @@ def verdicts(results: dict) -> dict[str, str]:
         size_note = "" if r["entries"] >= 1_000_000 else f" (at {r['entries']:,} entries, not 1M)"
         out["export"] = (f"{'met' if r['ratio_export_vs_dump'] <= 2.0 else 'MISSED'}: export / raw dump ="
                          f" {r['ratio_export_vs_dump']:.2f}x{size_note}")
+    if "feed" in results and "ratio_build_vs_export" in results["feed"]:
+        r = results["feed"]
+        ok = r["ratio_build_vs_export"] <= 1.5 and r["ratio_sync_vs_import"] <= 1.0
+        size = r["settings"]["entries"]
+        out["feed"] = (f"{'met' if ok else 'MISSED'}: build / export = {r['ratio_build_vs_export']:.2f}x, sync / import"
+                       f" = {r['ratio_sync_vs_import']:.2f}x (CPU: {r['cpu_ratio_build_vs_export']:.2f}x,"
+                       f" {r['cpu_ratio_sync_vs_import']:.2f}x)" + ("" if size >= 1_000_000 else f" (at {size:,}, not 1M)"))
     for name, result in results.items():
         if isinstance(result, dict) and "error" in result:
             out[name] = f"ERROR: {result['error']}"

@@ -60,6 +60,9 @@ class Settings:
     spool_max_mb: int = 64  # each web process's spool of what Redis could not take (screener/spool.py)
     redis_wait_replicas: int = 0  # replicas a call's record must reach (WAIT) before it counts as safe
     redis_wait_ms: int = 50  # how long the webhook waits for them; short of them, the record is also spooled
+    feed_key: Path | None = None  # the minisign secret key that signs our MISP feed (outside the instance folder)
+    feed_dir: Path | None = None  # where `screener feed build` writes the feed; None = instance/feed
+    feed_org: str = "screener"  # our organisation's name in the feed (MISP's Orgc)
 
     @property
     def recordings_path(self) -> Path:
@@ -75,6 +78,11 @@ class Settings:
     def checkpoints_path(self) -> Path:
         """The append-only file of signed checkpoints (SCREENER_CHECKPOINTS, else instance/checkpoints.jsonl)."""
         return self.checkpoints_file or self.instance_path / "checkpoints.jsonl"
+
+    @property
+    def feed_path(self) -> Path:
+        """Where the feed is built and served from (SCREENER_FEED_DIR, else instance/feed)."""
+        return self.feed_dir or self.instance_path / "feed"
 
     @property
     def embedded_redis(self) -> bool:
@@ -205,6 +213,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_wait_replicas=count("SCREENER_REDIS_WAIT_REPLICAS", 0),
         redis_wait_ms=whole("SCREENER_REDIS_WAIT_MS", 50),
         checkpoint_email=tuple(a.strip() for a in get("SCREENER_CHECKPOINT_EMAIL").split(",") if a.strip()),
+        feed_key=Path(get("SCREENER_FEED_KEY")).resolve() if get("SCREENER_FEED_KEY") else None,
+        feed_dir=Path(get("SCREENER_FEED_DIR")).resolve() if get("SCREENER_FEED_DIR") else None,
+        feed_org=get("SCREENER_FEED_ORG", "screener"),
     )
 
 

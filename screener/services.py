@@ -28,6 +28,7 @@ from screener.store.call_views import CallBrowser
 from screener.store.calls import CallLog
 from screener.store.connection import connect
 from screener.store.evidence import Evidence
+from screener.store.federation import FeedSightings, FeedTokens, Peers
 from screener.store.imports import UPLOAD_FOLDER, ListImports
 from screener.store.keys import Keys
 from screener.store.lines import Lines
@@ -152,6 +153,21 @@ class Services:
     def checkpoints(self) -> Checkpoints:
         """Signed checkpoints of the audit and evidence chains, kept under the instance folder."""
         return Checkpoints.from_settings(self.settings, {"audit": self.audit.chain, "evidence": self.evidence.chain})
+
+    @cached_property
+    def peers(self) -> Peers:
+        """Partner organisations whose signed feeds we pull, and what each brought."""
+        return Peers(self.client, self.keys)
+
+    @cached_property
+    def feed_tokens(self) -> FeedTokens:
+        """Bearer tokens (hashed) of the partners that read our /feed/."""
+        return FeedTokens(self.client, self.keys)
+
+    @cached_property
+    def feed_sightings(self) -> FeedSightings:
+        """Our confirmations and false positives, published as MISP sightings."""
+        return FeedSightings(self.client, self.keys)
 
     @cached_property
     def recording_files(self) -> RecordingFiles:

@@ -3,7 +3,7 @@
 serve and worker: run.py; line: lines.py; blocklist and allowlist: lists.py; user: users.py; curators and
 alerts: alerts.py; evidence, verify and recordings: evidence.py; audit checkpoints: audit.py; calls export: calls.py;
 secret rewrap: secret.py; backup and restore: backup.py; reports and the API's tokens: reports.py, api.py;
-failed jobs: jobs.py; demo and call:
+failed jobs: jobs.py; feed: feed.py; peer: peers.py; demo and call:
 dev.py; twilio configure and check: twilio.py. What they share (settings, the Services registry, the acting person, argument parsing)
 is context.py.
 
@@ -31,6 +31,7 @@ COMMANDS = {
     "neverblock": ("reports", "neverblock"), "api": ("api", "api"),
     "backup": ("backup", "backup"), "restore": ("backup", "restore"),
     "jobs": ("jobs", "jobs"),
+    "feed": ("feed", "feed"), "peer": ("peers", "peer"),
 }
 
 

@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=reader_time.reader_timezone)
     for module in (auth, account, dashboard, lists, calls, reviews, admin, audit, alerts, evidence, reports):
         app.register_blueprint(module.bp)
+    from screener.web import feed
+    app.register_blueprint(feed.bp)  # partners' bearer tokens, not the volunteers' sign-in
     app.jinja_env.globals.update(can=can, current_user=current_user, locales=LOCALES)
     app.jinja_env.filters.update(isotime=filters.isotime, shorttime=filters.shorttime, duration=filters.duration,
                                  pretty=filters.pretty, localtime=reader_time.local_time,
@@ -102,7 +104,7 @@ def navigation() -> dict[str, object]:
 
 # Reachable from anywhere whatever SCREENER_PAGE_NETWORKS says: the load balancer and Prometheus.
 # (/voice/* never reaches this app: Twilio's webhooks are served before it.)
-OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "health.metrics_page"}
+OPEN_ENDPOINTS = {"health.healthz", "health.readyz", "health.metrics_page", "feed.file", "feed.index"}  # feed: partners, by token
 
 
 def _only_from(networks: tuple) -> Callable[[], Response | None]:

@@ -41,3 +41,12 @@ def test_export_benchmark_times_the_export_against_a_raw_dump(tmp_path):
     assert result["entries"] > 0
     assert all(run["rows"] == result["entries"] for run in result["exports"])
     assert result["ratio_export_vs_dump"] > 0
+
+
+def test_feed_benchmark_reports_both_ratios_and_the_events_a_sync_fetches(tmp_path):
+    from bench import feed
+
+    result = feed.run(quick=True, workdir=tmp_path, log=_quiet)
+
+    assert result["ratio_build_vs_export"] > 0 and result["ratio_sync_vs_import"] > 0
+    assert result["changes"]["additions"]["fetched"] == 1  # 1,000 numbers on a new day: one new event

@@ -140,7 +140,7 @@ def test_rewrap_moves_everything_so_that_the_old_secret_can_go(under_old_key, mo
     assert verified.exit_code == 0, verified.output
     checked = cli("secret", "rewrap")  # without the old value: nothing is left under it
     assert checked.exit_code == 0 and "UNREADABLE" not in checked.output, checked.output
-    assert "evidence:" in verified.output and "1 recordings" in verified.output
+    assert "evidence:" in verified.output and "1 recording)" in verified.output
 
 
 def test_a_wrong_old_secret_is_reported_and_loses_nothing(under_old_key, monkeypatch, cli):

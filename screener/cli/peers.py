@@ -1,0 +1,136 @@
+"""`screener peer`: partner organisations whose signed feeds we pull, and the tokens partners read ours with."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from screener.cli.context import actor, services
+
+
+@click.group()
+def peer() -> None:
+    """Partner organisations: their signed feeds, and tokens for ours."""
+
+
+def _refused(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@peer.command("add")
+@click.argument("name")
+@click.option("--url", required=True, help="The partner's feed, e.g. https://partner.example/feed/")
+@click.option("--key", required=True, help="The partner's minisign public key (their `screener feed key`).")
+@click.option("--token", default="", help="The bearer token the partner gave us for its /feed/.")
+@click.option("--trust", type=click.Choice(["auto", "review", "warn"]), required=True,
+              help="auto: its numbers are blocked; review: curators decide each; warn: callers are screened.")
+def peer_add(name, url, key, token, trust) -> None:
+    """Trust a partner's signed feed."""
+    from screener.federation import partners
+
+    try:
+        partners.add(services(), actor(), name, url, key, trust, token)
+    except partners.PeerError as exc:
+        raise _refused(exc) from None
+    click.echo(f"added partner {name} ({trust}); pull its feed with `screener peer sync {name}`")
+
+
+@peer.command("list")
+def peer_list() -> None:
+    """Partners, their trust, when their feed was last synced and what it brought."""
+    svc = services()
+    peers = svc.peers.all()
+    if not peers:
+        click.echo("no partners: add one with `screener peer add`")
+    for p in peers:
+        state = svc.peers.state(p.name)
+        when = (datetime.fromtimestamp(state.synced_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+                if state.synced_at else "never")
+        numbers = svc.peers.number_count(p.name)
+        seen, fp = svc.peers.sighting_totals(p.name)
+        click.echo(f"{p.name}\t{p.trust}\t{p.url}\tsynced {when}\t{len(state.events or {})} events, "
+                   f"{numbers} numbers, {seen} confirmations, {fp} false positives")
+    tokens = svc.feed_tokens.names()
+    click.echo(f"partners with a token for our /feed/: {', '.join(tokens) if tokens else 'none'}")
+
+
+@peer.command("sync")
+@click.argument("name", required=False)
+def peer_sync(name) -> None:
+    """Pull the feed of one partner (or of all): only events that changed are fetched."""
+    from screener.federation import misp, partners, signing
+    from screener.federation.fetch import FetchError
+
+    svc = services()
+    chosen = [svc.peers.get(name)] if name else svc.peers.all()
+    if name and chosen[0] is None:
+        raise click.ClickException(f"{name}: no such partner")
+    if not chosen:
+        click.echo("no partners: add one with `screener peer add`")
+    failed = False
+    for p in chosen:
+        try:
+            result = partners.sync(svc, actor(), p)
+        except (signing.SignatureError, misp.FeedFormatError) as exc:
+            click.echo(f"{p.name}: refused, nothing applied: {exc}", err=True)
+            failed = True
+            continue
+        except FetchError as exc:
+            click.echo(f"{p.name}: cannot read the feed: {exc}", err=True)
+            failed = True
+            continue
+        if result.unchanged:
+            click.echo(f"{p.name}: unchanged")
+            continue
+        c = result.counts
+        click.echo(f"{p.name}: {result.fetched} events fetched, {result.removed} dropped; {c.added} blocked, "
+                   f"{c.warned} screened, {c.proposed} for review, {c.already} already listed, {c.withdrawn} "
+                   f"withdrawn; {c.confirmations} confirmations, {c.false_positives} false positives"
+                   + (f"; {result.skipped} attributes skipped (not phone numbers)" if result.skipped else ""))
+    if failed:
+        raise SystemExit(1)
+
+
+@peer.command("revert")
+@click.argument("name")
+def peer_revert(name) -> None:
+    """Take back everything a partner brought and forget it, in one step (the audit log keeps the history)."""
+    from screener.federation import partners
+
+    try:
+        withdrawn = partners.revert(services(), actor(), name)
+    except partners.PeerError as exc:
+        raise _refused(exc) from None
+    click.echo(f"reverted {name}: {withdrawn} entries and proposals taken back; the partner is forgotten")
+
+
+@peer.group("token")
+def token() -> None:
+    """Bearer tokens partners read our /feed/ with (stored hashed)."""
+
+
+@token.command("add")
+@click.argument("name")
+def token_add(name) -> None:
+    """Make a token for partner NAME to read our /feed/ (shown once)."""
+    from screener.store.federation import NAME
+
+    if not NAME.fullmatch(name):
+        raise click.BadParameter("1-40 lower-case letters, digits and '-'", param_hint="NAME")
+    svc = services()
+    value = svc.feed_tokens.add(name)
+    if value is None:
+        raise click.ClickException(f"{name} has a token already: revoke it first (`screener peer token revoke`)")
+    svc.audit.append(actor(), "feed.token_add", name, None, None)
+    click.echo(value)
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name) -> None:
+    """Revoke partner NAME's token: its next request to /feed/ is refused."""
+    svc = services()
+    if not svc.feed_tokens.revoke(name):
+        raise click.ClickException(f"{name} has no token")
+    svc.audit.append(actor(), "feed.token_revoke", name, None, None)
+    click.echo(f"revoked the token of {name}")

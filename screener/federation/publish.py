@@ -1,0 +1,142 @@
+"""`screener feed build`: our list as a static MISP feed in a folder, every file signed.
+
+An event holds the numbers of one day, one category and one action (its tags say which). Only exact
+numbers that we listed ourselves go in: never prefixes, never an entry a partner brought
+(source peer:...: it travels in that partner's own feed, so a number is not counted twice as evidence), and
+never a caller from the call log (the feed reads only the blocklist). Entries are batched into events by the
+day they were added and a hash of the number, so an addition changes only the events of its day and a later
+build rewrites (and re-signs) only the events whose content changed; the others keep their file, timestamp
+and ETag, and partners fetch only what changed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid as uuid_lib
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import minisign
+
+from screener.federation import misp, signing, taxonomy
+from screener.numbers import is_prefix
+
+if TYPE_CHECKING:
+    from screener.services import Services
+
+BATCH = 5000  # about this many numbers per event at most
+DAY = 86400
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote."""
+
+    entries: int = 0
+    events: int = 0
+    written: int = 0  # event files (re)written and signed
+    removed: int = 0  # event files of events that no longer exist
+
+
+def org_of(name: str, secret: minisign.SecretKey) -> misp.Org:
+    """Our organisation in the feed: the configured name, and a uuid derived from the signing key."""
+    return misp.Org(name, str(uuid_lib.uuid5(uuid_lib.NAMESPACE_URL, "minisign:" + signing.public_key_of(secret))))
+
+
+def _shards(count: int) -> int:
+    """Events for a day of `count` entries: a power of two, so the batching only moves when it doubles."""
+    shards = 1
+    while shards * BATCH < count:
+        shards *= 2
+    return shards
+
+
+def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
+    """Our own exact entries grouped into events (key day:category:action:shards:shard -> entries), with the
+    sightings we publish."""
+    marks = svc.feed_sightings.all()
+    none = (0, 0, 0)
+    # Entries share their metadata objects (an import: one for a million), so each is looked at once.
+    shared: dict[int, tuple[str, str, int] | None] = {}
+    groups: dict[tuple[int, str, str], list[misp.FeedEntry]] = defaultdict(list)
+    for item in svc.blocklist:
+        meta = item.meta
+        key = id(meta)
+        if key not in shared:
+            shared[key] = None if meta.source.startswith("peer:") else (
+                taxonomy.category_of(meta.category, meta.reason), meta.action, meta.added_at)
+        ours = shared[key]
+        if ours is None or is_prefix(item.entry):
+            continue
+        category, action, at = ours
+        seen, fp, last = marks.get(item.entry, none)
+        groups[(at // DAY, category, action)].append(
+            misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
+    events: dict[str, list[misp.FeedEntry]] = {}
+    for (day, category, action), entries in groups.items():
+        shards = _shards(len(entries))
+        for entry in entries:
+            shard = zlib.crc32(entry.number.encode()) % shards
+            events.setdefault(f"{day}:{category}:{action}:{shards}:{shard}", []).append(entry)
+    return events
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _write_signed(directory: Path, name: str, data: bytes, secret: minisign.SecretKey) -> None:
+    _write(directory / f"{name}.minisig", signing.sign(secret, data, name))
+    _write(directory / name, data)
+
+
+def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: str,
+          clock: Callable[[], float] = time.time) -> BuildResult:
+    """Write (or bring up to date) the feed in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    org = org_of(org_name, secret)
+    now = int(clock())
+    try:
+        previous = misp.read_manifest((directory / "manifest.json").read_bytes())
+    except (OSError, misp.FeedFormatError):
+        previous = {}
+    result, manifest, hashes = BuildResult(), {}, []
+    for key, entries in sorted(collect(svc).items()):
+        entries.sort(key=lambda e: e.number)
+        event_id = misp.event_uuid(org, key)
+        day = datetime.fromtimestamp(int(key.split(":")[0]) * DAY, timezone.utc).date()
+        looks = (entries[0].category, entries[0].action)
+        attributes = [misp.attribute_json(entry, org) for entry in entries]
+        path, before = directory / f"{event_id}.json", previous.get(event_id)
+        event, data = _event(org, event_id, day, before, attributes, *looks) if before and path.exists() else (None, b"")
+        if event is None or path.read_bytes() != data:
+            # A changed event's timestamp always moves on (partners compare it), even within one second.
+            event, data = _event(org, event_id, day, max(now, (before or 0) + 1), attributes, *looks)
+            _write_signed(directory, path.name, data, secret)
+            result.written += 1
+        manifest.update(misp.manifest_entry(event))
+        hashes.append(misp.hashes_lines([e.number for e in entries], event_id))
+        result.entries += len(entries)
+    result.events = len(manifest)
+    _write_signed(directory, "hashes.csv", "".join(hashes).encode(), secret)
+    _write_signed(directory, "manifest.json", json.dumps(manifest, sort_keys=True).encode(), secret)
+    for stale in set(previous) - set(manifest):
+        for suffix in (".json", ".json.minisig"):
+            (directory / f"{stale}{suffix}").unlink(missing_ok=True)
+        result.removed += 1
+    return result
+
+
+def _event(org: misp.Org, event_id: str, day: date, timestamp: int, attributes: list[str], category: str,
+           action: str):
+    says = "to block" if action == "block" else "to screen (a warning)"
+    event = misp.envelope(org, event_id, day, timestamp, f"{org.name}: phone numbers of {category} calls, {says}",
+                          category, action)
+    return event, misp.event_file(event, attributes)

@@ -1,0 +1,225 @@
+"""What the feeds keep in Redis: partners (peers) and their sync state, which numbers each partner's events
+brought (provenance), the sightings partners sent, the bearer tokens of partners reading our feed, and the
+sightings we publish.
+
+Keys (under the deployment's prefix):
+    fed:peers                       hash  name -> Peer as JSON
+    fed:peer:<name>:state           hash  etag, last_modified, synced_at
+    fed:peer:<name>:events          hash  event uuid -> the event's timestamp in the partner's manifest
+    fed:peer:<name>:ev:<uuid>       string the numbers that event carries, one per line (per-entry provenance)
+    fed:peer:<name>:sightings       hash  number -> "seen:false_positive" as the partner last sent them
+    fed:tokens                      hash  partner name -> sha256 of its bearer token for /feed/
+    fed:sightings                   hash  number -> "seen:false_positive:last" we publish
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import asdict, dataclass
+
+import redis
+
+from screener.store.keys import Keys
+
+TRUST_LEVELS = ("auto", "review", "warn")
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A partner organisation whose feed we pull."""
+
+    name: str
+    url: str
+    key: str  # its minisign public key (base64 line)
+    trust: str  # auto, review or warn
+    token_sealed: str = ""  # the bearer token its /feed/ wants, sealed with SCREENER_SECRET_KEY
+    added_by: str = ""
+    added_at: int = 0
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where the last sync of a partner's feed left off."""
+
+    etag: str = ""
+    last_modified: str = ""
+    synced_at: int = 0
+    events: dict[str, int] | None = None  # event uuid -> timestamp
+
+
+class FederationKeys:
+    """Key builders for the federation's data."""
+
+    def __init__(self, keys: Keys) -> None:
+        self.base = f"{keys.prefix}fed:"
+
+    def peers(self) -> str:
+        return f"{self.base}peers"
+
+    def state(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:state"
+
+    def events(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:events"
+
+    def event_numbers(self, peer: str, event: str) -> str:
+        return f"{self.base}peer:{peer}:ev:{event}"
+
+    def peer_sightings(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:sightings"
+
+    def tokens(self) -> str:
+        return f"{self.base}tokens"
+
+    def sightings(self) -> str:
+        return f"{self.base}sightings"
+
+
+class Peers:
+    """Partners, their sync state and what they brought."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.k = FederationKeys(keys)
+
+    def add(self, peer: Peer) -> bool:
+        """False when a partner of that name exists already."""
+        return bool(self.client.hsetnx(self.k.peers(), peer.name, json.dumps(asdict(peer))))
+
+    def get(self, name: str) -> Peer | None:
+        raw = self.client.hget(self.k.peers(), name)
+        return Peer(**json.loads(raw)) if raw else None
+
+    def all(self) -> list[Peer]:
+        return sorted((Peer(**json.loads(v)) for v in self.client.hvals(self.k.peers())), key=lambda p: p.name)
+
+    def state(self, name: str) -> SyncState:
+        raw = {k.decode(): v.decode() for k, v in self.client.hgetall(self.k.state(name)).items()}
+        events = {k.decode(): int(v) for k, v in self.client.hgetall(self.k.events(name)).items()}
+        return SyncState(raw.get("etag", ""), raw.get("last_modified", ""), int(raw.get("synced_at", 0)), events)
+
+    def save_state(self, name: str, etag: str, last_modified: str, synced_at: int, events: dict[str, int]) -> None:
+        """Record the manifest seen (its validators and its events' timestamps) after a sync applied it."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(self.k.state(name), mapping={"etag": etag, "last_modified": last_modified, "synced_at": synced_at})
+        pipe.delete(self.k.events(name))
+        if events:
+            pipe.hset(self.k.events(name), mapping=events)
+        pipe.execute()
+
+    def event_numbers(self, name: str, event: str) -> set[str]:
+        """The numbers a partner's event brought, as recorded."""
+        raw = self.client.get(self.k.event_numbers(name, event))
+        return set(raw.decode().split("\n")) if raw else set()
+
+    def record_event_numbers(self, name: str, event: str, numbers: set[str]) -> None:
+        """Record the numbers a partner's event brings (before they are applied, so a revert finds them all).
+        One string per event (numbers joined by newlines): about 14 bytes a number, one command an event."""
+        if numbers:
+            self.client.set(self.k.event_numbers(name, event), "\n".join(sorted(numbers)))
+        else:
+            self.client.unlink(self.k.event_numbers(name, event))
+
+    def number_count(self, name: str) -> int:
+        """How many numbers the partner's events brought, as last applied (a number in two events counts twice)."""
+        return sum(len(self.event_numbers(name, event)) for event in self.recorded_events(name))
+
+    def recorded_events(self, name: str) -> list[str]:
+        """Every event of the partner whose numbers are recorded."""
+        prefix = self.k.event_numbers(name, "")
+        return [key.decode()[len(prefix):] for key in self.client.scan_iter(match=prefix + "*", count=1000)]
+
+    def set_sightings(self, name: str, counts: dict[str, tuple[int, int]]) -> None:
+        """The partner's sightings (confirmations, false positives) of numbers, as it last sent them."""
+        items = [(n, f"{seen}:{fp}") for n, (seen, fp) in counts.items()]
+        for start in range(0, len(items), BATCH):
+            self.client.hset(self.k.peer_sightings(name), mapping=dict(items[start:start + BATCH]))
+
+    def sightings(self, name: str) -> dict[str, tuple[int, int]]:
+        """number -> (confirmations, false positives) the partner sent."""
+        result = {}
+        for number, value in self.client.hscan_iter(self.k.peer_sightings(name), count=BATCH):
+            seen, _, fp = value.decode().partition(":")
+            result[number.decode()] = (int(seen), int(fp))
+        return result
+
+    def sighting_totals(self, name: str) -> tuple[int, int]:
+        seen = fp = 0
+        for a, b in self.sightings(name).values():
+            seen, fp = seen + a, fp + b
+        return seen, fp
+
+    def remove(self, name: str) -> None:
+        """Forget a partner: its settings, sync state, provenance and sightings (the audit log keeps history)."""
+        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name)]
+        keys += [self.k.event_numbers(name, event) for event in self.recorded_events(name)]
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hdel(self.k.peers(), name)
+        pipe.unlink(*keys)
+        pipe.execute()
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256 (tokens are 256 random bits, so no slow hash is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class FeedTokens:
+    """Bearer tokens of the partners that read our /feed/, stored hashed."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.key = FederationKeys(keys).tokens()
+
+    def add(self, name: str) -> str | None:
+        """A new token for a partner (shown once), or None when it has one already (revoke it first)."""
+        token = secrets.token_urlsafe(32)
+        return token if self.client.hsetnx(self.key, name, token_digest(token)) else None
+
+    def revoke(self, name: str) -> bool:
+        return bool(self.client.hdel(self.key, name))
+
+    def names(self) -> list[str]:
+        return sorted(k.decode() for k in self.client.hkeys(self.key))
+
+    def check(self, token: str) -> str | None:
+        """The partner a presented token belongs to, or None; every stored digest is compared in constant time."""
+        digest = token_digest(token).encode()
+        found = None
+        for name, stored in self.client.hgetall(self.key).items():
+            if hmac.compare_digest(digest, stored) and found is None:
+                found = name.decode()
+        return found
+
+
+class FeedSightings:
+    """Confirmations and false positives of our own that the feed publishes as MISP sightings."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.client = client
+        self.key = FederationKeys(keys).sightings()
+
+    def record(self, number: str, *, false_positive: bool, at: int) -> tuple[int, int]:
+        """Count one more confirmation (or false positive) of a number; return its counts."""
+        seen, fp, _ = self.get(number)
+        seen, fp = (seen, fp + 1) if false_positive else (seen + 1, fp)
+        self.client.hset(self.key, number, f"{seen}:{fp}:{at}")
+        return seen, fp
+
+    def get(self, number: str) -> tuple[int, int, int]:
+        raw = self.client.hget(self.key, number)
+        return _counts(raw) if raw else (0, 0, 0)
+
+    def all(self) -> dict[str, tuple[int, int, int]]:
+        """number -> (confirmations, false positives, time of the latest)."""
+        return {k.decode(): _counts(v) for k, v in self.client.hscan_iter(self.key, count=BATCH)}
+
+
+def _counts(raw: bytes) -> tuple[int, int, int]:
+    seen, fp, at = raw.decode().split(":")
+    return int(seen), int(fp), int(at)
