@@ -74,7 +74,7 @@ def test_a_restored_backup_verifies_and_exports_the_same(cli, populated, fresh, 
     assert restored.exit_code == 0, restored.output
     verify = cli("verify")
     assert verify.exit_code == 0, verify.output
-    assert "(2 calls, 1 recordings), chain verifies" in verify.output
+    assert "(2 calls, 1 recording), chain verifies" in verify.output
     assert "checkpoints: 1 signed" in verify.output
     assert cli("blocklist", "export").output == populated.blocklist
     assert cli("calls", "export").output == populated.calls
