@@ -7,7 +7,7 @@ with its one audit entry (actor cli:<login>):
                                                                      already, withdrawn, confirmations,
                                                                      false_positives, skipped}
     peer.refused    name        None                                {file, why}: nothing of the sync applied
-    peer.revert     name        the partner's settings              {withdrawn}
+    peer.revert     name        the partner's settings              {withdrawn}  (after one evidence.revert)
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 import requests
 
-from screener import peer_apply
+from screener import peer_apply, reporting
 from screener.federation import misp, signing
 from screener.federation.fetch import FeedClient
 from screener.sealing import SecretSealer
@@ -121,14 +121,19 @@ def _data(fetched) -> bytes:
 
 
 def revert(svc: Services, who: str, name: str) -> int:
-    """Take back everything a partner brought (entries at any trust, proposals) and forget the partner, in
-    one step; the audit log keeps its settings and what was taken. Add it again to trust it again."""
+    """Take back everything a partner brought (entries at any trust, proposals, its never-block proposals,
+    its evidence: votes flagged reverted and kept) and forget the partner, in one step; the audit log keeps
+    its settings and what was taken. Add it again to trust it again."""
     peer = svc.peers.get(name)
     if peer is None:
         raise PeerError(f"{name}: no such partner")
-    withdrawn = 0
+    # Its evidence first, in one step with one audit entry (votes kept, flagged reverted; states follow).
+    withdrawn = len(reporting.revert(svc, who, f"peer:{name}", f"partner {name} reverted"))
     for event in svc.peers.recorded_events(name):
-        withdrawn += peer_apply.withdraw(svc, name, svc.peers.event_numbers(name, event))
+        withdrawn += peer_apply.withdraw(svc, name, svc.peers.event_numbers(name, event), who)
+    for change in svc.pending.all("neverblock.add"):
+        if change.proposed_by == f"peer:{name}":
+            withdrawn += svc.pending.take(change.id) is not None
     svc.peers.remove(name)
     before = {k: v for k, v in asdict(peer).items() if k != "token_sealed"}
     svc.audit.append(who, "peer.revert", name, before, {"withdrawn": withdrawn})
