@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from screener import reporting
 from screener.evidence_rules import State
 from screener.federation.misp import PeerAttribute
+from screener.numbers import InvalidNumber
 from screener.store.blocklist import EntryMeta
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class ApplyCounts:
     blocked: int = 0  # auto: numbers whose evidence now blocks (with other organisations' or ours)
     never_block: int = 0  # the partner's never-block numbers proposed to our curators (two-person change)
     vetoed: int = 0  # numbers on our never-block list: they take no votes
+    invalid: int = 0  # auto: E.164-shaped but no valid number (phonenumbers): not counted
 
     def merge(self, other: "ApplyCounts") -> None:
         for name, value in asdict(other).items():
@@ -119,32 +121,43 @@ def _vote(svc: Services, peer: str, attributes: list[PeerAttribute], counts: App
     so. A number the partner sent to review already is not sent again."""
     org = source_of(peer)
     for attribute in attributes:
-        number, event, category, _first, last, seen, false_positive = attribute[:7]
-        if svc.never_block.get(number) is not None:
+        try:
+            _vote_one(svc, peer, org, attribute, counts, clock)
+        except InvalidNumber:
+            counts.invalid += 1
+        except reporting.NeverBlocked:  # put on the never-block list meanwhile
             counts.vetoed += 1
-            continue
-        mine = [v for v in svc.votes.votes(number) if v.org == org and not v.reverted]
-        kinds = {v.kind for v in mine}
-        newest = max((v.at for v in mine if v.kind == "report"), default=None)
-        filed = None
-        if newest is not None and newest >= min(last, int(clock())):
-            counts.already += 1
-        elif newest is None and svc.peers.sent_to_review(peer, number):
-            counts.already += 1  # in the review queue already (over the quota before)
-        else:
-            filed = reporting.apply_peer_vote(svc, peer, number, "report", last, evidence_category(category),
-                                              f"MISP event {event}", clock)
-            if filed.outcome == "review":
-                svc.peers.mark_sent_to_review(peer, number)
-                counts.proposed += 1
-                continue
-            counts.added += 1
-        if seen and "confirm" not in kinds:
-            filed = reporting.apply_peer_vote(svc, peer, number, "confirm", last, clock=clock)
-        if false_positive and "false_positive" not in kinds:
-            filed = reporting.apply_peer_vote(svc, peer, number, "false_positive", last, clock=clock)
-        if filed is not None and filed.state is State.BLOCK:
-            counts.blocked += 1
+
+
+def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, counts: ApplyCounts,
+              clock: Callable[[], float]) -> None:
+    """One number of an auto partner's feed (see _vote)."""
+    number, event, category, _first, last, seen, false_positive = attribute[:7]
+    if svc.never_block.get(number) is not None:
+        counts.vetoed += 1
+        return
+    mine = [v for v in svc.votes.votes(number) if v.org == org and not v.reverted]
+    kinds = {v.kind for v in mine}
+    newest = max((v.at for v in mine if v.kind == "report"), default=None)
+    filed = None
+    if newest is not None and newest >= min(last, int(clock())):
+        counts.already += 1
+    elif newest is None and svc.peers.sent_to_review(peer, number):
+        counts.already += 1  # in the review queue already (over the quota before)
+    else:
+        filed = reporting.apply_peer_vote(svc, peer, number, "report", last, evidence_category(category),
+                                          f"MISP event {event}", clock)
+        if filed.outcome == "review":
+            svc.peers.mark_sent_to_review(peer, number)
+            counts.proposed += 1
+            return
+        counts.added += 1
+    if seen and "confirm" not in kinds:
+        filed = reporting.apply_peer_vote(svc, peer, number, "confirm", last, clock=clock)
+    if false_positive and "false_positive" not in kinds:
+        filed = reporting.apply_peer_vote(svc, peer, number, "false_positive", last, clock=clock)
+    if filed is not None and filed.state is State.BLOCK:
+        counts.blocked += 1
 
 
 def _propose_never_block(svc: Services, peer: str, attribute: PeerAttribute, counts: ApplyCounts) -> None:

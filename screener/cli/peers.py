@@ -89,6 +89,7 @@ def peer_sync(name) -> None:
                    "false positives"
                    + (f"; {c.never_block} never-block numbers proposed to curators" if c.never_block else "")
                    + (f"; {c.vetoed} on our never-block list, not counted" if c.vetoed else "")
+                   + (f"; {c.invalid} not valid numbers, not counted" if c.invalid else "")
                    + (f"; {result.skipped} attributes skipped (not phone numbers)" if result.skipped else ""))
     if failed:
         raise SystemExit(1)

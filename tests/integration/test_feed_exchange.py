@@ -401,3 +401,13 @@ def test_peer_sync_and_list_on_the_command_line(our_feed, partner, runner, tmp_p
     reverted = runner.invoke(main, ["peer", "revert", "ours"], env=env)
     assert "reverted ours: 3 entries, proposals and numbers' evidence taken back" in reverted.output
     assert svc.blocklist.count() == 0
+
+
+def test_a_number_phonenumbers_rejects_is_not_counted_and_the_rest_of_the_sync_is(ours, partner):
+    our_svc, svc = ours[0], partner[0]
+    listed(our_svc, THREAT)
+    listed(our_svc, "+19995550123")  # E.164-shaped, no valid number: a partner's feed may hold one
+    build(our_svc)
+    result = partners.sync(svc, "cli:pavel", subscribe(partner, ours, "auto"))
+    assert (result.counts.added, result.counts.invalid) == (1, 1)
+    assert svc.blocklist.get(THREAT) is not None and svc.blocklist.get("+19995550123") is None
