@@ -22,6 +22,7 @@ from screener.federation import misp, signing
 from screener.federation.fetch import FeedClient
 from screener.sealing import SecretSealer
 from screener.store.federation import NAME, TRUST_LEVELS, Peer
+from screener.store.reviews import ReviewError
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -122,7 +123,7 @@ def _data(fetched) -> bytes:
 
 def revert(svc: Services, who: str, name: str) -> int:
     """Take back everything a partner brought (entries at any trust, proposals, its never-block proposals,
-    its evidence: votes flagged reverted and kept) and forget the partner, in one step; the audit log keeps
+    its reports waiting in the review queue, its evidence: votes flagged reverted and kept) and forget the partner, in one step; the audit log keeps
     its settings and what was taken. Add it again to trust it again."""
     peer = svc.peers.get(name)
     if peer is None:
@@ -134,6 +135,14 @@ def revert(svc: Services, who: str, name: str) -> int:
     for change in svc.pending.all("neverblock.add"):
         if change.proposed_by == f"peer:{name}":
             withdrawn += svc.pending.take(change.id) is not None
+    # Its numbers over the weekly quota wait in the review queue: rejected (their numbers erased), as a
+    # curator would.
+    for report in [r for r in svc.reviews.all_reports() if r.status == "open" and r.reported_by == f"peer:{name}"]:
+        try:
+            svc.reviews.decide(report.id, accepted=False, by=who, note=f"partner {name} reverted")
+            withdrawn += 1
+        except ReviewError:
+            continue  # decided meanwhile
     svc.peers.remove(name)
     before = {k: v for k, v in asdict(peer).items() if k != "token_sealed"}
     svc.audit.append(who, "peer.revert", name, before, {"withdrawn": withdrawn})

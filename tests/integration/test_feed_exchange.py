@@ -305,6 +305,8 @@ def test_an_auto_partners_new_numbers_beyond_the_weekly_quota_go_to_review(our_f
     svc.peers.save_state("ours", "", "", 0, {})
     again = partners.sync(svc, "cli:pavel", peer)
     assert again.counts.proposed == 0 and svc.reviews.open_count() == 1  # not sent to review twice
+    assert partners.revert(svc, "cli:pavel", "ours") == 3  # two numbers' evidence and the waiting report
+    assert svc.reviews.open_count() == 0 and svc.blocklist.count() == 0
 
 
 def test_a_second_sync_fetches_only_the_events_that_changed(our_feed, partner):
