@@ -97,9 +97,8 @@ def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
     counts.false_positives = sum(fp for _, fp in marks.values())
     if trust == "auto":
         _vote(svc, peer, listed, counts, clock)
+        groups.clear()
     for (event, category), numbers in groups.items():
-        if trust == "auto":
-            break
         if trust == "review":
             _propose(svc, peer, numbers, meta_for(peer, event, category, "block", at), counts)
             continue
