@@ -110,7 +110,7 @@ def _units(votes: list[Vote], now: int, probation: frozenset[str]) -> tuple[floa
         if vote.kind not in ("report", "confirm"):
             continue
         weight = decay(now - max(vote.at, sighted))
-        if vote.kind == "report" and vote.principal in probation:
+        if vote.principal in probation:  # a partner's confirmation too: one unit per organisation, on probation
             weight *= PROBATION_WEIGHT
         per_person[vote.principal] = max(per_person.get(vote.principal, 0.0), weight)
     people = sum(w for p, w in per_person.items() if p.startswith(LOCAL + ":"))

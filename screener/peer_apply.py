@@ -1,15 +1,22 @@
-"""What a partner's feed does to our list: the one place that turns a partner's attributes into entries,
-proposals or warnings, and takes them back. The evidence model may later replace the body of apply(); its
-interface (a partner, its trust, attributes with first_seen/last_seen/category/sightings -> counts) stays.
+"""What a partner's feed does to our list: the one place that turns a partner's attributes into evidence,
+proposals or warnings, and takes them back (interface: a partner, its trust, attributes with
+first_seen/last_seen/category/sightings -> counts).
 
 Trust decides what a partner's number becomes:
-    auto    a blocklist entry of that organisation's (source peer:NAME, action block)
+    auto    that organisation's evidence (screener.reporting.apply_peer_vote, organisation peer:NAME): a
+            report per number, so the number blocks only when enough distinct organisations agree
+            (screener.evidence_rules), else warns; one unit per organisation, probation until a curator
+            trusts the partner, NEW_NUMBERS_PER_WEEK new numbers a week (beyond: the review queue).
+            Its sightings are confirmations, its false-positive sightings false positives (once each).
     review  a proposal in the curators' queue on /blocklist/, proposed by peer:NAME
-    warn    a screen entry (source peer:NAME, action screen): the call is screened, and the entry's reason
-            (which partner, which category) is what the call log shows as why
-Per-entry provenance: the entry's metadata names the partner (source, added_by) and its event (evidence);
-store/federation.py records every number of each of the partner's events. A number already on our list, or
-already proposed, is left as it is. Nothing here audits: the sync that calls it writes one audit entry.
+    warn    a screen entry (source peer:NAME, action screen), never evidence: a warn partner can only ever
+            make us warn, however many others agree (README "Sharing the list with other organisations")
+A partner's never-block numbers (an event tagged screener-call:never-block) are, at every trust, only
+proposed (two-person change `neverblock.add`, proposed by peer:NAME): a never-block number vetoes evidence
+and ranges, so one partner must not be able to whitelist a caller here on its own (SECURITY.md).
+Per-entry provenance: the votes and entries name the partner and its event; store/federation.py records
+every number of each of the partner's events. Nothing here audits per sync: apply_peer_vote audits each
+vote, and the sync that calls this writes one audit entry.
 """
 from __future__ import annotations
 
@@ -18,7 +25,10 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from screener import reporting
+from screener.evidence_rules import State
 from screener.federation.misp import PeerAttribute
+from screener.numbers import InvalidNumber
 from screener.store.blocklist import EntryMeta
 
 if TYPE_CHECKING:
@@ -31,13 +41,17 @@ CHUNK = 5000
 class ApplyCounts:
     """What applying a partner's attributes did."""
 
-    added: int = 0  # new blocklist entries (auto)
+    added: int = 0  # auto: reports counted as the partner's evidence (the number's state is the evidence's)
     warned: int = 0  # new screen entries (warn)
-    proposed: int = 0  # new proposals in the review queue (review)
-    already: int = 0  # on our list or proposed already: left as they were
-    withdrawn: int = 0  # entries or proposals taken back (the partner dropped them, or a revert)
+    proposed: int = 0  # new proposals in the review queue (review), auto reports over the weekly quota
+    already: int = 0  # on our list, proposed or reported by this partner already: left as they were
+    withdrawn: int = 0  # entries, proposals or evidence taken back (the partner dropped them, or a revert)
     confirmations: int = 0  # sightings of type 0 the partner sent with them
     false_positives: int = 0  # sightings of type 1
+    blocked: int = 0  # auto: numbers whose evidence now blocks (with other organisations' or ours)
+    never_block: int = 0  # the partner's never-block numbers proposed to our curators (two-person change)
+    vetoed: int = 0  # numbers on our never-block list: they take no votes
+    invalid: int = 0  # auto: E.164-shaped but no valid number (phonenumbers): not counted
 
     def merge(self, other: "ApplyCounts") -> None:
         for name, value in asdict(other).items():
@@ -57,6 +71,11 @@ def meta_for(peer: str, event: str, category: str, action: str, at: int) -> Entr
                      added_at=at, action=action)
 
 
+def evidence_category(category: str) -> str:
+    """Our report category for a taxonomy category (friendly-approach -> friendly_approach)."""
+    return category.replace("-", "_")
+
+
 def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
           clock: Callable[[], float] = time.time) -> ApplyCounts:
     """Apply a partner's attributes at its trust level; return the counts."""
@@ -64,29 +83,94 @@ def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
     at = int(clock())
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     marks: dict[str, tuple[int, int]] = {}
-    for number, event, category, _first, _last, seen, false_positive in attributes:
+    listed: list[PeerAttribute] = []
+    for attribute in attributes:
+        if attribute.never_block:
+            _propose_never_block(svc, peer, attribute, counts)
+            continue
+        listed.append(attribute)
+        number, event, category, _first, _last, seen, false_positive = attribute[:7]
         groups[(event, category)].append(number)
         if seen or false_positive:
             marks[number] = (seen, false_positive)
     counts.confirmations = sum(seen for seen, _ in marks.values())
     counts.false_positives = sum(fp for _, fp in marks.values())
+    if trust == "auto":
+        _vote(svc, peer, listed, counts, clock)
+        groups.clear()
     for (event, category), numbers in groups.items():
         if trust == "review":
             _propose(svc, peer, numbers, meta_for(peer, event, category, "block", at), counts)
             continue
-        action = "screen" if trust == "warn" else "block"
-        meta = meta_for(peer, event, category, action, at)
+        meta = meta_for(peer, event, category, "screen", at)
         for start in range(0, len(numbers), CHUNK):
             chunk = numbers[start:start + CHUNK]
             new = svc.blocklist.add_many(chunk, meta)
             counts.already += len(chunk) - new
-            if action == "screen":
-                counts.warned += new
-            else:
-                counts.added += new
+            counts.warned += new
     if marks:
         svc.peers.set_sightings(peer, marks)
     return counts
+
+
+def _vote(svc: Services, peer: str, attributes: list[PeerAttribute], counts: ApplyCounts,
+          clock: Callable[[], float]) -> None:
+    """An auto partner's numbers as its organisation's evidence: one report per number (a fresher one when
+    its last_seen moved on), one confirmation when it saw the number call, one false positive when it says
+    so. A number the partner sent to review already is not sent again."""
+    org = source_of(peer)
+    for attribute in attributes:
+        try:
+            _vote_one(svc, peer, org, attribute, counts, clock)
+        except InvalidNumber:
+            counts.invalid += 1
+        except reporting.NeverBlocked:  # put on the never-block list meanwhile
+            counts.vetoed += 1
+
+
+def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, counts: ApplyCounts,
+              clock: Callable[[], float]) -> None:
+    """One number of an auto partner's feed (see _vote)."""
+    number, event, category, _first, last, seen, false_positive = attribute[:7]
+    if svc.never_block.get(number) is not None:
+        counts.vetoed += 1
+        return
+    mine = [v for v in svc.votes.votes(number) if v.org == org and not v.reverted]
+    kinds = {v.kind for v in mine}
+    newest = max((v.at for v in mine if v.kind == "report"), default=None)
+    filed = None
+    if newest is not None and newest >= min(last, int(clock())):
+        counts.already += 1
+    elif newest is None and svc.peers.sent_to_review(peer, number):
+        counts.already += 1  # in the review queue already (over the quota before)
+    else:
+        filed = reporting.apply_peer_vote(svc, peer, number, "report", last, evidence_category(category),
+                                          f"MISP event {event}", clock)
+        if filed.outcome == "review":
+            svc.peers.mark_sent_to_review(peer, number)
+            counts.proposed += 1
+            return
+        counts.added += 1
+    if seen and "confirm" not in kinds:
+        filed = reporting.apply_peer_vote(svc, peer, number, "confirm", last, clock=clock)
+    if false_positive and "false_positive" not in kinds:
+        filed = reporting.apply_peer_vote(svc, peer, number, "false_positive", last, clock=clock)
+    if filed is not None and filed.state is State.BLOCK:
+        counts.blocked += 1
+
+
+def _propose_never_block(svc: Services, peer: str, attribute: PeerAttribute, counts: ApplyCounts) -> None:
+    """A partner's never-block number: proposed to our curators, whatever the partner's trust."""
+    if svc.never_block.get(attribute.number) is not None:
+        counts.already += 1
+        return
+    why = f"partner {peer} never blocks this number (MISP event {attribute.event})"
+    change = svc.pending.propose("neverblock.add", attribute.number, None, {"why": why}, source_of(peer))
+    if change is None:
+        counts.already += 1
+        return
+    svc.audit.append(source_of(peer), "neverblock.propose", attribute.number, None, {"why": why})
+    counts.never_block += 1
 
 
 def _propose(svc: Services, peer: str, numbers: list[str], meta: EntryMeta, counts: ApplyCounts) -> None:
@@ -100,9 +184,10 @@ def _propose(svc: Services, peer: str, numbers: list[str], meta: EntryMeta, coun
                 counts.proposed += 1
 
 
-def withdraw(svc: Services, peer: str, numbers: Iterable[str]) -> int:
-    """Take back what a partner brought among `numbers`: its entries (whatever the trust) and its proposals.
-    Entries someone here added, or another partner brought, stay."""
+def withdraw(svc: Services, peer: str, numbers: Iterable[str], who: str = "") -> int:
+    """Take back what a partner brought among `numbers`: its entries (whatever the trust), its proposals and
+    its evidence (votes flagged reverted, kept; the numbers' states follow). Entries someone here added, or
+    another partner brought, stay; so does everyone else's evidence."""
     source, taken = source_of(peer), 0
     numbers = list(numbers)
     if not numbers:
@@ -116,4 +201,7 @@ def withdraw(svc: Services, peer: str, numbers: Iterable[str]) -> int:
                 taken += 1
         for number in proposed.intersection(chunk):
             taken += svc.proposals.take(number) is not None
-    return taken
+    reverted = svc.votes.revert(source, set(numbers))
+    for number in reverted:
+        reporting.sync(svc, number, who or source)
+    return taken + len(reverted)

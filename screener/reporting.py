@@ -121,6 +121,7 @@ def _local_vote(svc: Services, who: str, text: str, kind: str, note: str, clock:
     number = parse_number(text)
     now = int(clock())
     vote = svc.votes.add(number, Vote(kind, LOCAL, _person(who), now, note=(note or "").strip()[:NOTE_LIMIT]))
+    svc.feed_sightings.record(number, false_positive=kind == "false_positive", at=now)  # a MISP sighting in our feed
     svc.audit.append(who, f"evidence.{kind}", audit_target(svc, number), None, _public(vote))
     return Filed(number, "counted", sync(svc, number, clock=clock).state, vote.id)
 
@@ -201,11 +202,13 @@ def explanation(svc: Services, number: str, clock: Clock = time.time) -> Explana
 
 def sync(svc: Services, number: str, who: str = EVIDENCE_SOURCE, clock: Clock = time.time) -> Explanation:
     """Write the number's derived state into the blocklist: an entry with source `evidence` that blocks,
-    screens (warn) or is gone. An entry a person made is left alone."""
+    screens (warn) or is gone. An entry a person made is left alone; a partner's entry (source peer:NAME,
+    from a warn or review partner) gives way only when the evidence blocks."""
     found = explanation(svc, number, clock)
     current = svc.blocklist.get(number)
-    if current is not None and current.meta.source != EVIDENCE_SOURCE:
-        return found
+    if current is not None and current.meta.source != EVIDENCE_SOURCE and not (
+            found.state is State.BLOCK and current.meta.source.startswith("peer:")):
+        return found  # a person's entry; or a partner's warning (or review) that the evidence does not outgrow
     before = _state_of(current.meta) if current else State.NONE
     if found.state is State.NONE:
         if current is not None:

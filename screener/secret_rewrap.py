@@ -1,6 +1,7 @@
 """After SCREENER_SECRET_KEY changed: move what keys derived from the old value protect under the new one
 (encrypted numbers, reports and voicemail transcriptions; recordings when their key is derived from the
-secret; callers' call indexes, re-linked under the new hash; the accounts' sealed TOTP secrets), so that SCREENER_SECRET_KEY_OLD can go.
+secret; callers' call indexes, re-linked under the new hash; the accounts' sealed TOTP secrets; partners'
+sealed bearer tokens for their feeds), so that SCREENER_SECRET_KEY_OLD can go.
 
 Each item is checked and rewritten on its own, only if nobody changed it meanwhile: a run can be stopped
 and started again, and a second run finds everything current. What no configured secret opens is left as
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from screener.privacy import NumberVault
 from screener.recording_files import RecordingFileError
+from screener.sealing import SecretSealer
 from screener.store.caller_links import CallerLinks
 from screener.store.rekeying import StoredSecrets
 
@@ -41,13 +43,14 @@ class RewrapReport:
     callers: Tally = field(default_factory=Tally)
     recordings: Tally = field(default_factory=Tally)
     totp_secrets: Tally = field(default_factory=Tally)
+    peer_tokens: Tally = field(default_factory=Tally)
     recordings_own_keys: bool = False  # SCREENER_RECORDING_KEYS is set: the secret does not protect them
 
     @property
     def ok(self) -> bool:
         """Nothing was found that neither secret opens."""
         return not any(t.unreadable for t in (self.numbers, self.transcriptions, self.reports, self.callers,
-                                              self.recordings, self.totp_secrets))
+                                              self.recordings, self.totp_secrets, self.peer_tokens))
 
 
 def rewrap(svc: Services) -> RewrapReport:
@@ -64,6 +67,7 @@ def rewrap(svc: Services) -> RewrapReport:
     else:
         _recordings(svc, report.recordings)
     _totp_secrets(svc, report.totp_secrets)
+    _peer_tokens(svc, report.peer_tokens)
     return report
 
 
@@ -155,5 +159,22 @@ def _recordings(svc: Services, tally: Tally) -> None:
 def _totp_secrets(svc: Services, tally: Tally) -> None:
     for user in svc.users.all():
         outcome = svc.users.reseal(user.name)  # 'moved', 'current' or 'unreadable': a Tally field
+        if outcome is not None:
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
+
+
+def _peer_tokens(svc: Services, tally: Tally) -> None:
+    """Partners' bearer tokens, sealed like the TOTP secrets (owner `peer:NAME`, see federation.partners)."""
+    sealer = SecretSealer([svc.settings.secret_key, svc.settings.secret_key_old])
+    for peer in svc.peers.all():
+        owner = f"peer:{peer.name}"
+
+        def reseal(sealed: str, owner: str = owner) -> tuple[str, bool]:
+            text, again = sealer.open(sealed, owner)
+            if SecretSealer.is_sealed(text):
+                raise ValueError(f"{owner}: no configured secret opens its token")
+            return (sealer.seal(text, owner), True) if again else (sealed, False)
+
+        outcome = svc.peers.reseal(peer.name, reseal)
         if outcome is not None:
             setattr(tally, outcome, getattr(tally, outcome) + 1)

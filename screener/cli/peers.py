@@ -83,9 +83,13 @@ def peer_sync(name) -> None:
             click.echo(f"{p.name}: unchanged")
             continue
         c = result.counts
-        click.echo(f"{p.name}: {result.fetched} events fetched, {result.removed} dropped; {c.added} blocked, "
-                   f"{c.warned} screened, {c.proposed} for review, {c.already} already listed, {c.withdrawn} "
-                   f"withdrawn; {c.confirmations} confirmations, {c.false_positives} false positives"
+        click.echo(f"{p.name}: {result.fetched} events fetched, {result.removed} dropped; {c.added} counted as its "
+                   f"evidence ({c.blocked} now blocked), {c.warned} screened, {c.proposed} for review, {c.already} "
+                   f"already there, {c.withdrawn} withdrawn; {c.confirmations} confirmations, {c.false_positives} "
+                   "false positives"
+                   + (f"; {c.never_block} never-block numbers proposed to curators" if c.never_block else "")
+                   + (f"; {c.vetoed} on our never-block list, not counted" if c.vetoed else "")
+                   + (f"; {c.invalid} not valid numbers, not counted" if c.invalid else "")
                    + (f"; {result.skipped} attributes skipped (not phone numbers)" if result.skipped else ""))
     if failed:
         raise SystemExit(1)
@@ -94,14 +98,15 @@ def peer_sync(name) -> None:
 @peer.command("revert")
 @click.argument("name")
 def peer_revert(name) -> None:
-    """Take back everything a partner brought and forget it, in one step (the audit log keeps the history)."""
+    """Take back everything a partner brought (its evidence too) and forget it, in one step (history kept)."""
     from screener.federation import partners
 
     try:
         withdrawn = partners.revert(services(), actor(), name)
     except partners.PeerError as exc:
         raise _refused(exc) from None
-    click.echo(f"reverted {name}: {withdrawn} entries and proposals taken back; the partner is forgotten")
+    click.echo(f"reverted {name}: {withdrawn} entries, proposals and numbers' evidence taken back; the partner is "
+               "forgotten (its votes are kept, flagged reverted)")
 
 
 @peer.group("token")

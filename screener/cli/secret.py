@@ -40,6 +40,7 @@ def secret_rewrap() -> None:
         _line("reports in the review queue", report.reports, "re-encrypted or re-linked"),
         _line("callers", report.callers, "re-linked"),
         _line("two-step sign-in secrets", report.totp_secrets, "sealed anew"),
+        _line("partners' feed tokens", report.peer_tokens, "sealed anew"),
         "recordings: encrypted with SCREENER_RECORDING_KEYS, not the server secret (see `screener recordings "
         "rotate`)" if report.recordings_own_keys else _line("recordings", report.recordings, "re-encrypted"),
     ]
@@ -47,7 +48,7 @@ def secret_rewrap() -> None:
         click.echo(line)
     svc.audit.append(actor(), "secret.rewrap", "SCREENER_SECRET_KEY", None, {
         name: vars(getattr(report, name))
-        for name in ("numbers", "transcriptions", "reports", "callers", "recordings", "totp_secrets")})
+        for name in ("numbers", "transcriptions", "reports", "callers", "recordings", "totp_secrets", "peer_tokens")})
     if not report.ok:
         click.echo("Some items open with neither SCREENER_SECRET_KEY nor SCREENER_SECRET_KEY_OLD: is "
                    "SCREENER_SECRET_KEY_OLD the value used before the change? They were left as they are; keep "

@@ -61,6 +61,7 @@ class PeerAttribute(NamedTuple):
     last_seen: int
     seen: int = 0
     false_positive: int = 0
+    never_block: bool = False  # from the partner's never-block event: a number it says must never be blocked
 
 
 @dataclass
@@ -129,8 +130,10 @@ def attribute_json(entry: FeedEntry, org: Org) -> str:
     return text + "}"
 
 
-def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str, category: str, action: str) -> MISPEvent:
-    """An event without attributes, made by pymisp: TLP, our category and the confidence as its tags."""
+def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str, category: str, action: str,
+             tags: tuple[str, ...] = ()) -> MISPEvent:
+    """An event without attributes, made by pymisp: TLP, our category and the confidence as its tags (or
+    `tags` when given: the never-block event)."""
     event = MISPEvent()
     event.uuid = uuid_
     event.info = info
@@ -143,7 +146,7 @@ def envelope(org: Org, uuid_: str, day: date, timestamp: int, info: str, categor
     event.published = True
     event.timestamp = timestamp
     event.publish_timestamp = timestamp
-    for tag in (taxonomy.TLP, taxonomy.category_tag(category), taxonomy.confidence_tag(action)):
+    for tag in tags or (taxonomy.TLP, taxonomy.category_tag(category), taxonomy.confidence_tag(action)):
         event.add_tag(tag)
     return event
 
@@ -195,7 +198,9 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
     try:
         body = json.loads(data)["Event"]
         event = Event(str(uuid.UUID(body["uuid"])), int(body.get("timestamp") or 0))
-        event_category = taxonomy.category_from_tags([t.get("name", "") for t in body.get("Tag", [])])
+        event_tags = [t.get("name", "") for t in body.get("Tag", [])]
+        event_category = taxonomy.category_from_tags(event_tags)
+        never_block = taxonomy.NEVER_BLOCK_TAG in event_tags
         if event.uuid != expected_uuid:
             raise FeedFormatError(f"{expected_uuid}.json holds event {event.uuid}")
         for raw in body.get("Attribute", []):
@@ -210,7 +215,8 @@ def read_event(data: bytes, expected_uuid: str) -> Event:
             seen = sum(1 for s in marks if str(s.get("type", "0")) == "0") if marks else 0
             false_positive = sum(1 for s in marks if str(s.get("type")) == "1") if marks else 0
             event.attributes.append(PeerAttribute(value, event.uuid, category, first,
-                                                  _when(raw.get("last_seen"), first), seen, false_positive))
+                                                  _when(raw.get("last_seen"), first), seen, false_positive,
+                                                  never_block))
         return event
     except FeedFormatError:
         raise

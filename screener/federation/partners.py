@@ -7,7 +7,7 @@ with its one audit entry (actor cli:<login>):
                                                                      already, withdrawn, confirmations,
                                                                      false_positives, skipped}
     peer.refused    name        None                                {file, why}: nothing of the sync applied
-    peer.revert     name        the partner's settings              {withdrawn}
+    peer.revert     name        the partner's settings              {withdrawn}  (after one evidence.revert)
 """
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Callable
 
 import requests
 
-from screener import peer_apply
+from screener import peer_apply, reporting
 from screener.federation import misp, signing
 from screener.federation.fetch import FeedClient
 from screener.sealing import SecretSealer
 from screener.store.federation import NAME, TRUST_LEVELS, Peer
+from screener.store.reviews import ReviewError
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -121,14 +122,27 @@ def _data(fetched) -> bytes:
 
 
 def revert(svc: Services, who: str, name: str) -> int:
-    """Take back everything a partner brought (entries at any trust, proposals) and forget the partner, in
-    one step; the audit log keeps its settings and what was taken. Add it again to trust it again."""
+    """Take back everything a partner brought (entries at any trust, proposals, its never-block proposals,
+    its reports waiting in the review queue, its evidence: votes flagged reverted and kept) and forget the partner, in one step; the audit log keeps
+    its settings and what was taken. Add it again to trust it again."""
     peer = svc.peers.get(name)
     if peer is None:
         raise PeerError(f"{name}: no such partner")
-    withdrawn = 0
+    # Its evidence first, in one step with one audit entry (votes kept, flagged reverted; states follow).
+    withdrawn = len(reporting.revert(svc, who, f"peer:{name}", f"partner {name} reverted"))
     for event in svc.peers.recorded_events(name):
-        withdrawn += peer_apply.withdraw(svc, name, svc.peers.event_numbers(name, event))
+        withdrawn += peer_apply.withdraw(svc, name, svc.peers.event_numbers(name, event), who)
+    for change in svc.pending.all("neverblock.add"):
+        if change.proposed_by == f"peer:{name}":
+            withdrawn += svc.pending.take(change.id) is not None
+    # Its numbers over the weekly quota wait in the review queue: rejected (their numbers erased), as a
+    # curator would.
+    for report in [r for r in svc.reviews.all_reports() if r.status == "open" and r.reported_by == f"peer:{name}"]:
+        try:
+            svc.reviews.decide(report.id, accepted=False, by=who, note=f"partner {name} reverted")
+            withdrawn += 1
+        except ReviewError:
+            continue  # decided meanwhile
     svc.peers.remove(name)
     before = {k: v for k, v in asdict(peer).items() if k != "token_sealed"}
     svc.audit.append(who, "peer.revert", name, before, {"withdrawn": withdrawn})

@@ -1,9 +1,13 @@
 """`screener feed build`: our list as a static MISP feed in a folder, every file signed.
 
 An event holds the numbers of one day, one category and one action (its tags say which). Only exact
-numbers that we listed ourselves go in: never prefixes, never an entry a partner brought
-(source peer:...: it travels in that partner's own feed, so a number is not counted twice as evidence), and
-never a caller from the call log (the feed reads only the blocklist). Entries are batched into events by the
+numbers that we listed ourselves go in: entries people made here, and entries the evidence made (source
+`evidence`: block, or screen for warn, with a lower confidence tag) when the number has evidence of our own
+(a report or confirmation made here, not reverted). Never prefixes, never an entry a partner brought
+(source peer:...) nor a number only partners' evidence lists here: it travels in those partners' own feeds,
+so a number is not counted twice as evidence. Never a caller from the call log (the feed reads only the
+blocklist). Our never-block list goes in one event of its own, tagged screener-call:never-block (numbers
+a partner's proposal put there excepted). Entries are batched into events by the
 day they were added and a hash of the number, so an addition changes only the events of its day and a later
 build rewrites (and re-signs) only the events whose content changed; the others keep their file, timestamp
 and ETag, and partners fetch only what changed.
@@ -25,10 +29,12 @@ import minisign
 
 from screener.federation import misp, signing, taxonomy
 from screener.numbers import is_prefix
+from screener.reporting import EVIDENCE_SOURCE
 
 if TYPE_CHECKING:
     from screener.services import Services
 
+NEVER_BLOCK = "never-block"  # the key (and category) of the never-block list's event
 BATCH = 5000  # about this many numbers per event at most
 DAY = 86400
 
@@ -64,6 +70,7 @@ def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
     # Entries share their metadata objects (an import: one for a million), so each is looked at once.
     shared: dict[int, tuple[str, str, int] | None] = {}
     groups: dict[tuple[int, str, str], list[misp.FeedEntry]] = defaultdict(list)
+    derived: list[tuple[str, str, str]] = []  # (number, category, action) of entries the evidence made
     for item in svc.blocklist:
         meta = item.meta
         key = id(meta)
@@ -74,15 +81,31 @@ def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
         if ours is None or is_prefix(item.entry):
             continue
         category, action, at = ours
+        if meta.source == EVIDENCE_SOURCE:
+            derived.append((item.entry, category, action))
+            continue
         seen, fp, last = marks.get(item.entry, none)
         groups[(at // DAY, category, action)].append(
             misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
+    own = svc.votes.local_evidence([number for number, _, _ in derived])
+    for number, category, action in derived:
+        if number in own:
+            first, last = own[number]
+            seen, fp, marked = marks.get(number, none)
+            groups[(first // DAY, category, action)].append(
+                misp.FeedEntry(number, category, action, first, max(last, marked), seen, fp))
     events: dict[str, list[misp.FeedEntry]] = {}
     for (day, category, action), entries in groups.items():
         shards = _shards(len(entries))
         for entry in entries:
             shard = zlib.crc32(entry.number.encode()) % shards
             events.setdefault(f"{day}:{category}:{action}:{shards}:{shard}", []).append(entry)
+    never = [misp.FeedEntry(number, NEVER_BLOCK, NEVER_BLOCK, int(record.get("added_at") or 0),
+                            int(record.get("added_at") or 0))
+             for number, record in svc.never_block.all().items()
+             if not str(record.get("added_by", "")).startswith("peer:") and misp.E164.fullmatch(number)]
+    if never:
+        events[NEVER_BLOCK] = never
     return events
 
 
@@ -111,7 +134,8 @@ def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: 
     for key, entries in sorted(collect(svc).items()):
         entries.sort(key=lambda e: e.number)
         event_id = misp.event_uuid(org, key)
-        day = datetime.fromtimestamp(int(key.split(":")[0]) * DAY, timezone.utc).date()
+        first = min(e.first_seen for e in entries) // DAY if key == NEVER_BLOCK else int(key.split(":")[0])
+        day = datetime.fromtimestamp(first * DAY, timezone.utc).date()
         looks = (entries[0].category, entries[0].action)
         attributes = [misp.attribute_json(entry, org) for entry in entries]
         path, before = directory / f"{event_id}.json", previous.get(event_id)
@@ -136,6 +160,11 @@ def build(svc: Services, directory: Path, secret: minisign.SecretKey, org_name: 
 
 def _event(org: misp.Org, event_id: str, day: date, timestamp: int, attributes: list[str], category: str,
            action: str):
+    if category == NEVER_BLOCK:
+        event = misp.envelope(org, event_id, day, timestamp, f"{org.name}: phone numbers never to block (lawyers, "
+                              "embassies, helplines, newsrooms, relatives): not intimidators", category, action,
+                              tags=(taxonomy.TLP, taxonomy.NEVER_BLOCK_TAG))
+        return event, misp.event_file(event, attributes)
     says = "to block" if action == "block" else "to screen (a warning)"
     event = misp.envelope(org, event_id, day, timestamp, f"{org.name}: phone numbers of {category} calls, {says}",
                           category, action)

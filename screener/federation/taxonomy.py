@@ -7,6 +7,7 @@ from functools import lru_cache
 NAMESPACE = "screener-call"
 CATEGORIES = ("threat", "friendly-approach", "silent-call", "family-pressure", "impersonation")
 DEFAULT_CATEGORY = "threat"
+NEVER_BLOCK_TAG = f"{NAMESPACE}:never-block"  # the event of numbers that must never be blocked (not intimidators)
 TLP = "tlp:amber"  # partners may share within their organisation, not beyond
 # What an entry's action says about how sure we are: a blocked number is confirmed, a screened one is a warning.
 CONFIDENCE = {"block": "high", "screen": "moderate"}
@@ -61,7 +62,9 @@ def taxonomy_document() -> dict[str, object]:
         "namespace": NAMESPACE,
         "description": "What kind of intimidation call a phone number was used for (screener).",
         "version": 1,
-        "predicates": [{"value": "category", "expanded": "Category of call"}],
+        "predicates": [{"value": "category", "expanded": "Category of call"},
+                       {"value": "never-block", "expanded": "Never block: a lawyer, embassy, helpline, "
+                                                             "newsroom or relative, not an intimidator"}],
         "values": [{"predicate": "category", "entry": [{"value": v, "expanded": v.replace("-", " ")}
                                                        for v in CATEGORIES]}],
     }

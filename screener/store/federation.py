@@ -73,6 +73,9 @@ class FederationKeys:
     def peer_sightings(self, peer: str) -> str:
         return f"{self.base}peer:{peer}:sightings"
 
+    def reviewed(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:reviewed"
+
     def tokens(self) -> str:
         return f"{self.base}tokens"
 
@@ -154,9 +157,34 @@ class Peers:
             seen, fp = seen + a, fp + b
         return seen, fp
 
+    def sent_to_review(self, name: str, number: str) -> bool:
+        """Whether an auto partner's number went to the review queue already (over its weekly quota)."""
+        return bool(self.client.sismember(self.k.reviewed(name), number))
+
+    def mark_sent_to_review(self, name: str, number: str) -> None:
+        self.client.sadd(self.k.reviewed(name), number)
+
+    def reseal(self, name: str, reseal) -> str | None:
+        """Seal the partner's bearer token anew with `reseal(sealed) -> (sealed, moved)` (raises ValueError
+        when no configured secret opens it): 'moved', 'current', 'unreadable', or None without a token."""
+        peer = self.get(name)
+        if peer is None or not peer.token_sealed:
+            return None
+        try:
+            sealed, moved = reseal(peer.token_sealed)
+        except ValueError:
+            return "unreadable"
+        if not moved:
+            return "current"
+        updated = json.dumps({**asdict(peer), "token_sealed": sealed})
+        # only if nobody changed the partner meanwhile
+        script = "if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('hset', KEYS[1], ARGV[1], ARGV[3]) end return -1"
+        done = self.client.eval(script, 1, self.k.peers(), name, json.dumps(asdict(peer)), updated)
+        return "moved" if done != -1 else None
+
     def remove(self, name: str) -> None:
         """Forget a partner: its settings, sync state, provenance and sightings (the audit log keeps history)."""
-        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name)]
+        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name), self.k.reviewed(name)]
         keys += [self.k.event_numbers(name, event) for event in self.recorded_events(name)]
         pipe = self.client.pipeline(transaction=True)
         pipe.hdel(self.k.peers(), name)

@@ -46,18 +46,38 @@ class VoteStore:
         """(number, vote id) of every vote a person or partner cast."""
         return [tuple(m.decode().split(" ", 1)) for m in self.client.smembers(self.keys.votes_by(principal))]
 
-    def revert(self, principal: str) -> list[str]:
-        """Flag every vote of a person or partner as reverted (kept, no longer counted); return the numbers."""
+    def revert(self, principal: str, only: set[str] | None = None) -> list[str]:
+        """Flag every vote of a person or partner (on the numbers in `only`, when given) as reverted (kept,
+        no longer counted); return the numbers that had a vote flagged now (reverted ones stay as they are)."""
         touched: dict[str, list[str]] = {}
         for number, vote_id in self.cast_by(principal):
-            touched.setdefault(number, []).append(vote_id)
+            if only is None or number in only:
+                touched.setdefault(number, []).append(vote_id)
+        changed = []
         for number, ids in touched.items():
             raws = self.client.hmget(self.keys.votes(number), ids)
             flagged = {i: json.dumps({**json.loads(raw), "reverted": True}, ensure_ascii=False)
-                       for i, raw in zip(ids, raws) if raw}
+                       for i, raw in zip(ids, raws) if raw and not json.loads(raw).get("reverted")}
             if flagged:
                 self.client.hset(self.keys.votes(number), mapping=flagged)
-        return sorted(touched)
+                changed.append(number)
+        return sorted(changed)
+
+    def local_evidence(self, numbers: list[str], chunk: int = 2000) -> dict[str, tuple[int, int]]:
+        """Of `numbers`, those with counting evidence of our own (a local report or confirmation, not
+        reverted): number -> (first, last) time of our votes. Read in pipelined chunks."""
+        found: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(numbers), chunk):
+            part = numbers[start:start + chunk]
+            pipe = self.client.pipeline(transaction=False)
+            for number in part:
+                pipe.hvals(self.keys.votes(number))
+            for number, raws in zip(part, pipe.execute()):
+                times = [v["at"] for v in map(json.loads, raws) if v["org"] == "local" and not v.get("reverted")
+                         and v["kind"] in ("report", "confirm")]
+                if times:
+                    found[number] = (min(times), max(times))
+        return found
 
     def erase(self, number: str, ids: list[str]) -> int:
         """Delete votes outright (a rejected report on a caller who may be a source); the number leaves the

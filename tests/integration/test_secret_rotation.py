@@ -158,3 +158,42 @@ def test_a_wrong_old_secret_is_reported_and_loses_nothing(under_old_key, monkeyp
     assert searched(curator) == 2 and history_count(curator, old_hash) == 2
     assert RecordingFiles.from_settings(load_settings()).read(RECORDING, sha256(AUDIO)) == AUDIO
     report_and_block(curator, first_sid, app.extensions["screener"])
+
+
+def test_rewrap_seals_partners_feed_tokens_anew(svc, monkeypatch, cli, tmp_path):
+    """A partner's bearer token, sealed under the old secret, still opens after the change and the rewrap."""
+    from screener.federation import partners, signing
+
+    before = rebuilt(monkeypatch, SECRET_KEY, None).extensions["screener"]
+    public = signing.generate(tmp_path / "civicert.key")
+    partners.add(before, "cli:pavel", "civicert", "http://127.0.0.1:9/feed/", public, "review", "s3cret-token")
+    sealed = before.peers.get("civicert").token_sealed
+    assert "s3cret-token" not in sealed
+
+    rebuilt(monkeypatch, NEW_KEY, SECRET_KEY)
+    done = cli("secret", "rewrap")
+    assert done.exit_code == 0, done.output
+    assert "partners' feed tokens: 1 sealed anew" in done.output
+    assert "partners' feed tokens: 0 sealed anew, 1 already" in cli("secret", "rewrap").output
+
+    svc = rebuilt(monkeypatch, NEW_KEY, None).extensions["screener"]  # the old secret is dropped
+    peer = svc.peers.get("civicert")
+    assert peer.token_sealed != sealed and peer.trust == "review"  # nothing else about the partner changed
+    assert partners.client_for(svc, peer).headers == {"Authorization": "Bearer s3cret-token"}
+
+
+def test_a_partner_token_no_secret_opens_is_reported_and_kept(svc, monkeypatch, cli, tmp_path):
+    from screener.federation import partners, signing
+
+    before = rebuilt(monkeypatch, SECRET_KEY, None).extensions["screener"]
+    partners.add(before, "cli:pavel", "civicert", "http://127.0.0.1:9/feed/",
+                 signing.generate(tmp_path / "civicert.key"), "auto", "s3cret-token")
+    sealed = before.peers.get("civicert").token_sealed
+    rebuilt(monkeypatch, NEW_KEY, STRANGER_KEY)
+    refused = cli("secret", "rewrap")
+    assert refused.exit_code == 1 and "partners' feed tokens: 0 sealed anew, 0 already under SCREENER_SECRET_KEY, 1 UNREADABLE" in refused.output
+    rebuilt(monkeypatch, NEW_KEY, SECRET_KEY)
+    assert cli("secret", "rewrap").exit_code == 0
+    svc = rebuilt(monkeypatch, NEW_KEY, None).extensions["screener"]
+    assert svc.peers.get("civicert").token_sealed != sealed
+    assert partners.client_for(svc, svc.peers.get("civicert")).headers["Authorization"] == "Bearer s3cret-token"

@@ -52,6 +52,12 @@ def test_partner_on_probation_counts_half():
     assert state_at(votes, NOW, frozenset({"peer:new"}))[0] is State.WARN
 
 
+def test_a_partner_on_probation_cannot_reach_a_full_unit_by_sending_sightings_with_its_reports():
+    votes = [Vote("report", "peer:ngo", "", NOW), Vote("confirm", "peer:ngo", "", NOW)]
+    assert explain(votes, NOW, frozenset({"peer:ngo"})).organisations == 0.5
+    assert explain(votes, NOW).organisations == 1.0  # trusted: its one unit, never more
+
+
 def test_one_false_positive_from_any_organisation_demotes_to_warn():
     votes = [report("alice"), report("bob"), Vote("false_positive", "peer:ngo", "", NOW)]
     state, reasons = state_at(votes, NOW)
