@@ -7,7 +7,6 @@ import re
 import pytest
 
 from screener.dev.simulate import SimulatedCall, post_signed
-from tests.browser.conftest import shoot
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE
 from tests.integration.web_support import PASSWORD, make_user, web  # noqa: F401
 

@@ -1,10 +1,8 @@
 """Sign-in, sign-out, roles, CSRF, security headers, and `screener user add`."""
 from __future__ import annotations
 
-import time
 
 import pyotp
-import pytest
 
 from tests.integration.web_support import PASSWORD, WebUser, as_role, csrf_token, make_user, web  # noqa: F401
 

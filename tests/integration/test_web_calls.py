@@ -6,7 +6,6 @@ import re
 import pytest
 
 from screener.store.blocklist import EntryMeta
-from tests.conftest import LINE
 from tests.integration.web_support import as_role, make_user, web  # noqa: F401
 
 SOURCE = "+33612345678"

@@ -3,9 +3,7 @@ through an RQ job with progress."""
 from __future__ import annotations
 
 import io
-import re
 
-from screener.store.blocklist import EntryMeta
 from tests.integration.web_support import as_role, make_user, web  # noqa: F401
 
 CSV = "number,reason,category\n+375291234567,threats,intimidation\nnot a number,x,y\n+375447654321,spam calls,spam\n+3751720012*,exchange,intimidation\n123,short,x\n"
