@@ -14,6 +14,7 @@ from screener.config import load_settings
 from screener.model import BlockMode, Line
 from screener.dev.simulate import SimulatedCall, signature
 from screener.store.blocklist import EntryMeta
+from screener.store import scripts
 from screener.store.redis_process import RedisProcess
 import redis
 
@@ -213,10 +214,10 @@ def _signature_failures(client) -> float:
 
 def test_a_timed_out_call_is_not_sent_again(twilio, svc, redis_server, line):
     """Redis busy past the call's timeout (0.25 s) but free before a second try would time out: a second
-    try would find the late first run's log entry ("dup") and skip the call's alert."""
+    try would find the late first run's log entry ("dup") and skip the call's alert. Counted through
+    MONITOR: only the call path script's runs for this call, not the spool's replay of its record."""
     twilio.call(ORDINARY)
-    stats = redis.Redis(port=redis_server.port)
-    before = stats.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+    seen = _CallPathRuns(redis_server.port)
     busy = "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000; " \
            "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1"
     blocker = threading.Thread(target=redis.Redis(port=redis_server.port).eval, args=(busy, 0, 450))
@@ -226,4 +227,31 @@ def test_a_timed_out_call_is_not_sent_again(twilio, svc, redis_server, line):
     blocker.join()
     time.sleep(0.05)
     assert b"<Record" in slow.data  # the fallback answer, not a late second try's
-    assert stats.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) - before == 1
+    assert [slow.sim.sid in command for command in seen.stop()].count(True) == 1
+
+
+class _CallPathRuns:
+    """Every EVALSHA of the call path script Redis receives until stop(), as the command lines MONITOR shows."""
+
+    _END = "end-of-watch"
+
+    def __init__(self, port: int) -> None:
+        self._port, self._lines, self._ready = port, [], threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(5)
+
+    def _watch(self) -> None:
+        sha = scripts.sha("call_path")
+        with redis.Redis(port=self._port).monitor() as monitor:
+            self._ready.set()
+            while (command := monitor.next_command()["command"]) != f"ECHO {self._END}":
+                if command.startswith(f"EVALSHA {sha}"):
+                    self._lines.append(command)
+
+    def stop(self) -> list[str]:
+        """What was seen: everything Redis ran before the ECHO that ends the watch."""
+        redis.Redis(port=self._port).echo(self._END)
+        self._thread.join(10)
+        assert not self._thread.is_alive()
+        return self._lines
