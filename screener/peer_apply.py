@@ -6,7 +6,8 @@ Trust decides what a partner's number becomes:
     auto    that organisation's evidence (screener.reporting.apply_peer_vote, organisation peer:NAME): a
             report per number, so the number blocks only when enough distinct organisations agree
             (screener.evidence_rules), else warns; one unit per organisation, probation until a curator
-            trusts the partner, NEW_NUMBERS_PER_WEEK new numbers a week (beyond: the review queue).
+            trusts the partner, NEW_NUMBERS_PER_WEEK new numbers a week (beyond: held, all of a partner's
+            together, until a curator releases them as its evidence or discards them).
             Its sightings are confirmations, its false-positive sightings false positives (once each).
     review  a proposal in the curators' queue on /blocklist/, proposed by peer:NAME
     warn    a screen entry (source peer:NAME, action screen), never evidence: a warn partner can only ever
@@ -26,10 +27,11 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from screener import reporting
-from screener.evidence_rules import State
+from screener.evidence_rules import State, Vote
 from screener.federation.misp import PeerAttribute
 from screener.numbers import InvalidNumber
 from screener.store.blocklist import EntryMeta
+from screener.store.federation import HeldNumber
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -43,7 +45,8 @@ class ApplyCounts:
 
     added: int = 0  # auto: reports counted as the partner's evidence (the number's state is the evidence's)
     warned: int = 0  # new screen entries (warn)
-    proposed: int = 0  # new proposals in the review queue (review), auto reports over the weekly quota
+    proposed: int = 0  # new proposals in the review queue (review)
+    held: int = 0  # auto: new numbers over the weekly quota, held for the curators (release, discard)
     already: int = 0  # on our list, proposed or reported by this partner already: left as they were
     withdrawn: int = 0  # entries, proposals or evidence taken back (the partner dropped them, or a revert)
     confirmations: int = 0  # sightings of type 0 the partner sent with them
@@ -117,37 +120,62 @@ def _vote(svc: Services, peer: str, attributes: list[PeerAttribute], counts: App
           clock: Callable[[], float]) -> None:
     """An auto partner's numbers as its organisation's evidence: one report per number (a fresher one when
     its last_seen moved on), one confirmation when it saw the number call, one false positive when it says
-    so. A number the partner sent to review already is not sent again."""
+    so. New numbers (no evidence here yet) beyond the weekly quota are held for the curators, all of one
+    sync together (release, discard), not filed one by one: a partner's flood costs a hash field a number.
+    The checks are read in pipelined chunks; only numbers that become evidence take the report rules' path."""
     org = source_of(peer)
-    for attribute in attributes:
-        try:
-            _vote_one(svc, peer, org, attribute, counts, clock)
-        except InvalidNumber:
-            counts.invalid += 1
-        except reporting.NeverBlocked:  # put on the never-block list meanwhile
-            counts.vetoed += 1
+    vetoed = set(svc.never_block.all())  # a short list (lawyers, embassies...): read once
+    now = int(clock())
+    room = max(0, reporting.NEW_NUMBERS_PER_WEEK - svc.votes.new_numbers(org, time.strftime("%G-W%V", time.gmtime(now))))
+    held: dict[str, HeldNumber] = {}
+    done: set[str] = set()
+    for start in range(0, len(attributes), CHUNK):
+        chunk = attributes[start:start + CHUNK]
+        numbers = [a.number for a in chunk]
+        votes = svc.votes.votes_many(numbers)
+        already_held = svc.peers.held_among(peer, numbers)
+        for attribute in chunk:
+            number = attribute.number
+            if number in vetoed:
+                counts.vetoed += 1
+            elif number in already_held or number in held or number in done:
+                counts.already += 1  # (in two of the partner's events: its votes were read before the first)
+            elif not votes[number] and room <= 0:
+                held[number] = HeldNumber(attribute.event, attribute.category, attribute.last_seen, attribute.seen,
+                                          attribute.false_positive)
+            else:
+                room -= not votes[number]  # apply_peer_vote counts it against the quota
+                done.add(number)
+                _vote_guarded(svc, peer, org, attribute, votes[number], counts, clock)
+    if held:
+        svc.peers.hold(peer, held, now)
+        counts.held += len(held)
 
 
-def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, counts: ApplyCounts,
-              clock: Callable[[], float]) -> None:
-    """One number of an auto partner's feed (see _vote)."""
-    number, event, category, _first, last, seen, false_positive = attribute[:7]
-    if svc.never_block.get(number) is not None:
+def _vote_guarded(svc: Services, peer: str, org: str, attribute: PeerAttribute, votes: list[Vote],
+                  counts: ApplyCounts, clock: Callable[[], float], quota: bool = True) -> None:
+    try:
+        _vote_one(svc, peer, org, attribute, votes, counts, clock, quota)
+    except InvalidNumber:
+        counts.invalid += 1
+    except reporting.NeverBlocked:  # put on the never-block list meanwhile
         counts.vetoed += 1
-        return
-    mine = [v for v in svc.votes.votes(number) if v.org == org and not v.reverted]
+
+
+def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, votes: list[Vote], counts: ApplyCounts,
+              clock: Callable[[], float], quota: bool) -> None:
+    """One number of an auto partner's feed (see _vote), with the votes it has here."""
+    number, event, category, _first, last, seen, false_positive = attribute[:7]
+    mine = [v for v in votes if v.org == org and not v.reverted]
     kinds = {v.kind for v in mine}
     newest = max((v.at for v in mine if v.kind == "report"), default=None)
     filed = None
     if newest is not None and newest >= min(last, int(clock())):
         counts.already += 1
-    elif newest is None and svc.peers.sent_to_review(peer, number):
-        counts.already += 1  # in the review queue already (over the quota before)
     else:
         filed = reporting.apply_peer_vote(svc, peer, number, "report", last, evidence_category(category),
-                                          f"MISP event {event}", clock)
-        if filed.outcome == "review":
-            svc.peers.mark_sent_to_review(peer, number)
+                                          f"MISP event {event}", clock, quota)
+        if filed.outcome == "review":  # another sync of this partner took the week's last room meanwhile
             counts.proposed += 1
             return
         counts.added += 1
@@ -157,6 +185,27 @@ def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, coun
         filed = reporting.apply_peer_vote(svc, peer, number, "false_positive", last, clock=clock)
     if filed is not None and filed.state is State.BLOCK:
         counts.blocked += 1
+
+
+def release(svc: Services, peer: str, limit: int, clock: Callable[[], float] = time.time,
+            progress: Callable[[int], None] = lambda n: None) -> ApplyCounts:
+    """Count up to `limit` of the numbers a sync held for an auto partner as its evidence, beyond the weekly
+    quota (a curator decided so), each through the report rules; they are held no more. `progress` hears
+    how many were done after each chunk. The caller audits."""
+    org, counts = source_of(peer), ApplyCounts()
+    while limit > 0:
+        batch = svc.peers.held_batch(peer, min(limit, CHUNK))
+        if not batch:
+            break
+        numbers = list(batch)
+        votes = svc.votes.votes_many(numbers)
+        for number, h in batch.items():
+            attribute = PeerAttribute(number, h.event, h.category, h.last_seen, h.last_seen, h.seen, h.false_positive)
+            _vote_guarded(svc, peer, org, attribute, votes[number], counts, clock, quota=False)
+        svc.peers.unhold(peer, numbers)
+        limit -= len(numbers)
+        progress(len(numbers))
+    return counts
 
 
 def _propose_never_block(svc: Services, peer: str, attribute: PeerAttribute, counts: ApplyCounts) -> None:
@@ -185,8 +234,8 @@ def _propose(svc: Services, peer: str, numbers: list[str], meta: EntryMeta, coun
 
 
 def withdraw(svc: Services, peer: str, numbers: Iterable[str], who: str = "") -> int:
-    """Take back what a partner brought among `numbers`: its entries (whatever the trust), its proposals and
-    its evidence (votes flagged reverted, kept; the numbers' states follow). Entries someone here added, or
+    """Take back what a partner brought among `numbers`: its entries (whatever the trust), its proposals, the
+    numbers held over its quota and its evidence (votes flagged reverted, kept; the numbers' states follow). Entries someone here added, or
     another partner brought, stay; so does everyone else's evidence."""
     source, taken = source_of(peer), 0
     numbers = list(numbers)
@@ -201,6 +250,7 @@ def withdraw(svc: Services, peer: str, numbers: Iterable[str], who: str = "") ->
                 taken += 1
         for number in proposed.intersection(chunk):
             taken += svc.proposals.take(number) is not None
+        taken += svc.peers.unhold(peer, chunk)
     reverted = svc.votes.revert(source, set(numbers))
     for number in reverted:
         reporting.sync(svc, number, who or source)

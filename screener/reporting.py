@@ -86,9 +86,10 @@ def file_report(svc: Services, person: str, text: str, category: str, note: str 
 
 
 def apply_peer_vote(svc: Services, peer: str, number: str, kind: str, at: int, category: str = "",
-                    note: str = "", clock: Clock = time.time) -> Filed:
+                    note: str = "", clock: Clock = time.time, quota: bool = True) -> Filed:
     """A partner's evidence on a number (E.164), as organisation `peer:NAME`: a report, confirm (sighting)
-    or false_positive. A partner's new numbers beyond NEW_NUMBERS_PER_WEEK go to the review queue."""
+    or false_positive. A partner's new numbers beyond NEW_NUMBERS_PER_WEEK go to the review queue (`quota`
+    False: numbers a curator released from those a sync held, screener.peer_apply.release)."""
     org = f"peer:{peer}"
     if kind not in PEER_KINDS:
         raise ReportError(f"{kind}: a partner's evidence is one of {', '.join(PEER_KINDS)}")
@@ -97,7 +98,7 @@ def apply_peer_vote(svc: Services, peer: str, number: str, kind: str, at: int, c
     if svc.never_block.get(number) is not None:
         raise NeverBlocked(f"{number}: on the never-block list, it takes no reports")
     now = int(clock())
-    if kind == "report" and not svc.votes.has_evidence(number):
+    if quota and kind == "report" and not svc.votes.has_evidence(number):
         if svc.votes.count_new_number(org, time.strftime("%G-W%V", time.gmtime(now))) > NEW_NUMBERS_PER_WEEK:
             why = f"over the quota of {NEW_NUMBERS_PER_WEEK} new numbers a week from {org}"
             return _to_review(svc, org, number, f"{category}: {note} ({why})", "", "")

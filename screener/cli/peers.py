@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import click
 
 from screener.cli.context import actor, services
+from screener.cli.progress import progress_bar
 
 
 @click.group()
@@ -44,12 +45,12 @@ def peer_list() -> None:
         click.echo("no partners: add one with `screener peer add`")
     for p in peers:
         state = svc.peers.state(p.name)
-        when = (datetime.fromtimestamp(state.synced_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-                if state.synced_at else "never")
+        when = _when(state.synced_at) if state.synced_at else "never"
         numbers = svc.peers.number_count(p.name)
         seen, fp = svc.peers.sighting_totals(p.name)
         click.echo(f"{p.name}\t{p.trust}\t{p.url}\tsynced {when}\t{len(state.events or {})} events, "
-                   f"{numbers} numbers, {seen} confirmations, {fp} false positives")
+                   f"{numbers} numbers, {seen} confirmations, {fp} false positives, "
+                   f"{svc.peers.held_count(p.name)} held over its quota")
     tokens = svc.feed_tokens.names()
     click.echo(f"partners with a token for our /feed/: {', '.join(tokens) if tokens else 'none'}")
 
@@ -87,6 +88,7 @@ def peer_sync(name) -> None:
                    f"evidence ({c.blocked} now blocked), {c.warned} screened, {c.proposed} for review, {c.already} "
                    f"already there, {c.withdrawn} withdrawn; {c.confirmations} confirmations, {c.false_positives} "
                    "false positives"
+                   + (f"; {c.held} new numbers held over its weekly quota (`screener peer held`)" if c.held else "")
                    + (f"; {c.never_block} never-block numbers proposed to curators" if c.never_block else "")
                    + (f"; {c.vetoed} on our never-block list, not counted" if c.vetoed else "")
                    + (f"; {c.invalid} not valid numbers, not counted" if c.invalid else "")
@@ -107,6 +109,70 @@ def peer_revert(name) -> None:
         raise _refused(exc) from None
     click.echo(f"reverted {name}: {withdrawn} entries, proposals and numbers' evidence taken back; the partner is "
                "forgotten (its votes are kept, flagged reverted)")
+
+
+def _when(at: int) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@peer.command("held")
+@click.argument("name", required=False)
+def peer_held(name) -> None:
+    """New numbers auto partners sent over their weekly quota, held until a curator decides."""
+    svc = services()
+    chosen = [name] if name else [p.name for p in svc.peers.all()]
+    if name and svc.peers.get(name) is None:
+        raise click.ClickException(f"{name}: no such partner")
+    shown = False
+    for partner in chosen:
+        count = svc.peers.held_count(partner)
+        if count or name:
+            shown = True
+            since = f" since {_when(svc.peers.held_since(partner))}" if count else ""
+            click.echo(f"{partner}\t{count} held{since}")
+    if not shown:
+        click.echo("no partner has numbers held over its quota")
+
+
+@peer.command("release")
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Release at most this many (default: every held number).")
+def peer_release(name, limit) -> None:
+    """Count numbers held over partner NAME's weekly quota as its evidence (the report rules decide each)."""
+    from screener.federation import partners
+
+    svc = services()
+    total = svc.peers.held_count(name)
+    limit = limit or total
+    with progress_bar("releasing") as show:
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            show(done[0], min(limit, total))
+
+        try:
+            c = partners.release(svc, actor(), name, limit, progress=advance)
+        except partners.PeerError as exc:
+            raise _refused(exc) from None
+    left = svc.peers.held_count(name)
+    click.echo(f"{name}: {done[0]} released; {c.added} counted as its evidence ({c.blocked} now blocked), "
+               f"{c.already} already counted" + (f", {c.vetoed} on our never-block list" if c.vetoed else "")
+               + (f", {c.invalid} not valid numbers, not counted" if c.invalid else "") + f"; {left} still held")
+
+
+@peer.command("discard")
+@click.argument("name")
+def peer_discard(name) -> None:
+    """Drop every number held over partner NAME's weekly quota (history kept in the audit log)."""
+    from screener.federation import partners
+
+    try:
+        dropped = partners.discard(services(), actor(), name)
+    except partners.PeerError as exc:
+        raise _refused(exc) from None
+    click.echo(f"{name}: {dropped} held numbers discarded")
 
 
 @peer.group("token")

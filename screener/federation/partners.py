@@ -8,6 +8,9 @@ with its one audit entry (actor cli:<login>):
                                                                      false_positives, skipped}
     peer.refused    name        None                                {file, why}: nothing of the sync applied
     peer.revert     name        the partner's settings              {withdrawn}  (after one evidence.revert)
+    peer.release    name        {held: n before}                    {released, added, blocked, already, vetoed,
+                                                                     invalid}: held numbers counted as evidence
+    peer.discard    name        {held: n}                           None: the held numbers dropped
 """
 from __future__ import annotations
 
@@ -143,7 +146,38 @@ def revert(svc: Services, who: str, name: str) -> int:
             withdrawn += 1
         except ReviewError:
             continue  # decided meanwhile
+    withdrawn += svc.peers.discard_held(name)
     svc.peers.remove(name)
     before = {k: v for k, v in asdict(peer).items() if k != "token_sealed"}
     svc.audit.append(who, "peer.revert", name, before, {"withdrawn": withdrawn})
     return withdrawn
+
+
+def release(svc: Services, who: str, name: str, limit: int, clock: Clock = time.time,
+            progress: Callable[[int], None] = lambda n: None) -> peer_apply.ApplyCounts:
+    """A curator counts up to `limit` of the numbers held over an auto partner's weekly quota as that
+    partner's evidence (each through the report rules, as if within the quota); one audit entry."""
+    _known(svc, name)
+    before = svc.peers.held_count(name)
+    counts = peer_apply.release(svc, name, limit, clock, progress)
+    released = before - svc.peers.held_count(name)
+    if released:
+        svc.audit.append(who, "peer.release", name, {"held": before},
+                         {"released": released, "added": counts.added, "blocked": counts.blocked,
+                          "already": counts.already, "vetoed": counts.vetoed, "invalid": counts.invalid})
+    return counts
+
+
+def discard(svc: Services, who: str, name: str) -> int:
+    """A curator drops every number held over a partner's weekly quota (they never become evidence here;
+    the partner's next sync does not send them again unless it changes their event); one audit entry."""
+    _known(svc, name)
+    dropped = svc.peers.discard_held(name)
+    if dropped:
+        svc.audit.append(who, "peer.discard", name, {"held": dropped}, None)
+    return dropped
+
+
+def _known(svc: Services, name: str) -> None:
+    if svc.peers.get(name) is None:
+        raise PeerError(f"{name}: no such partner")

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Callable
 import minisign
 
 from screener.federation import misp, signing, taxonomy
-from screener.numbers import is_prefix
 from screener.reporting import EVIDENCE_SOURCE
+from screener.store.blocklist import MISSING_META
 
 if TYPE_CHECKING:
     from screener.services import Services
@@ -67,26 +67,32 @@ def collect(svc: Services) -> dict[str, list[misp.FeedEntry]]:
     sightings we publish."""
     marks = svc.feed_sightings.all()
     none = (0, 0, 0)
-    # Entries share their metadata objects (an import: one for a million), so each is looked at once.
-    shared: dict[int, tuple[str, str, int] | None] = {}
+    # Read as the export reads the list (raw batches, bytes): entries share their metadata records (an import:
+    # one for a million), so each record is looked at once, by its id.
+    metas = svc.blocklist.metas()
+    shared: dict[bytes, tuple[str, str, int, bool] | None] = {}
     groups: dict[tuple[int, str, str], list[misp.FeedEntry]] = defaultdict(list)
     derived: list[tuple[str, str, str]] = []  # (number, category, action) of entries the evidence made
-    for item in svc.blocklist:
-        meta = item.meta
-        key = id(meta)
-        if key not in shared:
-            shared[key] = None if meta.source.startswith("peer:") else (
-                taxonomy.category_of(meta.category, meta.reason), meta.action, meta.added_at)
-        ours = shared[key]
-        if ours is None or is_prefix(item.entry):
-            continue
-        category, action, at = ours
-        if meta.source == EVIDENCE_SOURCE:
-            derived.append((item.entry, category, action))
-            continue
-        seen, fp, last = marks.get(item.entry, none)
-        groups[(at // DAY, category, action)].append(
-            misp.FeedEntry(item.entry, category, action, at, max(at, last), seen, fp))
+    for batch in svc.blocklist.batches():
+        if batch.prefixes:
+            continue  # never a prefix
+        for digits, meta_id in batch.pairs():
+            if meta_id not in shared:
+                meta = metas.get(meta_id.decode(), MISSING_META)
+                shared[meta_id] = None if meta.source.startswith("peer:") else (
+                    taxonomy.category_of(meta.category, meta.reason), meta.action, meta.added_at,
+                    meta.source == EVIDENCE_SOURCE)
+            ours = shared[meta_id]
+            if ours is None:
+                continue
+            category, action, at, by_evidence = ours
+            number = "+" + digits.decode()
+            if by_evidence:
+                derived.append((number, category, action))
+                continue
+            seen, fp, last = marks.get(number, none)
+            groups[(at // DAY, category, action)].append(
+                misp.FeedEntry(number, category, action, at, max(at, last), seen, fp))
     own = svc.votes.local_evidence([number for number, _, _ in derived])
     for number, category, action in derived:
         if number in own:

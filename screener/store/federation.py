@@ -8,6 +8,9 @@ Keys (under the deployment's prefix):
     fed:peer:<name>:events          hash  event uuid -> the event's timestamp in the partner's manifest
     fed:peer:<name>:ev:<uuid>       string the numbers that event carries, one per line (per-entry provenance)
     fed:peer:<name>:sightings       hash  number -> "seen:false_positive" as the partner last sent them
+    fed:peer:<name>:held            hash  number -> "event\tcategory\tlast_seen\tseen\tfalse_positive": an auto
+                                          partner's new numbers over its weekly quota, held for the curators
+    fed:peer:<name>:held_since      string when the oldest number now held was held (Unix seconds)
     fed:tokens                      hash  partner name -> sha256 of its bearer token for /feed/
     fed:sightings                   hash  number -> "seen:false_positive:last" we publish
 """
@@ -43,6 +46,26 @@ class Peer:
 
 
 @dataclass(frozen=True)
+class HeldNumber:
+    """What an auto partner said of a new number it sent over its weekly quota, kept until a curator counts
+    it as the partner's evidence or discards it."""
+
+    event: str
+    category: str
+    last_seen: int
+    seen: int = 0  # its confirmations (sightings)
+    false_positive: int = 0
+
+    def encode(self) -> str:
+        return f"{self.event}\t{self.category}\t{self.last_seen}\t{self.seen}\t{self.false_positive}"
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "HeldNumber":
+        event, category, last, seen, fp = raw.decode().split("\t")
+        return cls(event, category, int(last), int(seen), int(fp))
+
+
+@dataclass(frozen=True)
 class SyncState:
     """Where the last sync of a partner's feed left off."""
 
@@ -73,8 +96,11 @@ class FederationKeys:
     def peer_sightings(self, peer: str) -> str:
         return f"{self.base}peer:{peer}:sightings"
 
-    def reviewed(self, peer: str) -> str:
-        return f"{self.base}peer:{peer}:reviewed"
+    def held(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:held"
+
+    def held_since(self, peer: str) -> str:
+        return f"{self.base}peer:{peer}:held_since"
 
     def tokens(self) -> str:
         return f"{self.base}tokens"
@@ -157,12 +183,50 @@ class Peers:
             seen, fp = seen + a, fp + b
         return seen, fp
 
-    def sent_to_review(self, name: str, number: str) -> bool:
-        """Whether an auto partner's number went to the review queue already (over its weekly quota)."""
-        return bool(self.client.sismember(self.k.reviewed(name), number))
+    def hold(self, name: str, held: dict[str, HeldNumber], at: int) -> int:
+        """Hold an auto partner's new numbers over its weekly quota for the curators (number -> what the
+        partner said of it); return how many were not held already. Pipelined, BATCH numbers a command."""
+        items = [(number, h.encode()) for number, h in held.items()]
+        pipe = self.client.pipeline(transaction=False)
+        for start in range(0, len(items), BATCH):
+            pipe.hset(self.k.held(name), mapping=dict(items[start:start + BATCH]))
+        if items:
+            pipe.set(self.k.held_since(name), at, nx=True)
+        return sum(pipe.execute()[:-1] if items else [])
 
-    def mark_sent_to_review(self, name: str, number: str) -> None:
-        self.client.sadd(self.k.reviewed(name), number)
+    def held_among(self, name: str, numbers: list[str]) -> set[str]:
+        """Those of `numbers` the partner has held (one command)."""
+        if not numbers:
+            return set()
+        found = self.client.hmget(self.k.held(name), numbers)
+        return {n for n, raw in zip(numbers, found) if raw is not None}
+
+    def held_count(self, name: str) -> int:
+        return int(self.client.hlen(self.k.held(name)))
+
+    def held_since(self, name: str) -> int:
+        """When the oldest number now held was held (0: none held)."""
+        return int(self.client.get(self.k.held_since(name)) or 0)
+
+    def held_batch(self, name: str, count: int) -> dict[str, HeldNumber]:
+        """Up to `count` (about: HSCAN's hint) of the partner's held numbers."""
+        _, found = self.client.hscan(self.k.held(name), 0, count=count)
+        return {n.decode(): HeldNumber.decode(raw) for n, raw in list(found.items())[:count]}
+
+    def unhold(self, name: str, numbers: list[str]) -> int:
+        """Stop holding `numbers` (released, discarded or withdrawn by the partner); how many were held."""
+        gone = sum(self.client.hdel(self.k.held(name), *numbers[start:start + BATCH])
+                   for start in range(0, len(numbers), BATCH))
+        if gone and not self.client.exists(self.k.held(name)):
+            self.client.unlink(self.k.held_since(name))
+        return gone
+
+    def discard_held(self, name: str) -> int:
+        """Drop every number the partner has held; how many there were."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hlen(self.k.held(name))
+        pipe.unlink(self.k.held(name), self.k.held_since(name))
+        return int(pipe.execute()[0])
 
     def reseal(self, name: str, reseal) -> str | None:
         """Seal the partner's bearer token anew with `reseal(sealed) -> (sealed, moved)` (raises ValueError
@@ -184,7 +248,8 @@ class Peers:
 
     def remove(self, name: str) -> None:
         """Forget a partner: its settings, sync state, provenance and sightings (the audit log keeps history)."""
-        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name), self.k.reviewed(name)]
+        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name), self.k.held(name),
+                self.k.held_since(name)]
         keys += [self.k.event_numbers(name, event) for event in self.recorded_events(name)]
         pipe = self.client.pipeline(transaction=True)
         pipe.hdel(self.k.peers(), name)

@@ -35,6 +35,14 @@ class VoteStore:
         raws = self.client.hvals(self.keys.votes(number))
         return sorted((Vote(**json.loads(raw)) for raw in raws), key=lambda v: (v.at, int(v.id or 0)))
 
+    def votes_many(self, numbers: list[str]) -> dict[str, list[Vote]]:
+        """Every vote on each of `numbers` (one pipelined round trip; [] for a number without evidence)."""
+        pipe = self.client.pipeline(transaction=False)
+        for number in numbers:
+            pipe.hvals(self.keys.votes(number))
+        return {number: sorted((Vote(**json.loads(raw)) for raw in raws), key=lambda v: (v.at, int(v.id or 0)))
+                for number, raws in zip(numbers, pipe.execute())}
+
     def has_evidence(self, number: str) -> bool:
         return self.client.zscore(self.keys.vote_numbers(), number) is not None
 
@@ -101,6 +109,10 @@ class VoteStore:
     def count_new_number(self, org: str, week: str) -> int:
         """Count one more new number from a partner in a week; return the week's count so far."""
         return self._count(self.keys.partner_quota(org, week))
+
+    def new_numbers(self, org: str, week: str) -> int:
+        """How many new numbers a partner sent in a week so far (without counting one more)."""
+        return int(self.client.get(self.keys.partner_quota(org, week)) or 0)
 
     def _count(self, key: str) -> int:
         pipe = self.client.pipeline(transaction=True)

@@ -52,6 +52,8 @@ DONE = {
     "peer.sync": _l("%(who)s took the list of the partner %(target)s."),
     "peer.refused": _l("%(who)s refused a feed of the partner %(target)s: its signature did not check out."),
     "peer.revert": _l("%(who)s took back everything the partner %(target)s had sent."),
+    "peer.release": _l("%(who)s counted numbers held over the quota of the partner %(target)s as its evidence."),
+    "peer.discard": _l("%(who)s discarded the numbers held over the quota of the partner %(target)s."),
     "feed.sighting": _l("%(who)s shared a sighting of %(target)s with partners."),
     "feed.token_add": _l("%(who)s gave the partner %(target)s a token for our feed."),
     "feed.token_revoke": _l("%(who)s revoked the feed token of the partner %(target)s."),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from screener import lists, reporting
@@ -13,7 +14,9 @@ from screener.store.proposals import Proposal
 from screener.store.reviews import ReviewError
 from screener.store.users import Role
 from screener.web.access import actor, audit, enforce, requires
-from screener.web.forms import CATEGORIES, DecisionForm, RejectForm, clean_text
+from screener.web.forms import CATEGORIES, ConfirmForm, DecisionForm, RejectForm, clean_text
+
+RELEASE_AT_ONCE = 200  # numbers a click counts as a partner's evidence (about 1 ms each); more: `screener peer release`
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 bp.before_request(enforce)
@@ -26,9 +29,50 @@ def index() -> str:
     open_reports = queue.open_reports()
     # Read now, not when the report was made: a call's recording is archived after the call has ended.
     recordings = {r.call_sid: services().recordings.for_call(r.call_sid) for r in open_reports if r.call_sid}
+    held = [(p.name, count, services().peers.held_since(p.name)) for p in services().peers.all()
+            if (count := services().peers.held_count(p.name))]
     return render_template("reviews.html", open_reports=open_reports, closed=queue.closed_reports(20),
                            accept_form=DecisionForm(), reject_form=RejectForm(), categories=CATEGORIES,
-                           lines=services().lines.all(), recordings=recordings)
+                           lines=services().lines.all(), recordings=recordings, held=held,
+                           release_at_once=RELEASE_AT_ONCE)
+
+
+@bp.post("/held/<name>/release")
+@requires(Role.CURATOR)
+def release_held(name: str) -> Response:
+    """Count the next RELEASE_AT_ONCE numbers held over a partner's weekly quota as its evidence."""
+    from screener.federation import partners
+
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The decision could not be saved; check the form."), "error")
+        return redirect(url_for("reviews.index"))
+    try:
+        counts = partners.release(services(), actor(), name, RELEASE_AT_ONCE)
+    except partners.PeerError:
+        abort(404)
+    released = counts.added + counts.already + counts.vetoed + counts.invalid + counts.proposed
+    flash(ngettext("%(num)d number of the partner %(peer)s now counts as its evidence; %(blocked)d of them block.",
+                   "%(num)d numbers of the partner %(peer)s now count as its evidence; %(blocked)d of them block.",
+                   released, peer=name, blocked=counts.blocked), "info")
+    return redirect(url_for("reviews.index"))
+
+
+@bp.post("/held/<name>/discard")
+@requires(Role.CURATOR)
+def discard_held(name: str) -> Response:
+    """Drop every number held over a partner's weekly quota."""
+    from screener.federation import partners
+
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The decision could not be saved; check the form."), "error")
+        return redirect(url_for("reviews.index"))
+    try:
+        dropped = partners.discard(services(), actor(), name)
+    except partners.PeerError:
+        abort(404)
+    flash(ngettext("%(num)d held number of the partner %(peer)s was discarded.",
+                   "%(num)d held numbers of the partner %(peer)s were discarded.", dropped, peer=name), "info")
+    return redirect(url_for("reviews.index"))
 
 
 def _open_report(review_id: str):

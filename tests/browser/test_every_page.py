@@ -16,6 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from screener import reporting
 from screener.store.alert_log import FAILED, QUEUED, SENT
 from screener.store.blocklist import EntryMeta
+from screener.store.federation import HeldNumber, Peer
 from screener.store.users import LOCALES, Role
 from screener.web import WEB_BLUEPRINTS
 from tests.browser.test_volunteer_story import sign_in
@@ -85,6 +86,10 @@ def world(app, web, svc, make_user, twilio, line):  # noqa: F811 - the fixtures 
     reported = "+375291234599"  # a number with evidence: two reports, one with a long note
     reporting.file_report(svc, "web:curator-en", reported, "threat", LONG_NOTE, line=LINE)
     reporting.file_report(svc, "web:admin-ru", reported, "impersonation", "")
+    partner = "a-partner-with-a-rather-long-name-40chars"[:40]  # its numbers over the weekly quota, held
+    svc.peers.add(Peer(partner, "https://partner.example/feed/", "key", "auto"))
+    svc.peers.hold(partner, {f"+37529100{i:04d}": HeldNumber("ev", "threat", int(time.time())) for i in range(250)},
+                   int(time.time()))
     for kind, state in (("blocked_call", SENT), ("report", FAILED), ("campaign", QUEUED)):
         alert_id = svc.alert_log.create(kind, blocked_sid, LINE, "Alert", LONG_NOTE)
         svc.alert_log.note(alert_id, "sms", "+4915112345678", state, "HTTP 500 from the provider" if state == FAILED else "")

@@ -295,18 +295,77 @@ def test_our_feed_publishes_our_evidence_and_never_block_list_not_a_partners_alo
     assert [s["type"] for s in silent["Sighting"]] == ["0"]
 
 
-def test_an_auto_partners_new_numbers_beyond_the_weekly_quota_go_to_review(our_feed, partner, monkeypatch):
+def test_an_auto_partners_new_numbers_beyond_the_weekly_quota_are_held_for_the_curators(our_feed, partner,
+                                                                                        monkeypatch):
     monkeypatch.setattr(reporting, "NEW_NUMBERS_PER_WEEK", 2)
     svc, _, _ = partner
     peer = subscribe(partner, our_feed, "auto")
     result = partners.sync(svc, "cli:pavel", peer)
-    assert (result.counts.added, result.counts.proposed) == (2, 1)
-    assert svc.reviews.open_count() == 1
+    assert (result.counts.added, result.counts.held) == (2, 1)
+    [held] = [n for n in (THREAT, FRIENDLY, SILENT) if not svc.votes.has_evidence(n)]
+    assert svc.blocklist.get(held) is None and svc.peers.held_count("ours") == 1  # no evidence yet, not lost
+    assert svc.reviews.open_count() == 0  # one batch per partner, not a review item per number
+    assert svc.audit.entries()[-1]["after"]["held"] == 1  # the sync's one audit entry says so
     svc.peers.save_state("ours", "", "", 0, {})
     again = partners.sync(svc, "cli:pavel", peer)
-    assert again.counts.proposed == 0 and svc.reviews.open_count() == 1  # not sent to review twice
-    assert partners.revert(svc, "cli:pavel", "ours") == 3  # two numbers' evidence and the waiting report
-    assert svc.reviews.open_count() == 0 and svc.blocklist.count() == 0
+    assert (again.counts.held, again.counts.already) == (0, 3)  # not held twice
+    assert partners.revert(svc, "cli:pavel", "ours") == 3  # two numbers' evidence and the held one
+    assert svc.peers.held_count("ours") == 0 and svc.blocklist.count() == 0
+
+
+def test_a_curator_releases_a_partners_held_numbers_as_its_evidence(our_feed, partner, monkeypatch):
+    monkeypatch.setattr(reporting, "NEW_NUMBERS_PER_WEEK", 0)
+    svc, _, _ = partner
+    partners.sync(svc, "cli:pavel", subscribe(partner, our_feed, "auto"))
+    assert svc.peers.held_count("ours") == 3 and svc.blocklist.count() == 0
+    first = partners.release(svc, "web:cora", "ours", 2)
+    assert first.added == 2 and svc.peers.held_count("ours") == 1  # beyond the quota: a curator let them
+    rest = partners.release(svc, "cli:cora", "ours", 10)
+    assert rest.added == 1 and svc.peers.held_count("ours") == 0
+    for number, category in ((THREAT, "threat"), (FRIENDLY, "friendly_approach"), (SILENT, "silent_call")):
+        [vote] = svc.votes.votes(number)  # the category and event the partner sent are kept while held
+        assert (vote.org, vote.category) == ("peer:ours", category) and vote.note.startswith("MISP event ")
+        assert svc.blocklist.get(number).meta.action == "screen"  # one organisation: warn
+    releases = [e for e in svc.audit.entries() if e["action"] == "peer.release"]
+    assert [(e["actor"], e["after"]["released"]) for e in releases] == [("web:cora", 2), ("cli:cora", 1)]
+
+
+def test_a_curator_discards_a_partners_held_numbers(our_feed, partner, monkeypatch):
+    monkeypatch.setattr(reporting, "NEW_NUMBERS_PER_WEEK", 1)
+    svc, _, _ = partner
+    partners.sync(svc, "cli:pavel", subscribe(partner, our_feed, "auto"))
+    assert partners.discard(svc, "web:cora", "ours") == 2
+    assert svc.peers.held_count("ours") == 0 and svc.blocklist.count() == 1
+    [entry] = [e for e in svc.audit.entries() if e["action"] == "peer.discard"]
+    assert (entry["actor"], entry["before"]) == ("web:cora", {"held": 2})
+    with pytest.raises(partners.PeerError):
+        partners.discard(svc, "web:cora", "nobody")
+
+
+def test_a_held_number_the_partner_drops_is_held_no_more(our_feed, partner, monkeypatch):
+    monkeypatch.setattr(reporting, "NEW_NUMBERS_PER_WEEK", 0)
+    svc, result = _synced_then_friendly_dropped(our_feed, partner)
+    assert result.counts.withdrawn == 1
+    assert svc.peers.held_among("ours", [THREAT, FRIENDLY, SILENT]) == {THREAT, SILENT}
+
+
+def test_held_numbers_on_the_command_line(our_feed, partner, runner, tmp_path, monkeypatch):
+    from screener.cli import main
+
+    monkeypatch.setattr(reporting, "NEW_NUMBERS_PER_WEEK", 1)
+    svc, _, _ = partner
+    subscribe(partner, our_feed, "auto")
+    env = {"SCREENER_KEY_PREFIX": "partner:", "SCREENER_INSTANCE": str(tmp_path / "partner")}
+    synced = runner.invoke(main, ["peer", "sync"], env=env, catch_exceptions=False)
+    assert "2 new numbers held over its weekly quota" in synced.output
+    assert runner.invoke(main, ["peer", "held"], env=env).output.startswith("ours\t2 held since ")
+    released = runner.invoke(main, ["peer", "release", "ours", "--limit", "1"], env=env, catch_exceptions=False)
+    assert released.exit_code == 0 and "ours: 1 released; 1 counted as its evidence" in released.output
+    assert "1 still held" in released.output
+    assert "ours: 1 held numbers discarded" in runner.invoke(main, ["peer", "discard", "ours"], env=env).output
+    assert runner.invoke(main, ["peer", "held"], env=env).output == "no partner has numbers held over its quota\n"
+    unknown = runner.invoke(main, ["peer", "release", "nobody"], env=env)
+    assert unknown.exit_code == 1 and "nobody: no such partner" in unknown.output
 
 
 def test_a_second_sync_fetches_only_the_events_that_changed(our_feed, partner):
@@ -326,14 +385,19 @@ def test_a_second_sync_fetches_only_the_events_that_changed(our_feed, partner):
     assert svc.votes.votes("+375294444444")[0].org == "peer:ours"
 
 
-def test_a_number_we_take_off_our_list_leaves_the_partners_list_too(our_feed, partner):
+def _synced_then_friendly_dropped(our_feed, partner):
+    """The partner syncs our feed at auto; we take FRIENDLY off our list; it syncs again: (its svc, that sync)."""
     svc, _, _ = partner
     our_svc = our_feed[0]
     peer = subscribe(partner, our_feed, "auto")
     partners.sync(svc, "cli:pavel", peer)
     lists.remove(our_svc, "web:anna", FRIENDLY, "a journalist's source after all")
     build(our_svc)
-    result = partners.sync(svc, "cli:pavel", peer)
+    return svc, partners.sync(svc, "cli:pavel", peer)
+
+
+def test_a_number_we_take_off_our_list_leaves_the_partners_list_too(our_feed, partner):
+    svc, result = _synced_then_friendly_dropped(our_feed, partner)
     assert result.counts.withdrawn == 1
     assert svc.blocklist.get(FRIENDLY) is None and svc.blocklist.get(THREAT) is not None
 

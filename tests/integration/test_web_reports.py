@@ -103,3 +103,38 @@ def test_rejecting_a_phone_report_erases_its_evidence(as_role, web, line):
     as_role("curator").post(f"/reviews/{review.id}/reject", {"note": "a journalist"}, token_from="/reviews/")
     assert web.votes.votes(NUMBER) == [] and web.blocklist.get(NUMBER) is None
     assert NUMBER not in str(web.audit.entries())  # the audit names it masked, with a keyed hash
+
+
+def _held_from_a_partner(web, numbers: list[str]) -> None:
+    from screener.store.federation import HeldNumber, Peer
+
+    web.peers.add(Peer("ngo", "https://ngo.example/feed/", "key", "auto"))
+    web.peers.hold("ngo", {n: HeldNumber("ev-1", "threat", 1_700_000_000) for n in numbers}, 1_700_000_000)
+
+
+def test_the_review_queue_shows_a_partners_held_numbers_and_a_viewer_cannot_release_them(as_role, web):
+    _held_from_a_partner(web, [NUMBER, "+375292222222"])
+    viewer = as_role("viewer")
+    html = viewer.get("/reviews/").get_data(as_text=True)
+    assert "Partner ngo: new numbers over its weekly quota" in html and "2 numbers are held" in html
+    assert "Nothing is waiting for review." not in html and "/reviews/held/ngo/release" not in html
+    assert viewer.post("/reviews/held/ngo/release", {}, token_from="/reviews/").status_code == 403
+    assert web.peers.held_count("ngo") == 2
+
+
+def test_a_curator_releases_then_discards_a_partners_held_numbers_on_the_page(as_role, web, monkeypatch):
+    from screener.web import reviews
+
+    monkeypatch.setattr(reviews, "RELEASE_AT_ONCE", 1)
+    _held_from_a_partner(web, [NUMBER, "+375292222222", "+375293333333"])
+    curator = as_role("curator", "cora")
+    page = curator.get("/reviews/").get_data(as_text=True)
+    assert "Count the next 1 as its evidence" in page and "screener peer release ngo" in page
+    response = curator.post("/reviews/held/ngo/release", {}, token_from="/reviews/")
+    assert response.status_code == 302 and web.peers.held_count("ngo") == 2
+    assert len(web.votes.numbers()) == 1 and web.votes.votes(web.votes.numbers()[0])[0].org == "peer:ngo"
+    assert "1 number of the partner ngo now counts as its evidence" in curator.get("/reviews/").get_data(as_text=True)
+    curator.post("/reviews/held/ngo/discard", {}, token_from="/reviews/")
+    assert web.peers.held_count("ngo") == 0 and len(web.votes.numbers()) == 1
+    assert "Nothing is waiting for review." in curator.get("/reviews/").get_data(as_text=True)
+    assert curator.post("/reviews/held/nobody/discard", {}, token_from="/reviews/").status_code == 404
