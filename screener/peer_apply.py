@@ -92,15 +92,15 @@ def apply(svc: Services, peer: str, trust: str, attributes: list[PeerAttribute],
             _propose_never_block(svc, peer, attribute, counts)
             continue
         listed.append(attribute)
-        number, event, category, _first, _last, seen, false_positive = attribute[:7]
-        groups[(event, category)].append(number)
-        if seen or false_positive:
-            marks[number] = (seen, false_positive)
+        if attribute.seen or attribute.false_positive:
+            marks[attribute.number] = (attribute.seen, attribute.false_positive)
     counts.confirmations = sum(seen for seen, _ in marks.values())
     counts.false_positives = sum(fp for _, fp in marks.values())
     if trust == "auto":
         _vote(svc, peer, listed, counts, clock)
-        groups.clear()
+    else:
+        for attribute in listed:
+            groups[(attribute.event, attribute.category)].append(attribute.number)
     for (event, category), numbers in groups.items():
         if trust == "review":
             _propose(svc, peer, numbers, meta_for(peer, event, category, "block", at), counts)
@@ -129,11 +129,12 @@ def _vote(svc: Services, peer: str, attributes: list[PeerAttribute], counts: App
     room = max(0, reporting.NEW_NUMBERS_PER_WEEK - svc.votes.new_numbers(org, time.strftime("%G-W%V", time.gmtime(now))))
     held: dict[str, HeldNumber] = {}
     done: set[str] = set()
+    held_events = svc.peers.held_counts(peer)
+    already_held = {number for event in {a.event for a in attributes} if event in held_events
+                    for number in svc.peers.held_in(peer, event)}
     for start in range(0, len(attributes), CHUNK):
         chunk = attributes[start:start + CHUNK]
-        numbers = [a.number for a in chunk]
-        votes = svc.votes.votes_many(numbers)
-        already_held = svc.peers.held_among(peer, numbers)
+        votes = svc.votes.votes_many([a.number for a in chunk])
         for attribute in chunk:
             number = attribute.number
             if number in vetoed:
@@ -190,21 +191,21 @@ def _vote_one(svc: Services, peer: str, org: str, attribute: PeerAttribute, vote
 def release(svc: Services, peer: str, limit: int, clock: Callable[[], float] = time.time,
             progress: Callable[[int], None] = lambda n: None) -> ApplyCounts:
     """Count up to `limit` of the numbers a sync held for an auto partner as its evidence, beyond the weekly
-    quota (a curator decided so), each through the report rules; they are held no more. `progress` hears
-    how many were done after each chunk. The caller audits."""
+    quota (a curator decided so), each through the report rules, an event's at a time; they are held no
+    more. `progress` hears how many were done after each chunk. The caller audits."""
     org, counts = source_of(peer), ApplyCounts()
-    while limit > 0:
-        batch = svc.peers.held_batch(peer, min(limit, CHUNK))
-        if not batch:
-            break
-        numbers = list(batch)
-        votes = svc.votes.votes_many(numbers)
-        for number, h in batch.items():
-            attribute = PeerAttribute(number, h.event, h.category, h.last_seen, h.last_seen, h.seen, h.false_positive)
-            _vote_guarded(svc, peer, org, attribute, votes[number], counts, clock, quota=False)
-        svc.peers.unhold(peer, numbers)
-        limit -= len(numbers)
-        progress(len(numbers))
+    for event in svc.peers.held_counts(peer):
+        while limit > 0:
+            batch = list(svc.peers.held_in(peer, event).items())[:min(limit, CHUNK)]
+            if not batch:
+                break
+            votes = svc.votes.votes_many([number for number, _ in batch])
+            for number, h in batch:
+                attribute = PeerAttribute(number, event, h.category, h.last_seen, h.last_seen, h.seen, h.false_positive)
+                _vote_guarded(svc, peer, org, attribute, votes[number], counts, clock, quota=False)
+            svc.peers.unhold(peer, event, {number for number, _ in batch})
+            limit -= len(batch)
+            progress(len(batch))
     return counts
 
 
@@ -233,8 +234,8 @@ def _propose(svc: Services, peer: str, numbers: list[str], meta: EntryMeta, coun
                 counts.proposed += 1
 
 
-def withdraw(svc: Services, peer: str, numbers: Iterable[str], who: str = "") -> int:
-    """Take back what a partner brought among `numbers`: its entries (whatever the trust), its proposals, the
+def withdraw(svc: Services, peer: str, event: str, numbers: Iterable[str], who: str = "") -> int:
+    """Take back what a partner brought among `numbers` of its `event`: its entries (whatever the trust), its proposals, the
     numbers held over its quota and its evidence (votes flagged reverted, kept; the numbers' states follow). Entries someone here added, or
     another partner brought, stay; so does everyone else's evidence."""
     source, taken = source_of(peer), 0
@@ -250,7 +251,7 @@ def withdraw(svc: Services, peer: str, numbers: Iterable[str], who: str = "") ->
                 taken += 1
         for number in proposed.intersection(chunk):
             taken += svc.proposals.take(number) is not None
-        taken += svc.peers.unhold(peer, chunk)
+    taken += len(svc.peers.unhold(peer, event, set(numbers)))
     reverted = svc.votes.revert(source, set(numbers))
     for number in reverted:
         reporting.sync(svc, number, who or source)

@@ -98,7 +98,7 @@ def sync(svc: Services, who: str, peer: Peer, session: requests.Session | None =
         raise
     result = SyncResult(peer.name, fetched=len(events))
     for gone in [u for u in known if u not in manifest]:
-        result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, svc.peers.event_numbers(peer.name, gone))
+        result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, gone, svc.peers.event_numbers(peer.name, gone))
         svc.peers.record_event_numbers(peer.name, gone, set())
         result.removed += 1
     for event in events:
@@ -106,7 +106,7 @@ def sync(svc: Services, who: str, peer: Peer, session: requests.Session | None =
         before = svc.peers.event_numbers(peer.name, event.uuid)
         if not numbers <= before:
             svc.peers.record_event_numbers(peer.name, event.uuid, before | numbers)  # first: a revert finds them
-        result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, before - numbers)
+        result.counts.withdrawn += peer_apply.withdraw(svc, peer.name, event.uuid, before - numbers)
         result.counts.merge(peer_apply.apply(svc, peer.name, peer.trust, event.attributes, clock))
         if before - numbers:
             svc.peers.record_event_numbers(peer.name, event.uuid, numbers)
@@ -134,7 +134,7 @@ def revert(svc: Services, who: str, name: str) -> int:
     # Its evidence first, in one step with one audit entry (votes kept, flagged reverted; states follow).
     withdrawn = len(reporting.revert(svc, who, f"peer:{name}", f"partner {name} reverted"))
     for event in svc.peers.recorded_events(name):
-        withdrawn += peer_apply.withdraw(svc, name, svc.peers.event_numbers(name, event), who)
+        withdrawn += peer_apply.withdraw(svc, name, event, svc.peers.event_numbers(name, event), who)
     for change in svc.pending.all("neverblock.add"):
         if change.proposed_by == f"peer:{name}":
             withdrawn += svc.pending.take(change.id) is not None

@@ -8,8 +8,10 @@ Keys (under the deployment's prefix):
     fed:peer:<name>:events          hash  event uuid -> the event's timestamp in the partner's manifest
     fed:peer:<name>:ev:<uuid>       string the numbers that event carries, one per line (per-entry provenance)
     fed:peer:<name>:sightings       hash  number -> "seen:false_positive" as the partner last sent them
-    fed:peer:<name>:held            hash  number -> "event\tcategory\tlast_seen\tseen\tfalse_positive": an auto
-                                          partner's new numbers over its weekly quota, held for the curators
+    fed:peer:<name>:held            hash  event uuid -> how many of its numbers are held (below)
+    fed:peer:<name>:held:<uuid>     string an auto partner's new numbers over its weekly quota from that event, held
+                                          for the curators: lines "number\tcategory\tlast_seen\tseen\tfalse_positive"
+                                          (about 35 bytes a number, one string an event, appended to)
     fed:peer:<name>:held_since      string when the oldest number now held was held (Unix seconds)
     fed:tokens                      hash  partner name -> sha256 of its bearer token for /feed/
     fed:sightings                   hash  number -> "seen:false_positive:last" we publish
@@ -57,11 +59,12 @@ class HeldNumber:
     false_positive: int = 0
 
     def encode(self) -> str:
-        return f"{self.event}\t{self.category}\t{self.last_seen}\t{self.seen}\t{self.false_positive}"
+        """Its line in the event's held record, after the number (the event is the record's)."""
+        return f"{self.category}\t{self.last_seen}\t{self.seen}\t{self.false_positive}"
 
     @classmethod
-    def decode(cls, raw: bytes) -> "HeldNumber":
-        event, category, last, seen, fp = raw.decode().split("\t")
+    def decode(cls, event: str, text: str) -> "HeldNumber":
+        category, last, seen, fp = text.split("\t")
         return cls(event, category, int(last), int(seen), int(fp))
 
 
@@ -96,8 +99,11 @@ class FederationKeys:
     def peer_sightings(self, peer: str) -> str:
         return f"{self.base}peer:{peer}:sightings"
 
-    def held(self, peer: str) -> str:
+    def held_events(self, peer: str) -> str:
         return f"{self.base}peer:{peer}:held"
+
+    def held(self, peer: str, event: str) -> str:
+        return f"{self.base}peer:{peer}:held:{event}"
 
     def held_since(self, peer: str) -> str:
         return f"{self.base}peer:{peer}:held_since"
@@ -183,50 +189,69 @@ class Peers:
             seen, fp = seen + a, fp + b
         return seen, fp
 
-    def hold(self, name: str, held: dict[str, HeldNumber], at: int) -> int:
+    def hold(self, name: str, held: dict[str, HeldNumber], at: int) -> None:
         """Hold an auto partner's new numbers over its weekly quota for the curators (number -> what the
-        partner said of it); return how many were not held already. Pipelined, BATCH numbers a command."""
-        items = [(number, h.encode()) for number, h in held.items()]
-        pipe = self.client.pipeline(transaction=False)
-        for start in range(0, len(items), BATCH):
-            pipe.hset(self.k.held(name), mapping=dict(items[start:start + BATCH]))
-        if items:
-            pipe.set(self.k.held_since(name), at, nx=True)
-        return sum(pipe.execute()[:-1] if items else [])
+        partner said of it), appended to their events' records in one transaction (APPEND: a concurrent sync's
+        lines are kept too)."""
+        by_event: dict[str, list[str]] = {}
+        for number, h in held.items():
+            by_event.setdefault(h.event, []).append(f"{number}\t{h.encode()}\n")
+        if not by_event:
+            return
+        pipe = self.client.pipeline(transaction=True)
+        for event, lines in by_event.items():
+            pipe.append(self.k.held(name, event), "".join(lines))
+            pipe.hincrby(self.k.held_events(name), event, len(lines))
+        pipe.set(self.k.held_since(name), at, nx=True)
+        pipe.execute()
 
-    def held_among(self, name: str, numbers: list[str]) -> set[str]:
-        """Those of `numbers` the partner has held (one command)."""
-        if not numbers:
-            return set()
-        found = self.client.hmget(self.k.held(name), numbers)
-        return {n for n, raw in zip(numbers, found) if raw is not None}
+    def held_in(self, name: str, event: str) -> dict[str, HeldNumber]:
+        """The numbers held from one of the partner's events."""
+        return _parse_held(event, self.client.get(self.k.held(name, event)))
+
+    def held_counts(self, name: str) -> dict[str, int]:
+        """Event uuid -> how many of its numbers the partner has held."""
+        return {k.decode(): int(v) for k, v in self.client.hgetall(self.k.held_events(name)).items()}
 
     def held_count(self, name: str) -> int:
-        return int(self.client.hlen(self.k.held(name)))
+        return sum(self.held_counts(name).values())
 
     def held_since(self, name: str) -> int:
         """When the oldest number now held was held (0: none held)."""
         return int(self.client.get(self.k.held_since(name)) or 0)
 
-    def held_batch(self, name: str, count: int) -> dict[str, HeldNumber]:
-        """Up to `count` (about: HSCAN's hint) of the partner's held numbers."""
-        _, found = self.client.hscan(self.k.held(name), 0, count=count)
-        return {n.decode(): HeldNumber.decode(raw) for n, raw in list(found.items())[:count]}
+    def unhold(self, name: str, event: str, numbers: set[str] | None = None) -> dict[str, HeldNumber]:
+        """Stop holding `numbers` (every one when None) of one event: released, discarded or dropped by the
+        partner. Returns those that were held. Optimistic (WATCH): a concurrent sync's appended lines stay."""
+        key, counts = self.k.held(name, event), self.k.held_events(name)
+        taken: dict[str, HeldNumber] = {}
 
-    def unhold(self, name: str, numbers: list[str]) -> int:
-        """Stop holding `numbers` (released, discarded or withdrawn by the partner); how many were held."""
-        gone = sum(self.client.hdel(self.k.held(name), *numbers[start:start + BATCH])
-                   for start in range(0, len(numbers), BATCH))
-        if gone and not self.client.exists(self.k.held(name)):
+        def change(pipe: redis.client.Pipeline) -> None:
+            current = _parse_held(event, pipe.get(key))
+            taken.clear()
+            taken.update({n: h for n, h in current.items() if numbers is None or n in numbers})
+            if not taken:
+                return
+            rest = [f"{n}\t{h.encode()}\n" for n, h in current.items() if n not in taken]
+            pipe.multi()
+            if rest:
+                pipe.set(key, "".join(rest))
+                pipe.hset(counts, event, len(rest))
+            else:
+                pipe.unlink(key)
+                pipe.hdel(counts, event)
+
+        self.client.transaction(change, key)
+        if taken and not self.client.exists(counts):
             self.client.unlink(self.k.held_since(name))
-        return gone
+        return taken
 
     def discard_held(self, name: str) -> int:
         """Drop every number the partner has held; how many there were."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hlen(self.k.held(name))
-        pipe.unlink(self.k.held(name), self.k.held_since(name))
-        return int(pipe.execute()[0])
+        counts = self.held_counts(name)
+        self.client.unlink(self.k.held_events(name), self.k.held_since(name),
+                           *(self.k.held(name, event) for event in counts))
+        return sum(counts.values())
 
     def reseal(self, name: str, reseal) -> str | None:
         """Seal the partner's bearer token anew with `reseal(sealed) -> (sealed, moved)` (raises ValueError
@@ -248,13 +273,21 @@ class Peers:
 
     def remove(self, name: str) -> None:
         """Forget a partner: its settings, sync state, provenance and sightings (the audit log keeps history)."""
-        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name), self.k.held(name),
-                self.k.held_since(name)]
+        keys = [self.k.state(name), self.k.events(name), self.k.peer_sightings(name), self.k.held_events(name),
+                self.k.held_since(name)] + [self.k.held(name, event) for event in self.held_counts(name)]
         keys += [self.k.event_numbers(name, event) for event in self.recorded_events(name)]
         pipe = self.client.pipeline(transaction=True)
         pipe.hdel(self.k.peers(), name)
         pipe.unlink(*keys)
         pipe.execute()
+
+
+def _parse_held(event: str, raw: bytes | None) -> dict[str, HeldNumber]:
+    held = {}
+    for line in raw.decode().splitlines() if raw else ():
+        number, _, rest = line.partition("\t")
+        held[number] = HeldNumber.decode(event, rest)
+    return held
 
 
 def token_digest(token: str) -> str:

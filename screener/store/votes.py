@@ -36,12 +36,17 @@ class VoteStore:
         return sorted((Vote(**json.loads(raw)) for raw in raws), key=lambda v: (v.at, int(v.id or 0)))
 
     def votes_many(self, numbers: list[str]) -> dict[str, list[Vote]]:
-        """Every vote on each of `numbers` (one pipelined round trip; [] for a number without evidence)."""
+        """Every vote on each of `numbers` ([] for a number without evidence): which have any is one ZMSCORE,
+        then the votes of those alone in one pipelined round trip (a partner's feed is mostly new numbers)."""
+        found: dict[str, list[Vote]] = dict.fromkeys(numbers, [])
+        scores = self.client.zmscore(self.keys.vote_numbers(), numbers) if numbers else []
+        with_votes = [n for n, score in zip(numbers, scores) if score is not None]
         pipe = self.client.pipeline(transaction=False)
-        for number in numbers:
+        for number in with_votes:
             pipe.hvals(self.keys.votes(number))
-        return {number: sorted((Vote(**json.loads(raw)) for raw in raws), key=lambda v: (v.at, int(v.id or 0)))
-                for number, raws in zip(numbers, pipe.execute())}
+        for number, raws in zip(with_votes, pipe.execute() if with_votes else []):
+            found[number] = sorted((Vote(**json.loads(raw)) for raw in raws), key=lambda v: (v.at, int(v.id or 0)))
+        return found
 
     def has_evidence(self, number: str) -> bool:
         return self.client.zscore(self.keys.vote_numbers(), number) is not None
