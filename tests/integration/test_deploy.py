@@ -208,7 +208,9 @@ def test_systemd_analyze_accepts_the_units(tmp_path):
 
     result = subprocess.run(
         ["systemd-analyze", "verify", "./screener-web.service", "./screener-worker.service",
-         "./screener-worker@1.service", "./screener-backup.service", "./screener-backup.timer"],
+         "./screener-worker@1.service", "./screener-backup.service", "./screener-backup.timer",
+         *(f"./screener-{task}.timer" for task in HOUSEKEEPING), *(f"./screener-housekeeping@{task}.service"
+                                                                 for task in HOUSEKEEPING)],
         cwd=tmp_path, capture_output=True, text=True,
     )
 
@@ -241,6 +243,44 @@ def test_backup_service_command_writes_a_dated_backup(env, tmp_path):
     (folder,) = (tmp_path / "backups").iterdir()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z", folder.name)
     assert (folder / "manifest.json").is_file()
+
+
+HOUSEKEEPING = ("reports-refresh", "feed-build", "peer-sync")
+
+
+def housekeeping_script(task: str) -> str:
+    """What screener-housekeeping@TASK.service hands the shell, pointed at this virtualenv."""
+    command = read_unit("screener-housekeeping@.service")["Service"]["ExecStart"]
+    command = re.sub(r"\\\n", " ", command)  # systemd joins a line ending in a backslash with the next
+    script = re.fullmatch(r"/bin/sh -c '(.*)'", command, re.S).group(1)
+    return script.replace("%i", task).replace(INSTALL_BIN, str(VENV_BIN))
+
+
+@pytest.mark.parametrize("task", HOUSEKEEPING)
+def test_each_housekeeping_timer_starts_its_task_and_catches_up_after_downtime(task):
+    timer = read_unit(f"screener-{task}.timer")["Timer"]
+
+    assert timer["Unit"] == f"screener-housekeeping@{task}.service" and timer["Persistent"] == "yes"
+    assert f"{task})" in housekeeping_script(task)
+
+
+def test_housekeeping_tasks_run_against_a_deployment(env, tmp_path):
+    key = tmp_path / "feed.key"
+    made = subprocess.run([str(VENV_BIN / "screener"), "feed", "keygen", str(key)], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    feed = tmp_path / "feed"
+    environment = {**os.environ, "SCREENER_FEED_KEY": str(key), "SCREENER_FEED_DIR": str(feed)}
+
+    def run(task: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["/bin/sh", "-c", housekeeping_script(task)], env=environment, capture_output=True,
+                              text=True, timeout=120)
+
+    for task in HOUSEKEEPING:
+        done = run(task)
+        assert done.returncode == 0, (task, done.stderr)
+    assert (feed / "manifest.json").is_file() and (feed / "manifest.json.minisig").is_file()
+    unknown = run("flush-everything")
+    assert unknown.returncode == 2 and "no task flush-everything" in unknown.stderr
 
 
 # --- gunicorn ---------------------------------------------------------------------------------------
