@@ -29,7 +29,7 @@ def running_url(instance: Path) -> str | None:
 
 def is_running(instance: Path) -> bool:
     """True when the embedded server answers on its socket."""
-    return socket_path(instance).exists() and answers(_address(instance).client(socket_timeout=0.5))
+    return socket_path(instance).exists() and answers(_address(instance).probe(0.5))
 
 
 def ensure_running(instance: Path) -> str:
@@ -51,7 +51,7 @@ def ensure_running(instance: Path) -> str:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    if not wait_until_answering(address.client(socket_timeout=0.5)):
+    if not wait_until_answering(address.probe(0.5)):
         raise EmbeddedRedisError(f"embedded redis-server did not start; see {instance / 'redis.log'}")
     return address.url
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 LOG_NAME = "redis.log"  # in the server's directory, beside its data files
 READY_SECONDS = 10.0
@@ -74,6 +76,11 @@ class RedisAddress:
         if self.unix_socket is not None:
             return redis.Redis(unix_socket_path=str(self.unix_socket), **options)
         return redis.Redis(host="127.0.0.1", port=self.port, **options)
+
+    def probe(self, seconds: float) -> redis.Redis:
+        """A client that asks once whether the server answers: redis-py's default retries a refused connection
+        three times with back-off, seconds of waiting for a server that is not up yet or never will be."""
+        return self.client(socket_timeout=seconds, socket_connect_timeout=seconds, retry=Retry(NoBackoff(), 0))
 
 
 def server_command(binary: str, directory: Path, address: RedisAddress, *extra: str,
@@ -166,7 +173,7 @@ class RedisProcess:
                 self.address = RedisAddress(port=free_port())
             logged_before = self._launch(binary)
             process = self._process
-            probe = self.address.client(socket_timeout=1)
+            probe = self.address.probe(1)
             try:
                 if wait_until_answering(probe, seconds, alive=lambda: process.poll() is None):
                     return self

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+from typing import Callable
 from dataclasses import replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -137,11 +138,18 @@ DANGLING_REFERENCES = """() => [...document.querySelectorAll('[aria-describedby]
       .map(id => `${el.tagName.toLowerCase()}[${a}] points at no #${id}`)))"""
 
 
-def problems_on(tab, html: str, axe: Axe, width: int) -> list[str]:
-    """Serious and critical axe-core violations (rule: selector), attributes written twice, references to
-    no element, and a page wider than the screen."""
+def start_axe(tab) -> None:
+    """Start axe-core (put in every page by Tabs) on the tab's page without waiting for it: the two widths'
+    tabs run it side by side."""
+    tab.evaluate("() => { window.__axeRun = new Promise(done => setTimeout("
+                 "() => axe.run({resultTypes: ['violations']}).then(done), 0)); }")
+
+
+def problems_on(tab, html: str, width: int) -> list[str]:
+    """Serious and critical axe-core violations (rule: selector) of the run start_axe began, attributes written
+    twice, references to no element, and a page wider than the screen."""
     found = [f"{v['id']} ({v['impact']}): {', '.join(map(str, node['target']))}"
-             for v in axe.run(tab).response["violations"] if v["impact"] in SERIOUS for node in v["nodes"]]
+             for v in tab.evaluate("window.__axeRun")["violations"] if v["impact"] in SERIOUS for node in v["nodes"]]
     parser = AttributeCheck()
     parser.feed(html)
     found += parser.twice + tab.evaluate(DANGLING_REFERENCES)
@@ -151,46 +159,87 @@ def problems_on(tab, html: str, axe: Axe, width: int) -> list[str]:
     return found
 
 
+class Tabs:
+    """One tab per width, each in its own browser context (own cookies), doing the same thing in step."""
+
+    def __init__(self, browser, server: str) -> None:
+        self.tabs = {width: browser.new_context(base_url=server, **options).new_page()
+                     for width, options in WIDTHS.items()}
+        for tab in self.tabs.values():
+            # axe-core in every page the tab opens, as an init script: sending its 570 KB into each page
+            # (what Axe.run does) took more time than the checks themselves.
+            tab.context.add_init_script(script=Axe().axe_script)
+
+    def check(self, label: str, visit: Callable[[str, object], str | None]) -> tuple[list[str], int]:
+        """`visit(width, tab)` opens a page in the tab and returns its HTML, or None when it is not this role's
+        page. axe-core starts in each tab as soon as its page is open, so that one tab's checks run while the
+        next tab's page opens. Returns the problems and how many pages were checked."""
+        htmls = {}
+        for width, tab in self.tabs.items():
+            html = visit(width, tab)
+            if html is not None:
+                htmls[width] = html
+                start_axe(tab)
+        return [f"{width} {label}: {problem}" for width, html in htmls.items()
+                for problem in problems_on(self.tabs[width], html, WIDTHS[width]["viewport"]["width"])], len(htmls)
+
+    def close(self) -> None:
+        for tab in self.tabs.values():
+            tab.context.close()
+
+
 def test_every_page_is_accessible_and_fits_a_phone(app, world, server, browser):  # noqa: F811
     started = time.monotonic()
     pages = urls(world, app)
-    axe, problems, checked = Axe(), [], 0
-    for width, options in WIDTHS.items():
-        pixels = options["viewport"]["width"]
-        tab = browser.new_context(base_url=server, **options).new_page()
-        for locale in LOCALES:  # signed out: the sign-in page, the code step, a missing page
+    tabs, problems, checked = Tabs(browser, server), [], 0
+
+    def run(label: str, visit: Callable[[str, object], str | None]) -> None:
+        nonlocal problems, checked
+        found, count = tabs.check(label, visit)
+        problems, checked = problems + found, checked + count
+
+    def signed_out(locale: str) -> Callable[[str, object], str]:
+        def visit(width: str, tab) -> str:
             tab.context.clear_cookies()
-            html = tab.goto(f"/login?lang={locale}").text()
-            problems += [f"{width} {locale} /login: {p}" for p in problems_on(tab, html, axe, pixels)]
-            tab.locator("#username").fill("coded")
-            tab.locator("#password").fill(PASSWORD)
-            with tab.expect_navigation() as step:
-                tab.locator("form button[type=submit]").click()
-            assert urlsplit(tab.url).path == "/login/code", tab.url
-            problems += [f"{width} {locale} /login/code: {p}" for p in problems_on(tab, step.value.text(), axe, pixels)]
-            checked += 2
-        for locale, role in SIGNED_IN:
+            return tab.goto(f"/login?lang={locale}").text()
+        return visit
+
+    def code_step(width: str, tab) -> str:
+        tab.locator("#username").fill("coded")
+        tab.locator("#password").fill(PASSWORD)
+        with tab.expect_navigation() as step:
+            tab.locator("form button[type=submit]").click()
+        assert urlsplit(tab.url).path == "/login/code", tab.url
+        return step.value.text()
+
+    def page(path: str, role: Role) -> Callable[[str, object], str | None]:
+        def visit(width: str, tab) -> str | None:
+            response = tab.goto(path)
+            if response.status == 403:
+                return None  # not this role's page
+            assert response.ok, f"{width} {path} as {role.value}: {response.status}"
+            return response.text()
+        return visit
+
+    def error_page(width: str, tab) -> str:  # 404 for an admin, 403 for others
+        response = tab.goto("/users/no-such-person")
+        assert response.status in (403, 404), f"{width}: {response.url} {response.status}"
+        return response.text()
+
+    for locale in LOCALES:  # signed out: the sign-in page, the code step
+        run(f"{locale} /login", signed_out(locale))
+        run(f"{locale} /login/code", code_step)
+    for locale, role in SIGNED_IN:
+        for tab in tabs.tabs.values():
             tab.context.clear_cookies()
             sign_in(tab, f"{role.value}-{locale}")
-            for endpoint, path in sorted(pages.items()):
-                if endpoint in SIGNED_OUT:
-                    continue
-                if endpoint == "lists.import_status":
-                    if role is not Role.ADMIN:
-                        continue  # an import preview is its owner's alone
-                    path = world["imports"][locale]
-                response = tab.goto(path)
-                if response.status == 403:
-                    continue  # not this role's page
-                assert response.ok, f"{path} as {role.value}: {response.status}"
-                problems += [f"{width} {locale} {role.value} {path}: {p}"
-                             for p in problems_on(tab, response.text(), axe, pixels)]
-                checked += 1
-            response = tab.goto("/users/no-such-person")  # the error page: 404 for an admin, 403 for others
-            assert response.status in (403, 404), f"{width} {locale} {role.value}: {tab.url} {response.status}"
-            problems += [f"{width} {locale} {role.value} error page: {p}"
-                         for p in problems_on(tab, response.text(), axe, pixels)]
-            checked += 1
-        tab.context.close()
+        for endpoint, path in sorted(pages.items()):
+            if endpoint in SIGNED_OUT or (endpoint == "lists.import_status" and role is not Role.ADMIN):
+                continue  # an import preview is its owner's alone
+            if endpoint == "lists.import_status":
+                path = world["imports"][locale]
+            run(f"{locale} {role.value} {path}", page(path, role))
+        run(f"{locale} {role.value} error page", error_page)
+    tabs.close()
     print(f"\naxe-core checked {checked} pages in {time.monotonic() - started:.0f} s")
     assert not problems, "\n".join(problems)

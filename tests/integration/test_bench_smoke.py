@@ -50,3 +50,4 @@ def test_feed_benchmark_reports_both_ratios_and_the_events_a_sync_fetches(tmp_pa
 
     assert result["ratio_build_vs_export"] > 0 and result["ratio_sync_vs_import"] > 0
     assert result["changes"]["additions"]["fetched"] == 1  # 1,000 numbers on a new day: one new event
+    assert result["release"]["per_number_ms"] > 0  # numbers held over the quota, released as evidence
